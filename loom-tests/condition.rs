@@ -1,0 +1,1 @@
+//! Placeholder: condition's loom models land with the primitive.

@@ -1,0 +1,1 @@
+//! Placeholder: event's loom models land with the primitive.

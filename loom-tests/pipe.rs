@@ -1,0 +1,1 @@
+//! Placeholder: pipe's loom models land with the primitive.

@@ -1,0 +1,1 @@
+//! Placeholder: queue's loom models land with the primitive.

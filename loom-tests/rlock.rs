@@ -1,0 +1,1 @@
+//! Placeholder: rlock's loom models land with the primitive.

@@ -1,0 +1,1 @@
+//! Placeholder: semaphore's loom models land with the primitive.

@@ -1,0 +1,1 @@
+//! Placeholder: thread_local's loom models land with the primitive.

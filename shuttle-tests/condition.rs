@@ -1,0 +1,1 @@
+//! Placeholder: condition's shuttle scenarios land with the primitive.

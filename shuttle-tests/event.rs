@@ -1,0 +1,1 @@
+//! Placeholder: event's shuttle scenarios land with the primitive.

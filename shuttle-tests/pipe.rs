@@ -1,0 +1,1 @@
+//! Placeholder: pipe's shuttle scenarios land with the primitive.

@@ -1,0 +1,1 @@
+//! Placeholder: queue's shuttle scenarios land with the primitive.

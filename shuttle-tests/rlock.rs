@@ -1,0 +1,1 @@
+//! Placeholder: rlock's shuttle scenarios land with the primitive.

@@ -1,0 +1,1 @@
+//! Placeholder: semaphore's shuttle scenarios land with the primitive.

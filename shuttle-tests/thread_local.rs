@@ -1,0 +1,1 @@
+//! Placeholder: thread_local's shuttle scenarios land with the primitive.

@@ -1,0 +1,1 @@
+//! Placeholder: the condition primitive lands with its issue.

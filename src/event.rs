@@ -1,0 +1,1 @@
+//! Placeholder: the event primitive lands with its issue.

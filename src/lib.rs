@@ -1,0 +1,45 @@
+//! Python's `threading`, `queue` and `multiprocessing` synchronization toolkit for Rust threads,
+//! built on atomics and a futex-style wait layer, and verified by loom, shuttle, property tests,
+//! fuzzing and Miri.
+//!
+//! | Python | weftsync |
+//! |---|---|
+//! | `threading.Lock` | [`Lock`] (carries data; `Lock<()>` is Python's) |
+//! | `threading.RLock` | [`RLock`] |
+//! | `threading.Semaphore` | [`Semaphore`] |
+//! | `threading.BoundedSemaphore` | [`BoundedSemaphore`] |
+//! | `threading.Event` | [`Event`] |
+//!
+//! Rules shared by every primitive:
+//! - Every blocking call has `try_`, `_for(Duration)` and `_until(Instant)` forms. A zero timeout
+//!   is one try. A timeout too large for `Instant` (such as `Duration::MAX`) waits forever.
+//! - No poisoning: a panic while holding a guard releases it, and the next user sees the data
+//!   as the panicking thread left it.
+//! - Nothing is lost: a failed send or put hands the value back in its error.
+//!
+//! The pages in `docs/` state each primitive's promises, its state table, the happens-before
+//! edges it creates, and the test that checks each promise.
+//!
+//! Features `loom` and `shuttle` run the same primitive code under those model checkers; they are
+//! for testing only (see `loom-tests/README.md`). With both on, loom is used.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod shim;
+
+mod condition;
+mod event;
+mod lock;
+mod pipe;
+mod queue;
+mod rlock;
+mod semaphore;
+mod thread_local;
+
+pub use condition::*;
+pub use event::*;
+pub use lock::*;
+pub use pipe::*;
+pub use queue::*;
+pub use rlock::*;
+pub use semaphore::*;
+pub use thread_local::*;

@@ -1,0 +1,1 @@
+//! Placeholder: the pipe primitive lands with its issue.

@@ -1,0 +1,1 @@
+//! Placeholder: the queue primitive lands with its issue.

@@ -1,0 +1,1 @@
+//! Placeholder: the rlock primitive lands with its issue.

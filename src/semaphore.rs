@@ -1,0 +1,1 @@
+//! Placeholder: the semaphore primitive lands with its issue.

@@ -1,0 +1,102 @@
+//! The wait layer on Linux: the kernel's private futex.
+//!
+//! `FUTEX_WAIT_BITSET` takes an absolute `CLOCK_MONOTONIC` deadline, computed once per call, so
+//! a wait interrupted by a signal (`EINTR`) retries against the same deadline and can never
+//! stretch its timeout. `std::time::Instant` reads the same clock on Linux.
+
+use super::{AtomicU32, Instant};
+
+/// Sleeps while `*word == expected`, until woken or until `deadline`. Returns `false` only
+/// when the deadline passed; a `true` return may be spurious.
+pub(crate) fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> bool {
+    let abs = match deadline {
+        None => None,
+        Some(d) => match monotonic_deadline(d) {
+            Deadline::Passed => return false,
+            Deadline::At(ts) => Some(ts),
+            // Further out than a timespec can say: the same as no deadline.
+            Deadline::Never => None,
+        },
+    };
+    let ts_ptr = abs
+        .as_ref()
+        .map_or(core::ptr::null(), |ts| ts as *const libc::timespec);
+    loop {
+        // SAFETY: `word.as_ptr()` is a valid, aligned u32 for the duration of the call (we hold
+        // `&AtomicU32`); `ts_ptr` is null or points to a live timespec on this stack frame; the
+        // kernel only reads both. FUTEX_WAIT_BITSET with a null uaddr2 and MATCH_ANY is the
+        // documented form of a plain wait with an absolute timeout.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_futex,
+                word.as_ptr(),
+                libc::FUTEX_WAIT_BITSET | libc::FUTEX_PRIVATE_FLAG,
+                expected,
+                ts_ptr,
+                core::ptr::null::<u32>(),
+                !0u32, // FUTEX_BITSET_MATCH_ANY
+            )
+        };
+        if r == 0 {
+            return true;
+        }
+        match std::io::Error::last_os_error().raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::ETIMEDOUT) => return false,
+            // EAGAIN: the word no longer held `expected`. Anything else is reported as a
+            // spurious return, which every caller already handles by re-checking.
+            _ => return true,
+        }
+    }
+}
+
+/// Wakes at most `n` threads sleeping on `word`; returns how many it woke.
+pub(crate) fn wake(word: &AtomicU32, n: u32) -> u32 {
+    let n = n.min(i32::MAX as u32) as libc::c_int;
+    // SAFETY: `word.as_ptr()` is a valid address for the call; FUTEX_WAKE only uses it as a key
+    // and never reads or writes through it.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
+            n,
+        )
+    };
+    if r > 0 { r as u32 } else { 0 }
+}
+
+enum Deadline {
+    Passed,
+    At(libc::timespec),
+    Never,
+}
+
+/// Converts an `Instant` deadline into an absolute CLOCK_MONOTONIC timespec.
+fn monotonic_deadline(deadline: Instant) -> Deadline {
+    let now = Instant::now();
+    let Some(left) = deadline
+        .checked_duration_since(now)
+        .filter(|d| !d.is_zero())
+    else {
+        return Deadline::Passed;
+    };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC is always supported on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    let nanos = ts.tv_nsec as u64 + u64::from(left.subsec_nanos());
+    let secs = i64::try_from(left.as_secs())
+        .ok()
+        .and_then(|s| s.checked_add(i64::from(ts.tv_sec)))
+        .and_then(|s| s.checked_add((nanos / 1_000_000_000) as i64));
+    match secs.and_then(|s| libc::time_t::try_from(s).ok()) {
+        Some(s) => Deadline::At(libc::timespec {
+            tv_sec: s,
+            tv_nsec: (nanos % 1_000_000_000) as libc::c_long,
+        }),
+        None => Deadline::Never,
+    }
+}

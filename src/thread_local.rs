@@ -1,0 +1,1 @@
+//! Placeholder: the thread_local primitive lands with its issue.

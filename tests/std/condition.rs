@@ -1,0 +1,1 @@
+//! Placeholder: condition's std tests land with the primitive.

@@ -1,0 +1,1 @@
+//! Placeholder: event's std tests land with the primitive.

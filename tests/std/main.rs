@@ -1,0 +1,15 @@
+//! Tests on real threads and real time: API checks, behaviour, property tests against sequential
+//! models, stress, and the fuzz-corpus replays. Compiled out under the model-checker features,
+//! where the primitives only work inside a model.
+#![cfg(not(any(feature = "loom", feature = "shuttle")))]
+
+mod api;
+mod condition;
+mod event;
+mod fuzz_corpus;
+mod lock;
+mod pipe;
+mod queue;
+mod rlock;
+mod semaphore;
+mod thread_local;

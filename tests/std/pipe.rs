@@ -1,0 +1,1 @@
+//! Placeholder: pipe's std tests land with the primitive.

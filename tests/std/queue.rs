@@ -1,0 +1,1 @@
+//! Placeholder: queue's std tests land with the primitive.

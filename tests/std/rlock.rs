@@ -1,0 +1,1 @@
+//! Placeholder: rlock's std tests land with the primitive.

@@ -1,0 +1,1 @@
+//! Placeholder: thread_local's std tests land with the primitive.
