@@ -26,6 +26,17 @@
 
 mod shim;
 
+/// The reviewer's pages from `docs/`: promises, state tables, happens-before edges, and the check
+/// behind each promise. Their examples run as doctests (compiled out under the checker features,
+/// where the primitives only work inside a model).
+#[cfg_attr(any(feature = "loom", feature = "shuttle"), allow(missing_docs))]
+pub mod docs {
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/wait-layer.md"))]
+    pub mod wait_layer {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/lock.md"))]
+    pub mod lock {}
+}
+
 mod condition;
 mod event;
 mod lock;

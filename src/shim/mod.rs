@@ -12,7 +12,7 @@
 //! - [`wake_one`] / [`wake_all`] / [`wake`] wake sleepers on that word's address.
 //!
 //! On Linux with std this is the kernel futex (`futex.rs`). Elsewhere, and under the checkers,
-//! it is the wait table in `table.rs`, where under a checker a timed wait may time out at any
+//! it is the wait table in `table.rs` (also on Linux with `--cfg weft_force_table`), where under a checker a timed wait may time out at any
 //! point the scheduler picks.
 
 #![allow(dead_code, unused_imports)]
@@ -46,14 +46,16 @@ pub(crate) use cell::UnsafeCell;
 mod identity;
 pub(crate) use identity::current_thread_id;
 
-#[cfg(all(target_os = "linux", not(weft_checker)))]
+// `--cfg weft_force_table` runs the portable wait table on Linux too, so CI tests the fallback
+// that other targets use in production.
+#[cfg(all(target_os = "linux", not(weft_checker), not(weft_force_table)))]
 mod futex;
-#[cfg(all(target_os = "linux", not(weft_checker)))]
+#[cfg(all(target_os = "linux", not(weft_checker), not(weft_force_table)))]
 pub(crate) use futex::{wait, wake};
 
-#[cfg(any(weft_checker, not(target_os = "linux")))]
+#[cfg(any(weft_checker, not(target_os = "linux"), weft_force_table))]
 mod table;
-#[cfg(any(weft_checker, not(target_os = "linux")))]
+#[cfg(any(weft_checker, not(target_os = "linux"), weft_force_table))]
 pub(crate) use table::{wait, wake};
 
 /// How many read-only spins a contended acquire makes before it sleeps. Under the checkers one
@@ -89,4 +91,65 @@ pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {
 #[inline]
 pub(crate) fn expired(deadline: Option<Instant>) -> bool {
     deadline.is_some_and(|d| Instant::now() >= d)
+}
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    //! The wait layer's contract, tested directly on whichever backend this build uses.
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn wait_returns_at_once_when_value_differs() {
+        let w = AtomicU32::new(1);
+        assert!(wait(&w, 0, None), "a mismatched value must not sleep");
+    }
+
+    #[test]
+    fn timed_wait_reports_timeout_after_deadline() {
+        let w = AtomicU32::new(0);
+        let start = Instant::now();
+        assert!(!wait(&w, 0, deadline_after(Duration::from_millis(30))), "nobody woke us");
+        assert!(start.elapsed() >= Duration::from_millis(30), "returned before the deadline");
+    }
+
+    #[test]
+    fn past_deadline_does_not_sleep() {
+        let w = AtomicU32::new(0);
+        assert!(!wait(&w, 0, Some(Instant::now())));
+    }
+
+    #[test]
+    fn huge_timeout_is_forever_not_overflow() {
+        assert_eq!(deadline_after(Duration::MAX), None);
+        // A deadline far out but representable must not overflow the timespec either.
+        let w = Arc::new(AtomicU32::new(0));
+        let far = Instant::now().checked_add(Duration::from_secs(1 << 40));
+        let w2 = Arc::clone(&w);
+        let t = std::thread::spawn(move || while !wait(&w2, 0, far) {});
+        while w.load(Ordering::SeqCst) == 0 {
+            w.store(1, Ordering::SeqCst);
+            wake_all(&w);
+        }
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn wake_one_wakes_a_sleeper_and_counts_it() {
+        let w = Arc::new(AtomicU32::new(0));
+        let w2 = Arc::clone(&w);
+        let t = std::thread::spawn(move || {
+            while w2.load(Ordering::Acquire) == 0 {
+                wait(&w2, 0, None);
+            }
+        });
+        // No sleep to order threads: keep waking until the sleeper has seen the store.
+        w.store(1, Ordering::Release);
+        while !t.is_finished() {
+            wake_one(&w);
+            std::thread::yield_now();
+        }
+        t.join().unwrap();
+        assert_eq!(wake(&w, 1), 0, "nobody is left to wake");
+    }
 }

@@ -94,7 +94,7 @@ impl Table {
 /// Sleeps while `*word == expected`, until woken or until `deadline`. Returns `false` only
 /// when the deadline passed.
 pub(crate) fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> bool {
-    let table = &*TABLE;
+    let table: &Table = &TABLE;
     let mut sleepers = table.lock();
     // Relaxed is enough: a waker stores to the word before it locks the table, so either that
     // store happens-before our lock (and we see it), or the waker finds our entry.
