@@ -26,6 +26,8 @@
 
 mod shim;
 
+pub mod model;
+
 /// The reviewer's pages from `docs/`: promises, state tables, happens-before edges, and the check
 /// behind each promise. Their examples run as doctests (compiled out under the checker features,
 /// where the primitives only work inside a model).
