@@ -4,6 +4,7 @@
 #![cfg(not(any(feature = "loom", feature = "shuttle")))]
 
 mod api;
+mod docs_check;
 mod condition;
 mod event;
 mod fuzz_corpus;
