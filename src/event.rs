@@ -31,7 +31,8 @@
 //! (`is_set`, the waiters' re-checks) is Acquire. Every change to the word is a read-modify-write,
 //! so each value read continues the release sequence of every earlier `set`: a `wait` or
 //! `is_set` that returns `true` sees everything done before any `set` that came before the value
-//! it read. `clear` and the waiters' registration publish nothing and are Relaxed.
+//! it read. `clear` is Release too, so a thread that reads the flag clear sees what the clearer
+//! did before `clear`. The waiters' registration publishes nothing and is Relaxed.
 
 use core::fmt;
 
@@ -150,9 +151,9 @@ impl Event {
     /// ```
     #[inline]
     pub fn clear(&self) {
-        // Relaxed: clearing publishes nothing; waiters only need to see that the epoch moved.
-        // A read-modify-write, so it continues earlier sets' release sequences.
-        let _ = self.word.fetch_update(Relaxed, Relaxed, |s| {
+        // Release: a thread that then reads the flag clear (Acquire) sees what this thread did
+        // before `clear`. A read-modify-write, so it continues earlier sets' release sequences.
+        let _ = self.word.fetch_update(Release, Relaxed, |s| {
             (s & SET != 0).then(|| (s & !SET).wrapping_add(EPOCH_ONE))
         });
     }
@@ -230,6 +231,14 @@ impl Event {
         self.is_set() || self.wait_slow(Some(deadline))
     }
 
+    /// Whether the `WAITERS` bit is on: some thread is asleep in `wait`, is about to sleep, or
+    /// timed out since the last `set`. For tests that must know a waiter is blocked before they
+    /// act (loom-tests/event.rs); not part of the API.
+    #[doc(hidden)]
+    pub fn __waiters_bit(&self) -> bool {
+        self.word.load(Relaxed) & WAITERS != 0
+    }
+
     /// Waits for a `set` after the current state; `false` only if `deadline` passed first.
     #[cold]
     fn wait_slow(&self, deadline: Option<Instant>) -> bool {
@@ -248,10 +257,7 @@ impl Event {
             if s & WAITERS == 0 {
                 // Relaxed success: registering publishes nothing. Acquire failure: the value
                 // read may be a `set` we return on.
-                match self
-                    .word
-                    .compare_exchange(s, s | WAITERS, Relaxed, Acquire)
-                {
+                match self.word.compare_exchange(s, s | WAITERS, Relaxed, Acquire) {
                     Ok(_) => s |= WAITERS,
                     Err(now) => {
                         s = now;

@@ -31,11 +31,7 @@ use core::mem;
 use core::ops::Deref;
 
 use crate::lock::Lock;
-use crate::shim::{
-    self, AtomicU32, AtomicU64, Duration, Instant,
-    Ordering::Relaxed,
-    UnsafeCell,
-};
+use crate::shim::{self, AtomicU32, AtomicU64, Duration, Instant, Ordering::Relaxed, UnsafeCell};
 
 /// No thread owns the lock (`current_thread_id` never returns 0).
 const NO_OWNER: u64 = 0;
@@ -488,8 +484,15 @@ mod tests {
         lock.depth.store(u32::MAX, Relaxed);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lock.lock()));
         assert!(r.is_err(), "locking past u32::MAX must panic");
-        assert_eq!(lock.depth(), u32::MAX, "a failed re-lock must not change the depth");
-        assert!(format!("{lock:?}").contains("<locked>"), "Debug must not panic");
+        assert_eq!(
+            lock.depth(),
+            u32::MAX,
+            "a failed re-lock must not change the depth"
+        );
+        assert!(
+            format!("{lock:?}").contains("<locked>"),
+            "Debug must not panic"
+        );
         lock.depth.store(1, Relaxed);
         drop(g);
         assert!(!lock.is_locked());
