@@ -12,14 +12,19 @@ use weftsync::RLock;
 
 type Counter = RLock<UnsafeCell<u32>>;
 
-/// Adds one to the counter through a guard (any depth).
+/// Adds `n` to the counter through a guard (any depth).
+fn add(g: &UnsafeCell<u32>, n: u32) {
+    // SAFETY: the caller holds an RLock guard, so no other thread touches the cell; that claim
+    // is what the test checks (loom reports unordered accesses).
+    g.with_mut(|p| unsafe { *p += n });
+}
+
 fn bump(g: &UnsafeCell<u32>) {
-    // SAFETY (test): the caller holds an RLock guard; loom checks the claim.
-    g.with_mut(|p| unsafe { *p += 1 });
+    add(g, 1);
 }
 
 fn read(g: &UnsafeCell<u32>) -> u32 {
-    // SAFETY (test): as in `bump`.
+    // SAFETY: as in `add`.
     g.with(|p| unsafe { *p })
 }
 
@@ -132,8 +137,7 @@ fn timed_lock_racing_final_unlock_leaves_lock_usable() {
         let blocking = {
             let l = Arc::clone(&lock);
             thread::spawn(move || {
-                let g = l.lock();
-                g.with_mut(|p| unsafe { *p += 10 });
+                add(&l.lock(), 10);
             })
         };
         drop(inner);

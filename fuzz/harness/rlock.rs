@@ -28,7 +28,7 @@ pub fn run(data: &[u8]) {
         let mut n = 0u64;
         for &op in ops {
             match op % 6 {
-                0 | 1 | 2 | 3 => {
+                0..=3 => {
                     let guard = match op % 6 {
                         0 => Some(lock.lock()),
                         1 => lock.try_lock(),
@@ -48,15 +48,13 @@ pub fn run(data: &[u8]) {
                         assert!(held.is_empty(), "the owner's re-entry failed");
                     }
                 }
-                4 => {
-                    // Drop the guard at an op-chosen index: drops come in any order.
-                    if !held.is_empty() {
-                        let i = usize::from(op / 6) % held.len();
-                        if held.len() == 1 {
-                            held[0].owner.store(NOBODY, SeqCst);
-                        }
-                        held.remove(i);
+                // Drop the guard at an op-chosen index: drops come in any order.
+                4 if !held.is_empty() => {
+                    let i = usize::from(op / 6) % held.len();
+                    if held.len() == 1 {
+                        held[0].owner.store(NOBODY, SeqCst);
                     }
+                    drop(held.remove(i));
                 }
                 _ => {}
             }

@@ -312,7 +312,7 @@ proptest! {
                 Op::Drop(i) => {
                     if !held.is_empty() {
                         let i = i % held.len();
-                        held.remove(i);
+                        drop(held.remove(i));
                     }
                 }
                 Op::Depth => {}
