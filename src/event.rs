@@ -121,7 +121,6 @@ impl Event {
     /// # }
     /// ```
     #[inline]
-    #[doc(alias = "notify_all")]
     pub fn set(&self) {
         // Release: publishes what this thread did before `set` to every Acquire reader that
         // returns `true`. Always a write, even on a set flag, so a second setter publishes too.

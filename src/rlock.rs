@@ -109,6 +109,7 @@ unsafe impl<T: ?Sized + Send> Sync for RLock<T> {}
 /// assert!(!lock.is_locked());
 /// # }
 /// ```
+#[doc(alias = "release")]
 #[must_use = "if unused the RLock will immediately be released one level"]
 #[clippy::has_significant_drop]
 pub struct RLockGuard<'a, T: ?Sized = ()> {
