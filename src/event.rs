@@ -1,1 +1,301 @@
-//! Placeholder: the event primitive lands with its issue.
+//! `Event`: a flag threads can wait on, Python's `threading.Event`, in one 32-bit word.
+//!
+//! Bits of `word` (the futex word):
+//!
+//! | bits  | name      | meaning                                                          |
+//! |-------|-----------|------------------------------------------------------------------|
+//! | 0     | `SET`     | the flag                                                         |
+//! | 1     | `WAITERS` | a thread may be asleep on the word (or about to sleep)           |
+//! | 2..32 | epoch     | counts `clear`s of a set flag, modulo 2^30                        |
+//!
+//! Transitions, each one read-modify-write:
+//! - `set`: `SET` on, `WAITERS` off; if `WAITERS` was on, wake every sleeper (`wake_all`).
+//! - `clear`: only if `SET` is on: `SET` off, epoch + 1. A clear of a clear flag writes nothing.
+//! - a waiter that finds `SET` off turns `WAITERS` on (if it is not already), then sleeps on
+//!   exactly the value it saw or wrote.
+//!
+//! Invariants: `SET` on implies `WAITERS` off (waiters only add `WAITERS` to a clear word, and
+//! `set` removes it). While any thread sleeps on the word, the word holds the value that thread
+//! slept on, `WAITERS` included, until a `set` changes it and wakes all; so no set is missed.
+//! A waiter remembers the epoch it saw with the flag clear. It returns `true` when it sees `SET`
+//! or a different epoch: the epoch changes only by clearing a set flag, so a different epoch
+//! means a `set` happened after the waiter looked, even if a `clear` has followed (Python's
+//! behaviour). The epoch would have to wrap (2^30 set/clear pairs while one waiter is asleep and
+//! not yet running) for a waiter to miss that.
+//!
+//! Cost: `set` with `WAITERS` off is one compare-exchange and never enters the kernel. `WAITERS`
+//! is cleared by `set` only, so after a `wait_for` that timed out, the next `set` may make one
+//! needless wake call.
+//!
+//! Memory ordering: `set` is a Release read-modify-write, and every read that may return `true`
+//! (`is_set`, the waiters' re-checks) is Acquire. Every change to the word is a read-modify-write,
+//! so each value read continues the release sequence of every earlier `set`: a `wait` or
+//! `is_set` that returns `true` sees everything done before any `set` that came before the value
+//! it read. `clear` is Release too, so a thread that reads the flag clear sees what the clearer
+//! did before `clear`. The waiters' registration publishes nothing and is Relaxed.
+
+use core::fmt;
+
+use crate::shim::{
+    self, AtomicU32, Duration, Instant,
+    Ordering::{Acquire, Relaxed, Release},
+};
+
+const SET: u32 = 1;
+const WAITERS: u32 = 2;
+const EPOCH_ONE: u32 = 4;
+const EPOCH_MASK: u32 = !(SET | WAITERS);
+
+/// A flag that threads can wait for, Python's `threading.Event`.
+///
+/// [`set`](Event::set) raises the flag and wakes every waiting thread; [`clear`](Event::clear)
+/// lowers it; [`wait`](Event::wait) blocks until it is raised.
+///
+/// - **A set is never missed**: a thread already waiting when `set` is called returns `true`
+///   even if `clear` follows before it gets to run (as in Python).
+/// - **No spurious returns**: `wait_for` / `wait_until` return `false` only when the timeout
+///   passed without the flag being set; `wait` returns only after a `set`.
+/// - **Happens-before**: everything a thread did before `set` is visible to a thread whose
+///   `wait` (or `is_set`) then returns `true`.
+/// - 4 bytes; `set` with no thread waiting is one compare-exchange and makes no system call.
+///
+/// Promises, state table and the tests behind them: `docs/event.md`.
+///
+/// ```
+/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+/// use std::sync::Arc;
+/// use weftsync::Event;
+///
+/// let ready = Arc::new(Event::new());
+/// let waiters: Vec<_> = (0..3)
+///     .map(|_| {
+///         let ready = Arc::clone(&ready);
+///         std::thread::spawn(move || ready.wait())
+///     })
+///     .collect();
+/// ready.set(); // releases all three
+/// for w in waiters {
+///     w.join().unwrap();
+/// }
+/// assert!(ready.is_set());
+/// # }
+/// ```
+pub struct Event {
+    word: AtomicU32,
+}
+
+impl Event {
+    /// Creates an event with the flag clear. `const`, so an `Event` can be a `static`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// static SHUTDOWN: weftsync::Event = weftsync::Event::new();
+    /// assert!(!SHUTDOWN.is_set());
+    /// # }
+    /// ```
+    #[cfg(not(weft_checker))]
+    #[inline]
+    pub const fn new() -> Self {
+        Event {
+            word: AtomicU32::new(0),
+        }
+    }
+
+    /// Creates an event with the flag clear (not `const` under the model checkers).
+    #[cfg(weft_checker)]
+    pub fn new() -> Self {
+        Event {
+            word: AtomicU32::new(0),
+        }
+    }
+
+    /// Raises the flag and wakes every thread waiting for it. Raising a raised flag changes
+    /// nothing. Makes no system call when no thread is waiting.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let ev = weftsync::Event::new();
+    /// ev.set();
+    /// assert!(ev.is_set());
+    /// ev.wait(); // returns at once
+    /// # }
+    /// ```
+    #[inline]
+    pub fn set(&self) {
+        // Release: publishes what this thread did before `set` to every Acquire reader that
+        // returns `true`. Always a write, even on a set flag, so a second setter publishes too.
+        let prev = self
+            .word
+            .fetch_update(Release, Relaxed, |s| Some((s | SET) & !WAITERS))
+            .unwrap_or_else(|s| s);
+        if prev & WAITERS != 0 {
+            self.wake_waiters();
+        }
+    }
+
+    #[cold]
+    fn wake_waiters(&self) {
+        shim::wake_all(&self.word);
+    }
+
+    /// Lowers the flag. Threads that were waiting when it was raised still return `true`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let ev = weftsync::Event::new();
+    /// ev.set();
+    /// ev.clear();
+    /// assert!(!ev.is_set());
+    /// # }
+    /// ```
+    #[inline]
+    pub fn clear(&self) {
+        // Release: a thread that then reads the flag clear (Acquire) sees what this thread did
+        // before `clear`. A read-modify-write, so it continues earlier sets' release sequences.
+        let _ = self.word.fetch_update(Release, Relaxed, |s| {
+            (s & SET != 0).then(|| (s & !SET).wrapping_add(EPOCH_ONE))
+        });
+    }
+
+    /// Whether the flag is raised right now. Only a snapshot; if `true`, what the setter did
+    /// before `set` is visible.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let ev = weftsync::Event::new();
+    /// assert!(!ev.is_set());
+    /// ev.set();
+    /// assert!(ev.is_set());
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "isSet")]
+    pub fn is_set(&self) -> bool {
+        // Acquire: pairs with `set`'s Release.
+        self.word.load(Acquire) & SET != 0
+    }
+
+    /// Blocks until the flag is raised; returns at once if it already is. Returns only after a
+    /// `set`, never spuriously.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::sync::Arc;
+    /// let ev = Arc::new(weftsync::Event::new());
+    /// let setter = Arc::clone(&ev);
+    /// let t = std::thread::spawn(move || setter.set());
+    /// ev.wait();
+    /// t.join().unwrap();
+    /// # }
+    /// ```
+    #[inline]
+    pub fn wait(&self) {
+        if !self.is_set() {
+            let woken = self.wait_slow(None);
+            debug_assert!(woken, "a wait without deadline never times out");
+        }
+    }
+
+    /// Blocks until the flag is raised or `timeout` passes. Returns `true` if a `set` was seen
+    /// (even if `clear` followed), `false` only on timeout. `Duration::ZERO` is one check; a
+    /// timeout too large for `Instant` waits forever.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::time::Duration;
+    /// let ev = weftsync::Event::new();
+    /// assert!(!ev.wait_for(Duration::from_millis(1)), "nobody set it: timed out");
+    /// ev.set();
+    /// assert!(ev.wait_for(Duration::ZERO));
+    /// # }
+    /// ```
+    #[inline]
+    pub fn wait_for(&self, timeout: Duration) -> bool {
+        self.is_set() || self.wait_slow(shim::deadline_after(timeout))
+    }
+
+    /// Blocks until the flag is raised or `deadline` passes. Returns `true` if a `set` was seen
+    /// (even if `clear` followed), `false` only on timeout. A deadline already past is one check.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::time::{Duration, Instant};
+    /// let ev = weftsync::Event::new();
+    /// ev.set();
+    /// assert!(ev.wait_until(Instant::now() + Duration::from_secs(1)));
+    /// # }
+    /// ```
+    #[inline]
+    pub fn wait_until(&self, deadline: Instant) -> bool {
+        self.is_set() || self.wait_slow(Some(deadline))
+    }
+
+    /// Whether the `WAITERS` bit is on: some thread is asleep in `wait`, is about to sleep, or
+    /// timed out since the last `set`. For tests that must know a waiter is blocked before they
+    /// act (loom-tests/event.rs); not part of the API.
+    #[doc(hidden)]
+    pub fn __waiters_bit(&self) -> bool {
+        self.word.load(Relaxed) & WAITERS != 0
+    }
+
+    /// Waits for a `set` after the current state; `false` only if `deadline` passed first.
+    #[cold]
+    fn wait_slow(&self, deadline: Option<Instant>) -> bool {
+        // Acquire on every read that can return `true`: pairs with `set`'s Release.
+        let mut s = self.word.load(Acquire);
+        let epoch = s & EPOCH_MASK;
+        let seen_set = |s: u32| s & SET != 0 || s & EPOCH_MASK != epoch;
+        loop {
+            if seen_set(s) {
+                return true;
+            }
+            // Checked before registering, so a zero timeout leaves no stale WAITERS bit.
+            if shim::expired(deadline) {
+                return false;
+            }
+            if s & WAITERS == 0 {
+                // Relaxed success: registering publishes nothing. Acquire failure: the value
+                // read may be a `set` we return on.
+                match self.word.compare_exchange(s, s | WAITERS, Relaxed, Acquire) {
+                    Ok(_) => s |= WAITERS,
+                    Err(now) => {
+                        s = now;
+                        continue;
+                    }
+                }
+            }
+            // Sleeps only while the word still holds `s`: any `set` since we read it changed
+            // the word, and a `set` after we sleep sees WAITERS and wakes us.
+            let woken = shim::wait(&self.word, s, deadline);
+            s = self.word.load(Acquire);
+            if !woken && !seen_set(s) {
+                // Timed out and no set seen even now. WAITERS stays on: other threads may still
+                // be asleep, and only `set` knows it can clear it.
+                return false;
+            }
+        }
+    }
+}
+
+impl Default for Event {
+    /// An event with the flag clear.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let ev = weftsync::Event::default();
+    /// assert!(!ev.is_set());
+    /// # }
+    /// ```
+    fn default() -> Self {
+        Event::new()
+    }
+}
+
+/// Never blocks: prints the flag.
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("is_set", &self.is_set())
+            .finish_non_exhaustive()
+    }
+}
