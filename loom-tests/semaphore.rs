@@ -114,7 +114,11 @@ fn bounded_over_release_rejected_racing_permit_drop() {
         let r = sem.release(1);
         holder.join().unwrap();
         assert!(r.is_err(), "over-release accepted");
-        assert_eq!(sem.available_permits(), 1, "count passed or fell below the limit");
+        assert_eq!(
+            sem.available_permits(),
+            1,
+            "count passed or fell below the limit"
+        );
     });
 }
 
@@ -140,7 +144,11 @@ fn bounded_two_releases_race_one_forgotten_permit() {
         for t in ts {
             t.join().unwrap();
         }
-        assert_eq!(ok.load(Relaxed), 1, "exactly one release may return the one permit");
+        assert_eq!(
+            ok.load(Relaxed),
+            1,
+            "exactly one release may return the one permit"
+        );
         assert_eq!(sem.available_permits(), 2, "count must end at the limit");
     });
 }
@@ -153,7 +161,10 @@ fn zero_timeout_is_one_try() {
         let sem = Arc::new(Semaphore::new(0));
         let s = Arc::clone(&sem);
         let t = thread::spawn(move || s.acquire_for(Duration::ZERO).is_some());
-        assert!(!t.join().unwrap(), "zero-timeout acquire succeeded on an empty semaphore");
+        assert!(
+            !t.join().unwrap(),
+            "zero-timeout acquire succeeded on an empty semaphore"
+        );
         sem.release(1);
         assert!(sem.acquire_for(Duration::ZERO).is_some());
     });

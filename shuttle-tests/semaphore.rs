@@ -40,7 +40,11 @@ fn permits_in_use_scenario() {
     for t in ts {
         t.join().unwrap();
     }
-    assert_eq!(sem.available_permits(), LIMIT, "a permit was lost or duplicated");
+    assert_eq!(
+        sem.available_permits(),
+        LIMIT,
+        "a permit was lost or duplicated"
+    );
 }
 
 /// Random scheduler, 2,000 iterations.
@@ -114,7 +118,11 @@ fn bounded_scenario() {
     let released = Arc::new(AtomicU32::new(0));
     let ts: Vec<_> = (0..5u32)
         .map(|i| {
-            let (sem, f, r) = (Arc::clone(&sem), Arc::clone(&forgotten), Arc::clone(&released));
+            let (sem, f, r) = (
+                Arc::clone(&sem),
+                Arc::clone(&forgotten),
+                Arc::clone(&released),
+            );
             thread::spawn(move || {
                 for k in 0..2u32 {
                     match (i + k) % 3 {
@@ -143,7 +151,11 @@ fn bounded_scenario() {
     }
     let (f, r) = (forgotten.load(SeqCst), released.load(SeqCst));
     assert!(r <= f, "{r} releases accepted for {f} forgotten permits");
-    assert_eq!(sem.available_permits() + (f - r), LIMIT, "permits not conserved");
+    assert_eq!(
+        sem.available_permits() + (f - r),
+        LIMIT,
+        "permits not conserved"
+    );
 }
 
 /// Random scheduler, 2,000 iterations.

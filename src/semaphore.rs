@@ -466,10 +466,7 @@ impl Semaphore {
         let mut s = self.state.load(Relaxed);
         while s & COUNT >= n {
             // Acquire: as in `try_take_once`.
-            match self
-                .state
-                .compare_exchange_weak(s, s - n, Acquire, Relaxed)
-            {
+            match self.state.compare_exchange_weak(s, s - n, Acquire, Relaxed) {
                 Ok(_) => return true,
                 Err(now) => s = now,
             }
@@ -486,16 +483,15 @@ impl Semaphore {
 
     /// Contended path. Returns `true` with `n` permits taken, `false` if `deadline` passed.
     #[cold]
+    // Under loom SPIN_LIMIT is 0, so `spins < SPIN_LIMIT` is always false there, on purpose.
+    #[cfg_attr(weft_loom, allow(clippy::absurd_extreme_comparisons))]
     fn acquire_slow(&self, n: u32, deadline: Option<Instant>) -> bool {
         let mut spins = 0;
         let mut s = self.state.load(Relaxed);
         loop {
             if s & COUNT >= n {
                 // Acquire: pairs with the Release of the releases whose permits we take.
-                match self
-                    .state
-                    .compare_exchange_weak(s, s - n, Acquire, Relaxed)
-                {
+                match self.state.compare_exchange_weak(s, s - n, Acquire, Relaxed) {
                     Ok(_) => return true,
                     Err(now) => s = now,
                 }
@@ -516,9 +512,9 @@ impl Semaphore {
             if s & SLEEPERS == 0 {
                 // Announce that we will sleep, so the next release wakes us. Relaxed: this
                 // publishes nothing; a failure means the word changed, so look again.
-                if let Err(now) = self
-                    .state
-                    .compare_exchange_weak(s, s | SLEEPERS, Relaxed, Relaxed)
+                if let Err(now) =
+                    self.state
+                        .compare_exchange_weak(s, s | SLEEPERS, Relaxed, Relaxed)
                 {
                     s = now;
                     continue;
@@ -635,7 +631,8 @@ impl BoundedSemaphore {
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-    /// let sem = weftsync::BoundedSemaphore::new(0);
+    /// let sem = weftsync::BoundedSemaphore::new(1);
+    /// let _held = sem.acquire();
     /// assert!(sem.try_acquire().is_none());
     /// # }
     /// ```

@@ -21,7 +21,10 @@ pub fn run(data: &[u8]) {
     let in_use = AtomicI64::new(0);
     let taken = |n: u32| {
         let now = in_use.fetch_add(i64::from(n), SeqCst) + i64::from(n);
-        assert!(now <= i64::from(limit), "{now} permits in use, more than the limit {limit}");
+        assert!(
+            now <= i64::from(limit),
+            "{now} permits in use, more than the limit {limit}"
+        );
     };
     let give_back = |p: SemaphorePermit<'_>| {
         in_use.fetch_sub(i64::from(SemaphorePermit::permits(&p)), SeqCst);
@@ -82,6 +85,13 @@ pub fn run(data: &[u8]) {
         }
     });
     assert_eq!(in_use.load(SeqCst), 0, "permits still counted in use");
-    assert_eq!(sem.available_permits(), limit, "a permit was lost or duplicated");
-    assert!(sem.release(1).is_err(), "release accepted past the initial count");
+    assert_eq!(
+        sem.available_permits(),
+        limit,
+        "a permit was lost or duplicated"
+    );
+    assert!(
+        sem.release(1).is_err(),
+        "release accepted past the initial count"
+    );
 }

@@ -64,7 +64,11 @@ fn stress_permits_in_use_never_exceed_count() {
         }
     });
     assert!(taken.load(SeqCst) > 0);
-    assert_eq!(sem.available_permits(), LIMIT, "a permit was lost or duplicated");
+    assert_eq!(
+        sem.available_permits(),
+        LIMIT,
+        "a permit was lost or duplicated"
+    );
 }
 
 #[test]
@@ -122,7 +126,11 @@ fn stress_bounded_count_never_passes_limit() {
         }
     });
     let (f, r) = (forgotten.load(SeqCst), released.load(SeqCst));
-    assert_eq!(sem.available_permits() + (f - r), LIMIT, "permits not conserved");
+    assert_eq!(
+        sem.available_permits() + (f - r),
+        LIMIT,
+        "permits not conserved"
+    );
 }
 
 #[test]
@@ -138,7 +146,11 @@ fn release_wakes_every_sleeper_it_can_satisfy() {
         }
         sem.release(3);
     });
-    assert_eq!(done.load(SeqCst), 3, "release(3) must let 3 sleepers through");
+    assert_eq!(
+        done.load(SeqCst),
+        3,
+        "release(3) must let 3 sleepers through"
+    );
     assert_eq!(sem.available_permits(), 0);
 }
 
@@ -147,7 +159,11 @@ fn acquire_many_is_all_or_none() {
     let sem = Semaphore::new(2);
     assert!(sem.try_acquire_many(3).is_none());
     assert!(sem.acquire_many_for(3, Duration::from_millis(5)).is_none());
-    assert_eq!(sem.available_permits(), 2, "a failed acquire_many took permits");
+    assert_eq!(
+        sem.available_permits(),
+        2,
+        "a failed acquire_many took permits"
+    );
     let got = AtomicBool::new(false);
     std::thread::scope(|s| {
         s.spawn(|| {
@@ -178,16 +194,25 @@ fn acquire_for_times_out_when_empty() {
     let start = Instant::now();
     assert!(sem.acquire_for(Duration::from_millis(50)).is_none());
     let waited = start.elapsed();
-    assert!(waited >= Duration::from_millis(50), "returned early after {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(50),
+        "returned early after {waited:?}"
+    );
     assert!(waited < Duration::from_secs(5), "overslept: {waited:?}");
-    assert_eq!(sem.available_permits(), 0, "a timed-out acquire changed the count");
+    assert_eq!(
+        sem.available_permits(),
+        0,
+        "a timed-out acquire changed the count"
+    );
 }
 
 #[test]
 fn zero_timeout_and_past_deadline_are_one_try() {
     let sem = Semaphore::new(1);
     let past = Instant::now() - Duration::from_millis(1);
-    let p = sem.acquire_until(past).expect("a free permit is taken even with a past deadline");
+    let p = sem
+        .acquire_until(past)
+        .expect("a free permit is taken even with a past deadline");
     assert!(sem.acquire_for(Duration::ZERO).is_none());
     assert!(sem.acquire_until(past).is_none());
     assert!(sem.acquire_many_for(1, Duration::ZERO).is_none());
@@ -221,7 +246,9 @@ fn request_more_than_max_panics() {
 }
 
 #[test]
-#[should_panic(expected = "cannot acquire 3 permits from a semaphore that can never hold more than 2")]
+#[should_panic(
+    expected = "cannot acquire 3 permits from a semaphore that can never hold more than 2"
+)]
 fn bounded_request_more_than_limit_panics() {
     let sem = BoundedSemaphore::new(2);
     let _ = sem.acquire_many_for(3, Duration::from_secs(1));
@@ -246,7 +273,11 @@ fn release_past_max_panics_and_changes_nothing() {
     let e = sem.try_release(2).unwrap_err();
     assert_eq!((e.requested(), e.limit()), (2, Semaphore::MAX_PERMITS));
     sem.release(1);
-    assert_eq!(sem.available_permits(), Semaphore::MAX_PERMITS, "no wrap at the top");
+    assert_eq!(
+        sem.available_permits(),
+        Semaphore::MAX_PERMITS,
+        "no wrap at the top"
+    );
 }
 
 #[test]
@@ -254,13 +285,21 @@ fn bounded_over_release_errors_and_changes_nothing() {
     let sem = BoundedSemaphore::new(2);
     let held = sem.acquire();
     let e = sem.release(1).unwrap_err();
-    assert_eq!(sem.available_permits(), 1, "a rejected release changed the count");
+    assert_eq!(
+        sem.available_permits(),
+        1,
+        "a rejected release changed the count"
+    );
     assert_eq!(
         e.to_string(),
         "semaphore released too many times: releasing 1 permit(s) would pass its limit of 2"
     );
     drop(held);
-    assert_eq!(sem.available_permits(), 2, "a guard's drop always gives back");
+    assert_eq!(
+        sem.available_permits(),
+        2,
+        "a guard's drop always gives back"
+    );
     assert!(sem.release(0).is_ok(), "releasing nothing never fails");
 }
 
@@ -297,7 +336,11 @@ fn panic_while_holding_permit_gives_it_back() {
     })
     .join();
     assert!(r.is_err());
-    assert_eq!(sem.available_permits(), 1, "a panic while holding a permit must give it back");
+    assert_eq!(
+        sem.available_permits(),
+        1,
+        "a panic while holding a permit must give it back"
+    );
 }
 
 #[test]
@@ -316,7 +359,10 @@ fn debug_never_blocks() {
     assert_eq!(format!("{sem:?}"), "Semaphore { available: 0, .. }");
     let b = BoundedSemaphore::new(2);
     let p = b.acquire();
-    assert_eq!(format!("{b:?}"), "BoundedSemaphore { available: 1, limit: 2, .. }");
+    assert_eq!(
+        format!("{b:?}"),
+        "BoundedSemaphore { available: 1, limit: 2, .. }"
+    );
     assert_eq!(format!("{p:?}"), "SemaphorePermit { permits: 1, .. }");
 }
 
@@ -346,7 +392,10 @@ fn op() -> impl Strategy<Value = Op> {
 
 /// Initial counts: small ones, and ones next to `MAX_PERMITS` to reach the overflow edge.
 fn initial() -> impl Strategy<Value = u32> {
-    prop_oneof![0..5u32, (Semaphore::MAX_PERMITS - 4)..=Semaphore::MAX_PERMITS]
+    prop_oneof![
+        0..5u32,
+        (Semaphore::MAX_PERMITS - 4)..=Semaphore::MAX_PERMITS
+    ]
 }
 
 proptest! {

@@ -78,7 +78,9 @@ pub fn run(r: &mut Report) {
     let g = "semaphore";
     let s = "uncontended acquire+release";
     let w = weftsync::Semaphore::new(1);
-    r.single(g, s, "weftsync::Semaphore", || drop(black_box(&w).acquire()));
+    r.single(g, s, "weftsync::Semaphore", || {
+        drop(black_box(&w).acquire())
+    });
     let p = PlSem::new(1);
     r.single(g, s, "parking_lot Mutex+Condvar", || {
         let p = black_box(&p);
