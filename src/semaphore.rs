@@ -1,1 +1,921 @@
-//! Placeholder: the semaphore primitive lands with its issue.
+//! `Semaphore` and `BoundedSemaphore`: counted permits on one 32-bit word, Python's
+//! `threading.Semaphore` and `threading.BoundedSemaphore`.
+//!
+//! State of `Semaphore::state` (the futex word):
+//!
+//! | bits  | name       | meaning                                                        |
+//! |-------|------------|----------------------------------------------------------------|
+//! | 0..31 | `COUNT`    | permits available now, `0..=MAX_PERMITS`                       |
+//! | 31    | `SLEEPERS` | a thread may be asleep on the word (or about to sleep on it)   |
+//!
+//! Transitions, each one read-modify-write of the whole word:
+//! - acquire `n`: `c → c - n` when `c >= n`; the `SLEEPERS` bit is kept as it is.
+//! - announce: `c → c | SLEEPERS` by a thread that found `c < n` and will sleep on the new value.
+//! - release `n`: `c (| SLEEPERS) → c + n`, always *clearing* `SLEEPERS`; if the bit was set the
+//!   releaser wakes every sleeper. A release that finds the bit clear never enters the kernel.
+//!
+//! Invariant (no lost wake-up): a thread asleep on the word slept on a value with `SLEEPERS`
+//! set. That bit is cleared only by a release, which then wakes all sleepers; so any thread
+//! still asleep either sees the word change before it sleeps, or is woken. Woken threads
+//! re-compete, and a thread that still cannot proceed sets the bit again before it sleeps.
+//! Waking all (not `n`) is what keeps this sound when sleepers want different counts: waking
+//! one that wants 5 while the one that wants 1 sleeps on would strand a free permit. The cost
+//! is a thundering herd when many threads sleep on one semaphore (see `docs/semaphore.md`).
+//!
+//! `BoundedSemaphore` adds a second word, `slack`: how many permits may be handed back by
+//! `release` (those taken out with `SemaphorePermit::forget`). Permits held by live
+//! `SemaphorePermit`s return by drop, never through `release`, so `available + held + slack`
+//! never exceeds the limit, and a drop can never pass it.
+//!
+//! Memory ordering: taking permits is an Acquire read-modify-write and giving them back a
+//! Release one, so whatever a thread wrote before a release happens-before the work of the
+//! thread whose acquire took those permits (every change of the word is a read-modify-write,
+//! so the release sequence is never broken). Setting `SLEEPERS` publishes nothing (Relaxed).
+//! `slack` only counts and publishes nothing (Relaxed). Wait and wake order nothing by
+//! themselves: a woken thread re-reads the word and takes permits with Acquire.
+
+use core::fmt;
+
+use crate::shim::{
+    self, AtomicU32, Duration, Instant,
+    Ordering::{Acquire, Relaxed, Release},
+};
+
+const SLEEPERS: u32 = 1 << 31;
+const COUNT: u32 = SLEEPERS - 1;
+
+/// A counting semaphore, Python's `threading.Semaphore`: a count of permits that threads take
+/// with [`acquire`](Semaphore::acquire) and give back by dropping the [`SemaphorePermit`] or by
+/// [`release`](Semaphore::release), from any thread.
+///
+/// - **Count range**: `0..=`[`Semaphore::MAX_PERMITS`] (2³¹ − 1). A release past it panics
+///   and changes nothing ([`try_release`](Semaphore::try_release) returns an error instead);
+///   the count never wraps.
+/// - **Many permits at once**: `acquire_many(n)` takes all `n` or none. `n = 0` succeeds at
+///   once. `n > MAX_PERMITS` could never be satisfied and panics.
+/// - **Not fair**: there is no FIFO order. A request for many permits can be overtaken for ever
+///   by a stream of requests for few, and a releasing thread may take its permits straight back.
+/// - **No poisoning**, and nothing to poison: a panic while holding a permit drops it, which
+///   gives its permits back.
+/// - A `release` that finds no sleeper never enters the kernel. The type is 4 bytes.
+///
+/// Promises, state table and the tests behind them: `docs/semaphore.md`.
+///
+/// ```
+/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+/// use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
+/// use weftsync::Semaphore;
+///
+/// // At most 2 of the 6 workers run at once.
+/// let slots = Semaphore::new(2);
+/// let (inside, most) = (AtomicU32::new(0), AtomicU32::new(0));
+/// std::thread::scope(|s| {
+///     for _ in 0..6 {
+///         s.spawn(|| {
+///             let _permit = slots.acquire();
+///             let now = inside.fetch_add(1, SeqCst) + 1;
+///             most.fetch_max(now, SeqCst);
+///             inside.fetch_sub(1, SeqCst);
+///         });
+///     }
+/// });
+/// assert!(most.load(SeqCst) <= 2);
+/// assert_eq!(slots.available_permits(), 2);
+/// # }
+/// ```
+pub struct Semaphore {
+    state: AtomicU32,
+}
+
+/// A semaphore whose count can never pass its initial value, Python's
+/// `threading.BoundedSemaphore`.
+///
+/// It behaves as [`Semaphore`], except that [`release`](BoundedSemaphore::release) returns a
+/// [`ReleaseError`] and changes nothing when the release would pass the initial count. Permits
+/// held by a live [`SemaphorePermit`] go back when it drops, so `release` only returns permits
+/// that were taken out with [`SemaphorePermit::forget`]: a `release` while every permit is held
+/// by a guard is an error at once (Python would accept it and fail the holder's release later).
+///
+/// ```
+/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+/// use weftsync::{BoundedSemaphore, SemaphorePermit};
+///
+/// let sem = BoundedSemaphore::new(1);
+/// assert!(sem.release(1).is_err(), "already at its initial count");
+/// SemaphorePermit::forget(sem.acquire()); // take one out, to give back later
+/// assert!(sem.release(1).is_ok());
+/// assert!(sem.release(1).is_err());
+/// assert_eq!(sem.available_permits(), 1);
+/// # }
+/// ```
+pub struct BoundedSemaphore {
+    sem: Semaphore,
+    /// Permits `release` may hand back: those taken out with `forget`. Relaxed: only counts.
+    slack: AtomicU32,
+    limit: u32,
+}
+
+/// Permits taken from a [`Semaphore`] or [`BoundedSemaphore`]; dropping it gives them back.
+///
+/// It may be sent to and dropped on another thread. [`SemaphorePermit::forget`] keeps the
+/// permits out of the semaphore instead (Python's acquire-without-release pattern).
+///
+/// ```
+/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+/// let sem = weftsync::Semaphore::new(3);
+/// let permit = sem.acquire_many(2);
+/// assert_eq!(sem.available_permits(), 1);
+/// drop(permit);
+/// assert_eq!(sem.available_permits(), 3);
+/// # }
+/// ```
+#[must_use = "if unused the permits are given back at once"]
+#[clippy::has_significant_drop]
+pub struct SemaphorePermit<'a> {
+    sem: &'a Semaphore,
+    /// The bounded semaphore's `slack`, credited when the permit is forgotten.
+    slack: Option<&'a AtomicU32>,
+    permits: u32,
+}
+
+/// A release that would pass the semaphore's limit; nothing was changed.
+///
+/// The limit is a [`BoundedSemaphore`]'s initial count, or [`Semaphore::MAX_PERMITS`].
+///
+/// ```
+/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+/// let sem = weftsync::BoundedSemaphore::new(2);
+/// let err = sem.release(1).unwrap_err();
+/// assert_eq!((err.requested(), err.limit()), (1, 2));
+/// assert_eq!(
+///     err.to_string(),
+///     "semaphore released too many times: releasing 1 permit(s) would pass its limit of 2"
+/// );
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReleaseError {
+    requested: u32,
+    limit: u32,
+}
+
+impl Semaphore {
+    /// The largest count a semaphore can hold: 2³¹ − 1 (the top bit of the word is taken).
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let sem = weftsync::Semaphore::new(weftsync::Semaphore::MAX_PERMITS);
+    /// assert!(sem.try_release(1).is_err());
+    /// # }
+    /// ```
+    pub const MAX_PERMITS: u32 = COUNT;
+
+    /// Creates a semaphore holding `permits` permits. `const`, so it can be a `static`.
+    ///
+    /// # Panics
+    /// If `permits > MAX_PERMITS` (at compile time in a `const` or `static`).
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// static POOL: weftsync::Semaphore = weftsync::Semaphore::new(4);
+    /// let _p = POOL.acquire();
+    /// assert_eq!(POOL.available_permits(), 3);
+    /// # }
+    /// ```
+    #[cfg(not(weft_checker))]
+    #[inline]
+    pub const fn new(permits: u32) -> Self {
+        assert!(
+            permits <= COUNT,
+            "Semaphore::new: more than MAX_PERMITS permits"
+        );
+        Semaphore {
+            state: AtomicU32::new(permits),
+        }
+    }
+
+    /// Creates a semaphore holding `permits` permits (not `const` under the model checkers).
+    #[cfg(weft_checker)]
+    pub fn new(permits: u32) -> Self {
+        assert!(
+            permits <= COUNT,
+            "Semaphore::new: more than MAX_PERMITS permits"
+        );
+        Semaphore {
+            state: AtomicU32::new(permits),
+        }
+    }
+
+    /// Takes one permit, blocking until one is available.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let sem = weftsync::Semaphore::new(1);
+    /// let permit = sem.acquire();
+    /// assert!(sem.try_acquire().is_none());
+    /// drop(permit);
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "wait", alias = "P")]
+    pub fn acquire(&self) -> SemaphorePermit<'_> {
+        self.acquire_many(1)
+    }
+
+    /// Takes one permit if one is available right now; never blocks.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let sem = weftsync::Semaphore::new(1);
+    /// let held = sem.try_acquire().unwrap();
+    /// assert!(sem.try_acquire().is_none());
+    /// # drop(held);
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire")]
+    pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
+        self.try_acquire_many(1)
+    }
+
+    /// Takes one permit, waiting at most `timeout`. `Duration::ZERO` is one try; a timeout too
+    /// large for `Instant` waits forever. `None` if the time ran out.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::time::Duration;
+    /// let sem = weftsync::Semaphore::new(0);
+    /// assert!(sem.acquire_for(Duration::from_millis(1)).is_none());
+    /// sem.release(1);
+    /// assert!(sem.acquire_for(Duration::from_secs(1)).is_some());
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire")]
+    pub fn acquire_for(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
+        self.acquire_many_for(1, timeout)
+    }
+
+    /// Takes one permit, waiting until `deadline` at the latest. A past deadline is one try.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::time::{Duration, Instant};
+    /// let sem = weftsync::Semaphore::new(1);
+    /// assert!(sem.acquire_until(Instant::now() + Duration::from_secs(1)).is_some());
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire")]
+    pub fn acquire_until(&self, deadline: Instant) -> Option<SemaphorePermit<'_>> {
+        self.acquire_many_until(1, deadline)
+    }
+
+    /// Takes `n` permits at once (all or none), blocking until `n` are available.
+    ///
+    /// # Panics
+    /// If `n > MAX_PERMITS`: no release could ever make that many available.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let sem = weftsync::Semaphore::new(5);
+    /// let permit = sem.acquire_many(3);
+    /// assert_eq!(weftsync::SemaphorePermit::permits(&permit), 3);
+    /// assert_eq!(sem.available_permits(), 2);
+    /// # drop(permit);
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire")]
+    pub fn acquire_many(&self, n: u32) -> SemaphorePermit<'_> {
+        check_request(n, COUNT);
+        if !self.try_take_once(n) {
+            self.acquire_slow(n, None);
+        }
+        self.permit(n, None)
+    }
+
+    /// Takes `n` permits if `n` are available right now; never blocks.
+    ///
+    /// # Panics
+    /// If `n > MAX_PERMITS`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let sem = weftsync::Semaphore::new(2);
+    /// assert!(sem.try_acquire_many(3).is_none(), "all or none");
+    /// assert_eq!(sem.available_permits(), 2);
+    /// assert!(sem.try_acquire_many(2).is_some());
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire")]
+    pub fn try_acquire_many(&self, n: u32) -> Option<SemaphorePermit<'_>> {
+        check_request(n, COUNT);
+        self.try_take(n).then(|| self.permit(n, None))
+    }
+
+    /// Takes `n` permits at once, waiting at most `timeout`. `Duration::ZERO` is one try.
+    ///
+    /// # Panics
+    /// If `n > MAX_PERMITS`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::time::Duration;
+    /// let sem = weftsync::Semaphore::new(1);
+    /// assert!(sem.acquire_many_for(2, Duration::ZERO).is_none());
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire")]
+    pub fn acquire_many_for(&self, n: u32, timeout: Duration) -> Option<SemaphorePermit<'_>> {
+        self.acquire_deadline(n, COUNT, shim::deadline_after(timeout))
+            .then(|| self.permit(n, None))
+    }
+
+    /// Takes `n` permits at once, waiting until `deadline` at the latest.
+    ///
+    /// # Panics
+    /// If `n > MAX_PERMITS`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::time::{Duration, Instant};
+    /// let sem = weftsync::Semaphore::new(4);
+    /// let p = sem.acquire_many_until(4, Instant::now() + Duration::from_secs(1));
+    /// assert!(p.is_some());
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire")]
+    pub fn acquire_many_until(&self, n: u32, deadline: Instant) -> Option<SemaphorePermit<'_>> {
+        self.acquire_deadline(n, COUNT, Some(deadline))
+            .then(|| self.permit(n, None))
+    }
+
+    /// Adds `n` permits, from any thread (a permit need not have been acquired: Python code
+    /// uses a semaphore as a signal this way). Wakes sleepers if there are any; with none it
+    /// never enters the kernel.
+    ///
+    /// # Panics
+    /// If the count would pass [`MAX_PERMITS`](Semaphore::MAX_PERMITS); the count is left
+    /// unchanged. [`try_release`](Semaphore::try_release) returns an error instead.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let ready = weftsync::Semaphore::new(0);
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| ready.release(1)); // signal
+    ///     weftsync::SemaphorePermit::forget(ready.acquire()); // wait for the signal
+    /// });
+    /// assert_eq!(ready.available_permits(), 0);
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "signal", alias = "V", alias = "add_permits")]
+    pub fn release(&self, n: u32) {
+        if let Err(e) = self.try_release(n) {
+            release_overflow(e);
+        }
+    }
+
+    /// Adds `n` permits as [`release`](Semaphore::release) does, but returns an error (and
+    /// changes nothing) if the count would pass [`MAX_PERMITS`](Semaphore::MAX_PERMITS).
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use weftsync::Semaphore;
+    /// let sem = Semaphore::new(Semaphore::MAX_PERMITS - 1);
+    /// assert!(sem.try_release(2).is_err());
+    /// assert!(sem.try_release(1).is_ok());
+    /// assert_eq!(sem.available_permits(), Semaphore::MAX_PERMITS);
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "release")]
+    pub fn try_release(&self, n: u32) -> Result<(), ReleaseError> {
+        if n == 0 {
+            return Ok(());
+        }
+        let mut s = self.state.load(Relaxed);
+        loop {
+            let count = s & COUNT;
+            if n > COUNT - count {
+                return Err(ReleaseError {
+                    requested: n,
+                    limit: COUNT,
+                });
+            }
+            // Release: publishes what this thread wrote to the thread that takes the permits.
+            // The new value clears SLEEPERS: we wake them all below (see the state table).
+            match self
+                .state
+                .compare_exchange_weak(s, count + n, Release, Relaxed)
+            {
+                Ok(_) => break,
+                Err(now) => s = now,
+            }
+        }
+        if s & SLEEPERS != 0 {
+            self.wake_sleepers();
+        }
+        Ok(())
+    }
+
+    /// The number of permits available right now. Only a snapshot: it may change at once.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let sem = weftsync::Semaphore::new(2);
+    /// let _p = sem.acquire();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// # }
+    /// ```
+    #[inline]
+    pub fn available_permits(&self) -> u32 {
+        self.state.load(Relaxed) & COUNT
+    }
+
+    #[inline]
+    fn permit<'a>(&'a self, n: u32, slack: Option<&'a AtomicU32>) -> SemaphorePermit<'a> {
+        SemaphorePermit {
+            sem: self,
+            slack,
+            permits: n,
+        }
+    }
+
+    /// One attempt: one load and one compare-exchange. May fail although `n` are available
+    /// (another thread changed the word); the slow path retries.
+    #[inline]
+    fn try_take_once(&self, n: u32) -> bool {
+        let s = self.state.load(Relaxed);
+        // Acquire on success: pairs with the Release of the releases whose permits we take.
+        s & COUNT >= n
+            && self
+                .state
+                .compare_exchange(s, s - n, Acquire, Relaxed)
+                .is_ok()
+    }
+
+    /// Takes `n` if `n` are available, retrying only while the word changes under us, so it
+    /// never fails spuriously.
+    #[inline]
+    fn try_take(&self, n: u32) -> bool {
+        let mut s = self.state.load(Relaxed);
+        while s & COUNT >= n {
+            // Acquire: as in `try_take_once`.
+            match self.state.compare_exchange_weak(s, s - n, Acquire, Relaxed) {
+                Ok(_) => return true,
+                Err(now) => s = now,
+            }
+        }
+        false
+    }
+
+    /// The one path every `_for` / `_until` form funnels into.
+    #[inline]
+    fn acquire_deadline(&self, n: u32, limit: u32, deadline: Option<Instant>) -> bool {
+        check_request(n, limit);
+        self.try_take_once(n) || self.acquire_slow(n, deadline)
+    }
+
+    /// Contended path. Returns `true` with `n` permits taken, `false` if `deadline` passed.
+    #[cold]
+    // Under loom SPIN_LIMIT is 0, so `spins < SPIN_LIMIT` is always false there, on purpose.
+    #[cfg_attr(weft_loom, allow(clippy::absurd_extreme_comparisons))]
+    fn acquire_slow(&self, n: u32, deadline: Option<Instant>) -> bool {
+        let mut spins = 0;
+        let mut s = self.state.load(Relaxed);
+        loop {
+            if s & COUNT >= n {
+                // Acquire: pairs with the Release of the releases whose permits we take.
+                match self.state.compare_exchange_weak(s, s - n, Acquire, Relaxed) {
+                    Ok(_) => return true,
+                    Err(now) => s = now,
+                }
+                continue;
+            }
+            // A zero timeout (or a past deadline) is one try: no spinning, no sleeping, and no
+            // SLEEPERS bit left behind to cost the next release a wake.
+            if shim::expired(deadline) {
+                return false;
+            }
+            // Spin briefly, read-only, while nobody sleeps: a release often comes soon.
+            if spins < shim::SPIN_LIMIT && s & SLEEPERS == 0 {
+                spins += 1;
+                shim::spin_loop();
+                s = self.state.load(Relaxed);
+                continue;
+            }
+            if s & SLEEPERS == 0 {
+                // Announce that we will sleep, so the next release wakes us. Relaxed: this
+                // publishes nothing; a failure means the word changed, so look again.
+                if let Err(now) =
+                    self.state
+                        .compare_exchange_weak(s, s | SLEEPERS, Relaxed, Relaxed)
+                {
+                    s = now;
+                    continue;
+                }
+                s |= SLEEPERS;
+            }
+            if !shim::wait(&self.state, s, deadline) {
+                // The deadline passed. Nothing was taken, so no permit is lost; and no wake is
+                // swallowed either, since a release wakes every sleeper. A SLEEPERS bit we
+                // leave behind costs the next release one needless wake.
+                return false;
+            }
+            s = self.state.load(Relaxed);
+        }
+    }
+
+    #[cold]
+    fn wake_sleepers(&self) {
+        shim::wake_all(&self.state);
+    }
+
+    /// Gives back `n` permits from a dropped permit.
+    #[inline]
+    fn give_back(&self, n: u32) {
+        if let Err(e) = self.try_release(n) {
+            release_overflow(e);
+        }
+    }
+}
+
+/// Panics unless `n` permits could ever be available at once.
+#[inline]
+fn check_request(n: u32, limit: u32) {
+    if n > limit {
+        request_too_large(n, limit);
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn request_too_large(n: u32, limit: u32) -> ! {
+    panic!("cannot acquire {n} permits from a semaphore that can never hold more than {limit}")
+}
+
+#[cold]
+#[inline(never)]
+fn release_overflow(e: ReleaseError) -> ! {
+    panic!("{e}")
+}
+
+impl BoundedSemaphore {
+    /// Creates a bounded semaphore holding `permits` permits, which is also its limit.
+    ///
+    /// # Panics
+    /// If `permits > Semaphore::MAX_PERMITS`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// static CONNECTIONS: weftsync::BoundedSemaphore = weftsync::BoundedSemaphore::new(8);
+    /// assert_eq!(CONNECTIONS.limit(), 8);
+    /// # }
+    /// ```
+    #[cfg(not(weft_checker))]
+    #[inline]
+    pub const fn new(permits: u32) -> Self {
+        BoundedSemaphore {
+            sem: Semaphore::new(permits),
+            slack: AtomicU32::new(0),
+            limit: permits,
+        }
+    }
+
+    /// Creates a bounded semaphore (not `const` under the model checkers).
+    #[cfg(weft_checker)]
+    pub fn new(permits: u32) -> Self {
+        BoundedSemaphore {
+            sem: Semaphore::new(permits),
+            slack: AtomicU32::new(0),
+            limit: permits,
+        }
+    }
+
+    /// The initial count, which the count can never pass.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// assert_eq!(weftsync::BoundedSemaphore::new(3).limit(), 3);
+    /// # }
+    /// ```
+    #[inline]
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// Takes one permit, blocking until one is available.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let sem = weftsync::BoundedSemaphore::new(1);
+    /// let p = sem.acquire();
+    /// assert_eq!(sem.available_permits(), 0);
+    /// drop(p);
+    /// assert_eq!(sem.available_permits(), 1);
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "wait", alias = "P")]
+    pub fn acquire(&self) -> SemaphorePermit<'_> {
+        self.acquire_many(1)
+    }
+
+    /// Takes one permit if one is available right now; never blocks.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let sem = weftsync::BoundedSemaphore::new(1);
+    /// let _held = sem.acquire();
+    /// assert!(sem.try_acquire().is_none());
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire")]
+    pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
+        self.try_acquire_many(1)
+    }
+
+    /// Takes one permit, waiting at most `timeout` (`Duration::ZERO` is one try).
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::time::Duration;
+    /// let sem = weftsync::BoundedSemaphore::new(1);
+    /// let _p = sem.acquire();
+    /// assert!(sem.acquire_for(Duration::from_millis(1)).is_none());
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire")]
+    pub fn acquire_for(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
+        self.acquire_many_for(1, timeout)
+    }
+
+    /// Takes one permit, waiting until `deadline` at the latest.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::time::Instant;
+    /// let sem = weftsync::BoundedSemaphore::new(1);
+    /// assert!(sem.acquire_until(Instant::now()).is_some(), "free: one try succeeds");
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire")]
+    pub fn acquire_until(&self, deadline: Instant) -> Option<SemaphorePermit<'_>> {
+        self.acquire_many_until(1, deadline)
+    }
+
+    /// Takes `n` permits at once (all or none), blocking until `n` are available.
+    ///
+    /// # Panics
+    /// If `n > limit()`: the count can never reach `n`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let sem = weftsync::BoundedSemaphore::new(3);
+    /// let _p = sem.acquire_many(3);
+    /// assert_eq!(sem.available_permits(), 0);
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire")]
+    pub fn acquire_many(&self, n: u32) -> SemaphorePermit<'_> {
+        check_request(n, self.limit);
+        if !self.sem.try_take_once(n) {
+            self.sem.acquire_slow(n, None);
+        }
+        self.sem.permit(n, Some(&self.slack))
+    }
+
+    /// Takes `n` permits if `n` are available right now; never blocks.
+    ///
+    /// # Panics
+    /// If `n > limit()`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let sem = weftsync::BoundedSemaphore::new(3);
+    /// assert!(sem.try_acquire_many(2).is_some());
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire")]
+    pub fn try_acquire_many(&self, n: u32) -> Option<SemaphorePermit<'_>> {
+        check_request(n, self.limit);
+        self.sem
+            .try_take(n)
+            .then(|| self.sem.permit(n, Some(&self.slack)))
+    }
+
+    /// Takes `n` permits at once, waiting at most `timeout`.
+    ///
+    /// # Panics
+    /// If `n > limit()`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::time::Duration;
+    /// let sem = weftsync::BoundedSemaphore::new(2);
+    /// let _one = sem.acquire();
+    /// assert!(sem.acquire_many_for(2, Duration::from_millis(1)).is_none());
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire")]
+    pub fn acquire_many_for(&self, n: u32, timeout: Duration) -> Option<SemaphorePermit<'_>> {
+        self.sem
+            .acquire_deadline(n, self.limit, shim::deadline_after(timeout))
+            .then(|| self.sem.permit(n, Some(&self.slack)))
+    }
+
+    /// Takes `n` permits at once, waiting until `deadline` at the latest.
+    ///
+    /// # Panics
+    /// If `n > limit()`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::time::{Duration, Instant};
+    /// let sem = weftsync::BoundedSemaphore::new(2);
+    /// assert!(sem.acquire_many_until(2, Instant::now() + Duration::from_secs(1)).is_some());
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire")]
+    pub fn acquire_many_until(&self, n: u32, deadline: Instant) -> Option<SemaphorePermit<'_>> {
+        self.sem
+            .acquire_deadline(n, self.limit, Some(deadline))
+            .then(|| self.sem.permit(n, Some(&self.slack)))
+    }
+
+    /// Gives back `n` permits that were taken out with [`SemaphorePermit::forget`], from any
+    /// thread. If fewer than `n` are out (the count would pass the initial count, counting the
+    /// permits live guards will give back), returns [`ReleaseError`] and changes nothing:
+    /// Python's `ValueError`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use weftsync::{BoundedSemaphore, SemaphorePermit};
+    /// let sem = BoundedSemaphore::new(2);
+    /// SemaphorePermit::forget(sem.acquire_many(2));
+    /// assert!(sem.release(3).is_err(), "all or nothing");
+    /// assert_eq!(sem.available_permits(), 0);
+    /// sem.release(2).unwrap();
+    /// assert_eq!(sem.available_permits(), 2);
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "signal", alias = "V")]
+    pub fn release(&self, n: u32) -> Result<(), ReleaseError> {
+        if n == 0 {
+            return Ok(());
+        }
+        // Take the right to return `n` first; only then add them, so the count can never pass
+        // the limit even for a moment. Relaxed: `slack` only counts; the permits themselves are
+        // published by the Release in `try_release`.
+        let taken = self
+            .slack
+            .fetch_update(Relaxed, Relaxed, |slack| slack.checked_sub(n));
+        if taken.is_err() {
+            return Err(ReleaseError {
+                requested: n,
+                limit: self.limit,
+            });
+        }
+        // Cannot overflow: available + held + slack <= limit <= MAX_PERMITS.
+        self.sem.give_back(n);
+        Ok(())
+    }
+
+    /// The number of permits available right now. Only a snapshot.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let sem = weftsync::BoundedSemaphore::new(2);
+    /// assert_eq!(sem.available_permits(), 2);
+    /// # }
+    /// ```
+    #[inline]
+    pub fn available_permits(&self) -> u32 {
+        self.sem.available_permits()
+    }
+}
+
+impl SemaphorePermit<'_> {
+    /// Keeps the permits out of the semaphore instead of giving them back: the count stays
+    /// lower. On a [`BoundedSemaphore`] they may later be returned with `release`.
+    /// An associated function, like every permit helper.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use weftsync::{Semaphore, SemaphorePermit};
+    /// let sem = Semaphore::new(2);
+    /// SemaphorePermit::forget(sem.acquire());
+    /// assert_eq!(sem.available_permits(), 1);
+    /// # }
+    /// ```
+    #[inline]
+    pub fn forget(permit: Self) {
+        if let Some(slack) = permit.slack {
+            // Relaxed: only counts (see `BoundedSemaphore::release`). Cannot overflow: the
+            // permits leave the held share of `limit` for the slack share.
+            slack.fetch_add(permit.permits, Relaxed);
+        }
+        core::mem::forget(permit);
+    }
+
+    /// How many permits this permit holds.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let sem = weftsync::Semaphore::new(4);
+    /// let p = sem.acquire_many(3);
+    /// assert_eq!(weftsync::SemaphorePermit::permits(&p), 3);
+    /// # }
+    /// ```
+    #[inline]
+    pub fn permits(permit: &Self) -> u32 {
+        permit.permits
+    }
+}
+
+impl Drop for SemaphorePermit<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.sem.give_back(self.permits);
+    }
+}
+
+impl fmt::Debug for SemaphorePermit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphorePermit")
+            .field("permits", &self.permits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Never blocks: prints the count available at the moment.
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("available", &self.available_permits())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Never blocks: prints the count available at the moment and the limit.
+impl fmt::Debug for BoundedSemaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundedSemaphore")
+            .field("available", &self.available_permits())
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReleaseError {
+    /// How many permits the failed release tried to add.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let err = weftsync::BoundedSemaphore::new(0).release(4).unwrap_err();
+    /// assert_eq!(err.requested(), 4);
+    /// # }
+    /// ```
+    pub fn requested(&self) -> u32 {
+        self.requested
+    }
+
+    /// The count the release would have passed: the bounded semaphore's initial count, or
+    /// [`Semaphore::MAX_PERMITS`].
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let err = weftsync::BoundedSemaphore::new(5).release(1).unwrap_err();
+    /// assert_eq!(err.limit(), 5);
+    /// # }
+    /// ```
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+}
+
+impl fmt::Display for ReleaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "semaphore released too many times: releasing {} permit(s) would pass its limit of {}",
+            self.requested, self.limit
+        )
+    }
+}
+
+impl std::error::Error for ReleaseError {}
