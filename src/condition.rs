@@ -168,6 +168,16 @@ impl Waiter {
     }
 }
 
+/// Freeing a node is a write to it. Telling loom so (a write access to the links, a no-op
+/// otherwise) makes any notifier access that is not ordered before the waiter's return show up
+/// as a data race in the models: loom cannot see stack memory being reused.
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        self.next.with_mut(|_| ());
+        self.prev.with_mut(|_| ());
+    }
+}
+
 /// Reads `node.next`.
 ///
 /// # Safety
