@@ -42,7 +42,11 @@ pub fn run(data: &[u8]) {
                     let target = (arg % 4) as u64;
                     let timeout = Duration::from_micros((arg % 30) as u64);
                     let got = changed.wait_for_predicate(&mut g, |c| *c >= target, timeout);
-                    assert_eq!(got, *g >= target, "result is not the predicate's final value");
+                    assert_eq!(
+                        got,
+                        *g >= target,
+                        "result is not the predicate's final value"
+                    );
                 }
                 _ => {
                     let mut g = counter.lock();
@@ -61,7 +65,11 @@ pub fn run(data: &[u8]) {
         "notifies counted {sent} wake-ups but {notified} waits reported one"
     );
     assert_eq!(cond.notify_all(), 0, "a waiter was left queued");
-    assert_eq!(changed.notify_all(), 0, "a predicate waiter was left queued");
+    assert_eq!(
+        changed.notify_all(),
+        0,
+        "a predicate waiter was left queued"
+    );
     assert!(!lock.is_locked() && !counter.is_locked());
     let increments: u64 = tallies.iter().map(|t| t.increments).sum();
     assert_eq!(counter.into_inner(), increments, "an increment was lost");

@@ -231,12 +231,16 @@ fn wait_for_predicate_returns_final_value() {
         }
     });
     let mut g = shared.0.lock();
-    let got = shared.1.wait_for_predicate(&mut g, |v| *v == 5, Duration::from_secs(60));
+    let got = shared
+        .1
+        .wait_for_predicate(&mut g, |v| *v == 5, Duration::from_secs(60));
     assert!(got && *g == 5, "true once the value reached 5");
     drop(g);
     t.join().unwrap();
     let mut g = shared.0.lock();
-    let got = shared.1.wait_for_predicate(&mut g, |v| *v == 6, Duration::from_millis(10));
+    let got = shared
+        .1
+        .wait_for_predicate(&mut g, |v| *v == 6, Duration::from_millis(10));
     assert!(!got, "nobody sets 6: false after the timeout");
 }
 
@@ -335,10 +339,7 @@ fn debug_never_blocks() {
     });
     until_registered(&shared.0, 1);
     let _held = shared.0.lock(); // Debug must not need the user's lock either
-    assert_eq!(
-        format!("{:?}", shared.1),
-        "Condition { has_waiters: true }"
-    );
+    assert_eq!(format!("{:?}", shared.1), "Condition { has_waiters: true }");
     assert!(shared.1.notify_one());
     drop(_held);
     t.join().unwrap();
