@@ -19,8 +19,16 @@ fn close_while_peer_blocked_in_recv_wakes_it_with_eof_after_buffer_drains() {
         a.send(1).unwrap();
         drop(a);
         let (first, second, third) = t.join().unwrap();
-        assert_eq!(first, Ok(1), "the buffered message comes before end-of-file");
-        assert_eq!(second, Err(RecvError::Eof), "closing must wake the blocked recv with EOF");
+        assert_eq!(
+            first,
+            Ok(1),
+            "the buffered message comes before end-of-file"
+        );
+        assert_eq!(
+            second,
+            Err(RecvError::Eof),
+            "closing must wake the blocked recv with EOF"
+        );
         assert_eq!(third, Err(RecvError::Eof), "end-of-file is sticky");
     });
 }

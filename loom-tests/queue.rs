@@ -32,7 +32,11 @@ fn two_producers_one_consumer_capacity_1_no_loss_fifo_per_producer() {
         p2.join().unwrap();
         let mut sorted = got.clone();
         sorted.sort_unstable();
-        assert_eq!(sorted, [1, 2, 10], "an item was lost or duplicated: {got:?}");
+        assert_eq!(
+            sorted,
+            [1, 2, 10],
+            "an item was lost or duplicated: {got:?}"
+        );
         let ones: Vec<_> = got.iter().filter(|&&v| v < 10).collect();
         assert_eq!(ones, [&1, &2], "producer 1's items reordered: {got:?}");
         assert!(q.is_empty());
@@ -150,7 +154,11 @@ fn put_for_timing_out_as_get_arrives_loses_nothing() {
         match t.join().unwrap() {
             Ok(()) => assert_eq!(q.try_get(), Ok(2), "a put that succeeded lost its item"),
             Err(e) => {
-                assert_eq!(e, PutError::Timeout(2), "a timed-out put must hand its item back");
+                assert_eq!(
+                    e,
+                    PutError::Timeout(2),
+                    "a timed-out put must hand its item back"
+                );
                 assert!(q.is_empty());
             }
         }

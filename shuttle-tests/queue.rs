@@ -56,7 +56,11 @@ fn mpmc_accounting() {
         .flat_map(|c| c.join().unwrap())
         .collect();
     all.sort_unstable();
-    assert_eq!(all, (0..12).collect::<Vec<_>>(), "an item was lost or duplicated");
+    assert_eq!(
+        all,
+        (0..12).collect::<Vec<_>>(),
+        "an item was lost or duplicated"
+    );
 }
 
 /// Random scheduler, 1,000 iterations (7 threads).
@@ -88,7 +92,8 @@ fn task_done_join() {
             thread::spawn(move || {
                 while q.get().is_ok() {
                     done.fetch_add(1, SeqCst);
-                    q.task_done().expect("one task_done per got item never fails");
+                    q.task_done()
+                        .expect("one task_done per got item never fails");
                 }
             })
         })
@@ -97,7 +102,11 @@ fn task_done_join() {
         p.join().unwrap();
     }
     q.join();
-    assert_eq!(done.load(SeqCst), 6, "join returned before every task was done");
+    assert_eq!(
+        done.load(SeqCst),
+        6,
+        "join returned before every task was done"
+    );
     q.shutdown(false);
     for w in workers {
         w.join().unwrap();
