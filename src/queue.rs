@@ -421,8 +421,8 @@ impl<T> Queue<T> {
     /// assert_eq!(q.get(), Ok(1));
     /// q.shutdown(true); // upgrade: 2 is dropped
     /// assert_eq!(q.get(), Err(GetError::ShutDown));
-    /// assert!(q.join_for(std::time::Duration::ZERO), "the dropped item counts as done");
     /// q.task_done().unwrap(); // for item 1
+    /// assert!(q.join_for(std::time::Duration::ZERO), "the dropped item counts as done");
     /// # }
     /// ```
     pub fn shutdown(&self, immediate: bool) {

@@ -15,9 +15,8 @@ pub fn run(data: &[u8]) {
     let q = Queue::new(cap);
     let results = script::run_threads(&scripts, |t, ops| {
         let (mut put, mut got, mut done, mut immediate) = (Vec::new(), Vec::new(), 0usize, false);
-        let mut next = 0u32;
-        for &op in ops {
-            let item = (t as u32) << 16 | next;
+        for (next, &op) in ops.iter().enumerate() {
+            let item = (t as u32) << 16 | next as u32;
             let wait = Duration::from_micros(u64::from(op % 32));
             match op % 9 {
                 0 | 1 => match q.try_put(item) {
@@ -50,7 +49,6 @@ pub fn run(data: &[u8]) {
                     }
                 }
             }
-            next += 1;
         }
         (put, got, done, immediate)
     });

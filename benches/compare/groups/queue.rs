@@ -33,7 +33,15 @@ pub fn run(r: &mut Report) {
             let s = s.as_str();
             r.multi(g, s, "weftsync::Queue", |n| {
                 let q = weftsync::Queue::new(cap);
-                run_mpmc(n, p, c, |i| q.put(i).unwrap(), || drop(q.get().unwrap()));
+                run_mpmc(
+                    n,
+                    p,
+                    c,
+                    |i| q.put(i).unwrap(),
+                    || {
+                        std::hint::black_box(q.get().unwrap());
+                    },
+                );
             });
             r.multi(g, s, "crossbeam_channel::bounded", |n| {
                 let (tx, rx) = crossbeam_channel::bounded(cap);
@@ -42,7 +50,9 @@ pub fn run(r: &mut Report) {
                     p,
                     c,
                     |i| tx.send(i).unwrap(),
-                    || drop(rx.recv().unwrap()),
+                    || {
+                        std::hint::black_box(rx.recv().unwrap());
+                    },
                 );
             });
             r.multi(g, s, "flume::bounded", |n| {
@@ -52,7 +62,9 @@ pub fn run(r: &mut Report) {
                     p,
                     c,
                     |i| tx.send(i).unwrap(),
-                    || drop(rx.recv().unwrap()),
+                    || {
+                        std::hint::black_box(rx.recv().unwrap());
+                    },
                 );
             });
             r.multi(g, s, "std::sync::mpsc::sync_channel", |n| {
@@ -63,7 +75,9 @@ pub fn run(r: &mut Report) {
                     p,
                     c,
                     |i| tx.send(i).unwrap(),
-                    || drop(rx.lock().unwrap().recv().unwrap()),
+                    || {
+                        std::hint::black_box(rx.lock().unwrap().recv().unwrap());
+                    },
                 );
             });
         }
