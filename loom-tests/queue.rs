@@ -1,1 +1,185 @@
-//! Placeholder: queue's loom models land with the primitive.
+//! Loom models of `Queue`'s promises. Bound: LOOM_MAX_PREEMPTIONS=2 (.cargo/config.toml).
+//! Timed calls use a 5 s timeout that never passes in real time: the shim lets loom decide when
+//! a timed wait gives up, so every crossing of a timeout and a wake is explored.
+
+use loom::sync::Arc;
+use loom::thread;
+use std::time::Duration;
+use weftsync::{GetError, PutError, Queue};
+
+const LONG: Duration = Duration::from_secs(5);
+
+/// Capacity 1, two producers (two items and one item) and one consumer taking all three: every
+/// item arrives exactly once and each producer's items arrive in the order it put them, however
+/// the puts block on the full slot and wake each other.
+#[test]
+fn two_producers_one_consumer_capacity_1_no_loss_fifo_per_producer() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(1));
+        let p1 = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || {
+                q.put(1).unwrap();
+                q.put(2).unwrap();
+            })
+        };
+        let p2 = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put(10).unwrap())
+        };
+        let got: Vec<i32> = (0..3).map(|_| q.get().unwrap()).collect();
+        p1.join().unwrap();
+        p2.join().unwrap();
+        let mut sorted = got.clone();
+        sorted.sort_unstable();
+        assert_eq!(
+            sorted,
+            [1, 2, 10],
+            "an item was lost or duplicated: {got:?}"
+        );
+        let ones: Vec<_> = got.iter().filter(|&&v| v < 10).collect();
+        assert_eq!(ones, [&1, &2], "producer 1's items reordered: {got:?}");
+        assert!(q.is_empty());
+    });
+}
+
+/// A put blocked on a full queue is woken by the get that frees the slot (a lost wake-up would
+/// leave it asleep, which loom reports as a deadlock).
+#[test]
+fn put_blocked_on_full_is_woken_by_get() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(1));
+        q.put(1).unwrap();
+        let t = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put(2).unwrap())
+        };
+        assert_eq!(q.get(), Ok(1));
+        t.join().unwrap();
+        assert_eq!(q.try_get(), Ok(2), "the woken put must have gone in");
+    });
+}
+
+/// A get blocked on an empty queue is woken by a put.
+#[test]
+fn get_blocked_on_empty_is_woken_by_put() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(1));
+        let t = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.get())
+        };
+        q.put(7).unwrap();
+        assert_eq!(t.join().unwrap(), Ok(7));
+    });
+}
+
+/// Two getters blocked on an empty queue both wake when it is shut down, and fail with ShutDown.
+#[test]
+fn shutdown_wakes_every_blocked_getter() {
+    loom::model(|| {
+        let q: Arc<Queue<u8>> = Arc::new(Queue::new(1));
+        let ts: Vec<_> = (0..2)
+            .map(|_| {
+                let q = Arc::clone(&q);
+                thread::spawn(move || q.get())
+            })
+            .collect();
+        q.shutdown(false);
+        for t in ts {
+            assert_eq!(t.join().unwrap(), Err(GetError::ShutDown));
+        }
+    });
+}
+
+/// A put blocked on a full queue and a join blocked on its item both wake at an immediate
+/// shutdown: the put fails handing its item back, and the dropped item counts as done.
+#[test]
+fn immediate_shutdown_wakes_blocked_put_and_join() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(1));
+        q.put(1).unwrap();
+        let putter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put(2))
+        };
+        let joiner = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.join())
+        };
+        q.shutdown(true);
+        assert_eq!(putter.join().unwrap(), Err(PutError::ShutDown(2)));
+        joiner.join().unwrap();
+        assert_eq!(q.try_get(), Err(GetError::ShutDown));
+    });
+}
+
+/// A `get_for` that gives up just as a put arrives loses nothing: either it got the item, or
+/// the item is still there. A second, untimed getter is woken for the second item in every case
+/// (a timeout never swallows a wake meant for it).
+#[test]
+fn get_for_timing_out_as_put_arrives_loses_nothing() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(1));
+        let timed = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.get_for(LONG).ok())
+        };
+        let blocking = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.get().unwrap())
+        };
+        q.put(1).unwrap();
+        q.put(2).unwrap();
+        let a = timed.join().unwrap();
+        let b = blocking.join().unwrap();
+        let left = q.try_get().ok();
+        let mut all: Vec<i32> = [a, Some(b), left].into_iter().flatten().collect();
+        all.sort_unstable();
+        assert_eq!(all, [1, 2], "an item was lost or duplicated");
+    });
+}
+
+/// A `put_for` that gives up just as a get frees the slot either went in or handed its item back.
+#[test]
+fn put_for_timing_out_as_get_arrives_loses_nothing() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(1));
+        q.put(1).unwrap();
+        let t = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put_for(2, LONG))
+        };
+        assert_eq!(q.get(), Ok(1));
+        match t.join().unwrap() {
+            Ok(()) => assert_eq!(q.try_get(), Ok(2), "a put that succeeded lost its item"),
+            Err(e) => {
+                assert_eq!(
+                    e,
+                    PutError::Timeout(2),
+                    "a timed-out put must hand its item back"
+                );
+                assert!(q.is_empty());
+            }
+        }
+    });
+}
+
+/// `task_done` wakes a join blocked on the last unfinished task, and join does not return early.
+#[test]
+fn task_done_wakes_join() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(1));
+        q.put(1).unwrap();
+        let worker = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || {
+                q.get().unwrap();
+                q.task_done().unwrap();
+            })
+        };
+        q.join();
+        assert_eq!(q.unfinished_tasks(), 0, "join returned before task_done");
+        worker.join().unwrap();
+    });
+}

@@ -44,6 +44,7 @@ mod event;
 mod lock;
 mod pipe;
 mod queue;
+mod ring;
 mod rlock;
 mod semaphore;
 mod thread_local;
