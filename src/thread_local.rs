@@ -2,7 +2,7 @@
 //!
 //! Layout: `buckets[b]` points to an array of `2^b` slot heads (allocated on first use, freed
 //! only when the `ThreadLocal` drops). A thread's [`ThreadSlot`] index `i` picks bucket
-//! `b = ilog2(i + 1)`, head `i + 1 - 2^b`. A head points to the newest node of a chain; each
+//! `b = ilog2(i + 1)`, head `i + 1 - 2^b` (precomputed in the slot). A head points to the newest node of a chain; each
 //! node holds one value, the lease of the thread that created it, and the node it displaced.
 //! Nodes are cache-line padded, so threads updating their own values never share a line.
 //!
@@ -67,15 +67,6 @@ impl<T> Node<T> {
         // the returned reference borrows the node, which borrows the `ThreadLocal`.
         self.value.with(|p| unsafe { &*p })
     }
-}
-
-/// Which bucket, and which head in it, index `index` uses.
-#[inline]
-fn locate(index: usize) -> (usize, usize) {
-    // `index < usize::MAX` (ThreadSlot's promise), so `n` is at least 1 and never overflows.
-    let n = index + 1;
-    let bucket = n.ilog2() as usize;
-    (bucket, n - (1 << bucket))
 }
 
 /// Per-object thread-local storage: each thread that uses a `ThreadLocal` gets its own value.
@@ -327,15 +318,15 @@ impl<T: Send> ThreadLocal<T> {
     /// The node the calling thread (`me`) created, if any.
     #[inline]
     fn own(&self, me: ThreadSlot) -> Option<&Node<T>> {
-        let (bucket, offset) = locate(me.index);
+        let (bucket, offset) = (me.bucket, me.offset);
         // Acquire: pairs with the Release that published the bucket, so its heads are seen
         // initialised.
         let heads = self.buckets[bucket].load(Acquire);
         if heads.is_null() {
             return None;
         }
-        // SAFETY: bucket `bucket` holds `2^bucket > offset` heads (`locate`), and is freed only
-        // under `&mut self`.
+        // SAFETY: bucket `bucket` holds `2^bucket > offset` heads (ThreadSlot's promise), and
+        // is freed only under `&mut self`.
         let head = unsafe { &*heads.add(offset) };
         // Acquire: pairs with the Release push, so the node's fields are seen initialised.
         let node = head.load(Acquire);
@@ -352,7 +343,7 @@ impl<T: Send> ThreadLocal<T> {
     /// Stores `value` as `me`'s value (which the caller found missing) and returns it.
     #[cold]
     fn insert(&self, me: ThreadSlot, value: T) -> &T {
-        let (bucket, offset) = locate(me.index);
+        let (bucket, offset) = (me.bucket, me.offset);
         let heads = self.bucket(bucket);
         // SAFETY: as in `own`: `offset < 2^bucket`, and buckets live until `&mut self`.
         let head = unsafe { &*heads.add(offset) };

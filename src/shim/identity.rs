@@ -57,6 +57,26 @@ pub(crate) struct ThreadSlot {
     pub(crate) index: usize,
     /// Never reused and never 0: tells this thread's tenure of `index` from every other one.
     pub(crate) lease: u64,
+    /// `index` split for tables of doubling buckets (bucket `b` holds `2^b` entries), computed
+    /// once here so the lookup is two plain loads: `bucket = ilog2(index + 1)`,
+    /// `offset = index + 1 - 2^bucket < 2^bucket`.
+    pub(crate) bucket: usize,
+    /// See `bucket`.
+    pub(crate) offset: usize,
+}
+
+impl ThreadSlot {
+    fn new(index: usize, lease: u64) -> Self {
+        // `index < usize::MAX` (the pool's limit), so `n >= 1` and never overflows.
+        let n = index + 1;
+        let bucket = n.ilog2() as usize;
+        ThreadSlot {
+            index,
+            lease,
+            bucket,
+            offset: n - (1 << bucket),
+        }
+    }
 }
 
 /// The indices in use: every index below `next` is either held by a live thread or in `free`.
@@ -96,7 +116,12 @@ static POOL: std::sync::Mutex<Pool> = std::sync::Mutex::new(Pool::new());
 
 /// Lease 0: this thread holds no slot yet (or handed it back during its exit).
 #[cfg(not(weft_checker))]
-const NO_SLOT: ThreadSlot = ThreadSlot { index: 0, lease: 0 };
+const NO_SLOT: ThreadSlot = ThreadSlot {
+    index: 0,
+    lease: 0,
+    bucket: 0,
+    offset: 0,
+};
 
 #[cfg(not(weft_checker))]
 std::thread_local! {
@@ -141,10 +166,7 @@ pub(crate) fn current_thread_slot() -> ThreadSlot {
 #[cfg(not(weft_checker))]
 #[cold]
 fn new_slot() -> ThreadSlot {
-    let slot = ThreadSlot {
-        index: lock_pool().take(),
-        lease: fresh_id(),
-    };
+    let slot = ThreadSlot::new(lock_pool().take(), fresh_id());
     SLOT.set(slot);
     // Registers RELEASE's destructor. It fails only while this thread's locals are being
     // destroyed; the index then stays taken (see `current_thread_slot`).
@@ -186,10 +208,7 @@ impl Lease {
         let pool = SharedPool::clone(&POOL);
         let index = pool.lock().unwrap_or_else(|e| e.into_inner()).take();
         Lease {
-            slot: ThreadSlot {
-                index,
-                lease: fresh_id(),
-            },
+            slot: ThreadSlot::new(index, fresh_id()),
             pool,
         }
     }
