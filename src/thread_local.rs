@@ -41,6 +41,10 @@ use crate::shim::{
     ThreadSlot, UnsafeCell,
 };
 
+/// The reviewer's page, `docs/thread_local.md`, compiled here so its examples run as doctests.
+#[doc = include_str!("../docs/thread_local.md")]
+mod page {}
+
 /// One bucket per bit of the index: bucket `b` has `2^b` heads, enough for any `usize` index.
 const BUCKETS: usize = usize::BITS as usize;
 
@@ -637,8 +641,8 @@ impl<T: Send> IntoIterator for ThreadLocal<T> {
             // Relaxed: we own `self`.
             let heads = at.load(Relaxed);
             if !heads.is_null() {
-                // SAFETY: a published bucket of `2^bucket` heads; we only store nulls.
                 for i in 0..1usize << bucket {
+                    // SAFETY: a published bucket of `2^bucket > i` heads, alive until drop.
                     unsafe { &*heads.add(i) }.store(ptr::null_mut(), Relaxed);
                 }
             }

@@ -525,7 +525,16 @@ fn run_script(ops: &[Op]) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 2 } else { 128 }))]
+    // Under Miri: two cases, and no failure file (Miri's isolation forbids file access).
+    #![proptest_config(ProptestConfig {
+        cases: if cfg!(miri) { 2 } else { 128 },
+        failure_persistence: if cfg!(miri) {
+            None
+        } else {
+            ProptestConfig::default().failure_persistence
+        },
+        ..ProptestConfig::default()
+    })]
 
     /// get_or / get / clear / iter_mut / iter scripts on three threads that can be restarted,
     /// against a map from thread incarnation to value: a restarted thread starts with no value
