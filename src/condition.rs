@@ -590,9 +590,8 @@ impl Condition {
     /// notified. On return `node` is out of the queue and no notifier will touch it again.
     fn sleep(&self, node: &Waiter, deadline: Option<Instant>) -> bool {
         // A short spin first: a notify that comes at once then costs no sleep and no wake call.
-        // (SPIN_LIMIT is 0 under loom, where this loop is empty on purpose.)
-        #[allow(clippy::reversed_empty_ranges)]
-        for _ in 0..shim::SPIN_LIMIT {
+        // (No rounds under loom, on purpose: see `shim::SPIN_LIMIT`.)
+        for _ in shim::spin_rounds() {
             // Acquire: pairs with the notifier's Release store of DONE (see `await_done`).
             if node.word.load(Acquire) == DONE {
                 return true;

@@ -278,7 +278,7 @@ impl<T: ?Sized> Lock<T> {
         // Spin briefly while the owner holds it without sleepers: short critical sections end
         // sooner than a sleep would. Read-only, so spinners do not fight over the cache line.
         let mut state = self.state.load(Relaxed);
-        for _ in 0..shim::SPIN_LIMIT {
+        for _ in shim::spin_rounds() {
             if state != LOCKED {
                 break;
             }

@@ -77,7 +77,10 @@ impl Checker {
     /// c.check(|| assert_eq!(1 + 1, 2));
     /// ```
     pub const fn new() -> Self {
-        Checker { iterations: 1_000, pct_depth: 3 }
+        Checker {
+            iterations: 1_000,
+            pct_depth: 3,
+        }
     }
 
     /// How many schedules shuttle tries with each scheduler (ignored by loom, which is

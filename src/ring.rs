@@ -51,12 +51,9 @@ use crate::shim::{self, AtomicU32, Instant, Ordering::Relaxed};
 
 /// How many times a put or get that must wait first unlocks, spins briefly and re-checks before
 /// it sleeps: a short pause is cheaper than a sleep and a wake when the other side is running.
-/// None under loom (the spin adds no behaviour, only interleavings), one under shuttle.
-const SPIN_ROUNDS: u32 = if shim::SPIN_LIMIT < 6 {
-    shim::SPIN_LIMIT
-} else {
-    6
-};
+/// Capped by `shim::SPIN_LIMIT`: none under loom (the spin adds no behaviour, only
+/// interleavings), one under shuttle.
+const SPIN_ROUNDS: u32 = 6;
 
 /// How long a put or get may wait.
 #[derive(Clone, Copy)]
@@ -217,7 +214,7 @@ impl<T> Ring<T> {
         item: T,
         block: Block,
     ) -> Result<(), PutError<T>> {
-        let (mut timed_out, mut spins) = (false, 0);
+        let (mut timed_out, mut spin) = (false, shim::Spin::at_most(SPIN_ROUNDS));
         loop {
             if g.state != State::Open {
                 return Err(PutError::ShutDown(item));
@@ -236,9 +233,8 @@ impl<T> Ring<T> {
             if timed_out || shim::expired(deadline) {
                 return Err(PutError::Timeout(item));
             }
-            if spins < SPIN_ROUNDS {
-                g = self.pause(g, spins);
-                spins += 1;
+            if let Some(round) = spin.next_round() {
+                g = self.pause(g, round);
                 continue;
             }
             let (relocked, woken) = self.sleep(g, Sleeper::Putter, deadline);
@@ -277,7 +273,7 @@ impl<T> Ring<T> {
 
     #[cold]
     fn get_slow<'a>(&'a self, mut g: LockGuard<'a, Inner<T>>, block: Block) -> Result<T, GetError> {
-        let (mut timed_out, mut spins) = (false, 0);
+        let (mut timed_out, mut spin) = (false, shim::Spin::at_most(SPIN_ROUNDS));
         loop {
             if let Some(item) = g.items.pop_front() {
                 self.after_get(g);
@@ -293,9 +289,8 @@ impl<T> Ring<T> {
             if timed_out || shim::expired(deadline) {
                 return Err(GetError::Timeout);
             }
-            if spins < SPIN_ROUNDS {
-                g = self.pause(g, spins);
-                spins += 1;
+            if let Some(round) = spin.next_round() {
+                g = self.pause(g, round);
                 continue;
             }
             let (relocked, woken) = self.sleep(g, Sleeper::Getter, deadline);

@@ -483,10 +483,8 @@ impl Semaphore {
 
     /// Contended path. Returns `true` with `n` permits taken, `false` if `deadline` passed.
     #[cold]
-    // Under loom SPIN_LIMIT is 0, so `spins < SPIN_LIMIT` is always false there, on purpose.
-    #[cfg_attr(weft_loom, allow(clippy::absurd_extreme_comparisons))]
     fn acquire_slow(&self, n: u32, deadline: Option<Instant>) -> bool {
-        let mut spins = 0;
+        let mut spin = shim::Spin::new();
         let mut s = self.state.load(Relaxed);
         loop {
             if s & COUNT >= n {
@@ -503,8 +501,7 @@ impl Semaphore {
                 return false;
             }
             // Spin briefly, read-only, while nobody sleeps: a release often comes soon.
-            if spins < shim::SPIN_LIMIT && s & SLEEPERS == 0 {
-                spins += 1;
+            if s & SLEEPERS == 0 && spin.next_round().is_some() {
                 shim::spin_loop();
                 s = self.state.load(Relaxed);
                 continue;

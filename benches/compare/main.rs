@@ -19,10 +19,14 @@ mod groups {
     pub mod thread_local;
 }
 
+/// A benchmark group: its name on the command line, and what it runs.
+#[cfg(not(any(feature = "loom", feature = "shuttle")))]
+type Group = (&'static str, fn(&mut harness::Report));
+
 #[cfg(not(any(feature = "loom", feature = "shuttle")))]
 fn main() {
     use groups::*;
-    let all: [(&str, fn(&mut harness::Report)); 7] = [
+    let all: [Group; 7] = [
         ("lock", lock::run),
         ("semaphore", semaphore::run),
         ("event", event::run),

@@ -27,6 +27,8 @@ pub fn run() -> Result<String, String> {
     if total == 100_000 {
         Ok(format!("total = {total} (expected 100000)"))
     } else {
-        Err(format!("total = {total}, expected 100000: an increment was lost"))
+        Err(format!(
+            "total = {total}, expected 100000: an increment was lost"
+        ))
     }
 }

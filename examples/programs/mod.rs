@@ -3,5 +3,8 @@
 
 pub mod counter;
 
+/// A program: its title, and its body returning the checked result line.
+pub type Program = (&'static str, fn() -> Result<String, String>);
+
 /// Every program, in tour order.
-pub const ALL: &[(&str, fn() -> Result<String, String>)] = &[(counter::NAME, counter::run)];
+pub const ALL: &[Program] = &[(counter::NAME, counter::run)];

@@ -90,7 +90,11 @@ fn monotonic_deadline(deadline: Instant) -> Deadline {
     let nanos = ts.tv_nsec as u64 + u64::from(left.subsec_nanos());
     let secs = i64::try_from(left.as_secs())
         .ok()
-        .and_then(|s| s.checked_add(i64::from(ts.tv_sec)))
+        // `time_t` is i32 on some targets and i64 on others; `from` covers both.
+        .and_then(|s| {
+            #[allow(clippy::useless_conversion)]
+            s.checked_add(i64::from(ts.tv_sec))
+        })
         .and_then(|s| s.checked_add((nanos / 1_000_000_000) as i64));
     match secs.and_then(|s| libc::time_t::try_from(s).ok()) {
         Some(s) => Deadline::At(libc::timespec {

@@ -23,7 +23,8 @@ fn pages() -> Vec<PathBuf> {
 
 fn is_ident(s: &str) -> bool {
     !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
@@ -55,13 +56,16 @@ fn named_checks(text: &str) -> Vec<(String, String)> {
 }
 
 fn has_fn(file: &Path, name: &str) -> bool {
-    let Ok(src) = std::fs::read_to_string(file) else { return false };
+    let Ok(src) = std::fs::read_to_string(file) else {
+        return false;
+    };
     name == "*"
         || src.lines().any(|l| {
             let l = l.trim_start();
             let l = l.strip_prefix("pub ").unwrap_or(l);
             l.strip_prefix("fn ").is_some_and(|rest| {
-                rest.strip_prefix(name).is_some_and(|r| r.starts_with(['(', '<']))
+                rest.strip_prefix(name)
+                    .is_some_and(|r| r.starts_with(['(', '<']))
             })
         })
 }
@@ -81,7 +85,11 @@ fn every_check_named_in_docs_exists() {
         }
     }
     assert!(count > 0, "no checks named in docs/ at all");
-    assert!(missing.is_empty(), "docs name checks that do not exist:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "docs name checks that do not exist:\n{}",
+        missing.join("\n")
+    );
 }
 
 /// Promise ids are the first cell of a page's promise table: a capital letter or two and a
@@ -109,5 +117,9 @@ fn every_promise_appears_in_the_matrix() {
             }
         }
     }
-    assert!(missing.is_empty(), "promises missing from docs/verification.md:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "promises missing from docs/verification.md:\n{}",
+        missing.join("\n")
+    );
 }

@@ -4,8 +4,8 @@
 #![cfg(not(any(feature = "loom", feature = "shuttle")))]
 
 mod api;
-mod docs_check;
 mod condition;
+mod docs_check;
 mod event;
 mod fuzz_corpus;
 mod lock;
