@@ -41,10 +41,6 @@ use crate::shim::{
     ThreadSlot, UnsafeCell,
 };
 
-/// The reviewer's page, `docs/thread_local.md`, compiled here so its examples run as doctests.
-#[doc = include_str!("../docs/thread_local.md")]
-mod page {}
-
 /// One bucket per bit of the index: bucket `b` has `2^b` heads, enough for any `usize` index.
 const BUCKETS: usize = usize::BITS as usize;
 

@@ -1,72 +1,147 @@
-//! Keeps the docs honest: every check a page in `docs/` names must exist, and every promise a
-//! primitive's page lists must appear in the verification matrix.
+//! Keeps the docs honest.
 //!
-//! In a Markdown table cell, `` `path/to/file.rs::test_name` `` names a test; bare
-//! `` `other_test` `` tokens after it in the same cell name further tests in the same file;
-//! `` `path/to/file.rs::*` `` names the whole file. Each must exist as `fn test_name` there.
+//! - Every check a page in `docs/` names must exist.
+//! - `docs/verification.md` below its marker line is generated from the primitives' pages, so
+//!   every promise a page lists appears in the matrix, sorted into the loom, shuttle, std and
+//!   fuzz columns. It must be current: regenerate with
+//!   `UPDATE_MATRIX=1 cargo test --test std docs_check`.
+//!
+//! How a page names checks, in a Markdown table cell: `` `path/to/file.rs::test_name` `` names a
+//! test; after it in the same cell, `` `other_test` `` or `` `::other_test` `` names another test
+//! in the same file, `` `prefix_*` `` every test starting with the prefix, and `` `_suffix` ``
+//! the previous test with its last words replaced (`a_random` / `_pct` is `a_pct`);
+//! `` `path/to/file.rs::*` `` names the whole file. Bare words without an underscore are prose.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn pages() -> Vec<PathBuf> {
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(root().join(rel)).unwrap_or_default()
+}
+
+fn pages() -> Vec<String> {
     let mut v: Vec<_> = std::fs::read_dir(root().join("docs"))
         .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".md"))
+        .map(|n| format!("docs/{n}"))
         .collect();
     v.sort();
     v
+}
+
+/// Names of the functions defined in a source file, each with whether it sits inside a
+/// `proptest!` block (a property test).
+fn functions(file: &str) -> Vec<(String, bool)> {
+    let src = read(file);
+    let mut out = Vec::new();
+    let mut prop_depth: Option<i64> = None;
+    let mut depth = 0i64;
+    for line in src.lines() {
+        let t = line.trim_start();
+        if t.starts_with("proptest!") {
+            prop_depth = Some(depth);
+        }
+        let t = t.strip_prefix("pub ").unwrap_or(t);
+        if let Some(rest) = t.strip_prefix("fn ") {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            out.push((name, prop_depth.is_some()));
+        }
+        depth += line.matches('{').count() as i64 - line.matches('}').count() as i64;
+        if prop_depth.is_some_and(|d| depth <= d) && !t.starts_with("proptest!") {
+            prop_depth = None;
+        }
+    }
+    out
+}
+
+/// A check named in a page: the file, and the test (or `*` for the whole file).
+#[derive(Clone, PartialEq)]
+struct Check {
+    file: String,
+    name: String,
 }
 
 fn is_ident(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
-/// (file, test) pairs named in the tables of one page; test `*` means "the file exists".
-fn named_checks(text: &str) -> Vec<(String, String)> {
+/// The checks one table cell names, in order, resolved against the files (`Err` for names that
+/// do not resolve).
+fn cell_checks(cell: &str) -> Vec<Result<Check, String>> {
     let mut out = Vec::new();
-    for line in text.lines().filter(|l| l.trim_start().starts_with('|')) {
-        for cell in line.split('|') {
-            let mut file: Option<String> = None;
-            for (i, tok) in cell.split('`').enumerate() {
-                if i % 2 == 0 {
-                    continue; // outside backticks
+    let mut file: Option<String> = None;
+    let mut last: Option<String> = None;
+    for (i, tok) in cell.split('`').enumerate() {
+        if i % 2 == 0 {
+            continue; // outside backticks
+        }
+        let (f, name) = match tok.split_once("::") {
+            Some((f, name)) if f.ends_with(".rs") => (f.to_string(), name.to_string()),
+            Some(("", name)) if file.is_some() => (file.clone().unwrap(), name.to_string()),
+            _ => match &file {
+                Some(f) if is_ident(tok.trim_end_matches('*')) && tok.contains('_') => {
+                    (f.clone(), tok.to_string())
                 }
-                if let Some((f, name)) = tok.split_once("::") {
-                    if f.ends_with(".rs") {
-                        file = Some(f.to_string());
-                        out.push((f.to_string(), name.to_string()));
-                        continue;
-                    }
-                }
-                match &file {
-                    Some(f) if is_ident(tok) => out.push((f.clone(), tok.to_string())),
-                    _ => {}
-                }
+                _ => continue, // prose in backticks
+            },
+        };
+        // `module::fn` inside the file: the function's own name is what must exist.
+        let name = name.rsplit("::").next().unwrap().to_string();
+        file = Some(f.clone());
+        let fns = functions(&f);
+        let exists = |n: &str| fns.iter().any(|(g, _)| g == n);
+        let resolved: Vec<String> = if name == "*" {
+            if root().join(&f).is_file() {
+                vec!["*".into()]
+            } else {
+                vec![]
             }
+        } else if let Some(prefix) = name.strip_suffix('*') {
+            fns.iter()
+                .filter(|(g, _)| g.starts_with(prefix))
+                .map(|(g, _)| g.clone())
+                .collect()
+        } else if name.starts_with('_') {
+            // Suffix shorthand: cut the previous name at an underscore, add the suffix.
+            let prev = last.clone().unwrap_or_default();
+            let cuts = prev
+                .match_indices('_')
+                .map(|(k, _)| format!("{}{name}", &prev[..k]));
+            cuts.filter(|n| exists(n)).take(1).collect()
+        } else if exists(&name) {
+            vec![name.clone()]
+        } else {
+            vec![]
+        };
+        if resolved.is_empty() {
+            out.push(Err(format!("{f}::{name}")));
+        }
+        for n in resolved {
+            last = Some(n.clone());
+            out.push(Ok(Check {
+                file: f.clone(),
+                name: n,
+            }));
         }
     }
     out
 }
 
-fn has_fn(file: &Path, name: &str) -> bool {
-    let Ok(src) = std::fs::read_to_string(file) else {
-        return false;
-    };
-    name == "*"
-        || src.lines().any(|l| {
-            let l = l.trim_start();
-            let l = l.strip_prefix("pub ").unwrap_or(l);
-            l.strip_prefix("fn ").is_some_and(|rest| {
-                rest.strip_prefix(name)
-                    .is_some_and(|r| r.starts_with(['(', '<']))
-            })
+fn table_rows(text: &str) -> impl Iterator<Item = Vec<String>> + '_ {
+    text.lines()
+        .filter(|l| l.trim_start().starts_with('|'))
+        .map(|l| {
+            let l = l.trim().trim_start_matches('|').trim_end_matches('|');
+            l.split('|').map(|c| c.trim().to_string()).collect()
         })
 }
 
@@ -76,15 +151,21 @@ fn every_check_named_in_docs_exists() {
     let mut missing = Vec::new();
     let mut count = 0;
     for page in pages() {
-        let text = std::fs::read_to_string(&page).unwrap();
-        for (file, name) in named_checks(&text) {
-            count += 1;
-            if !has_fn(&root().join(&file), &name) {
-                missing.push(format!("{}: {file}::{name}", page.display()));
+        for row in table_rows(&read(&page)) {
+            for cell in &row {
+                for check in cell_checks(cell) {
+                    count += 1;
+                    if let Err(name) = check {
+                        missing.push(format!("{page}: {name}"));
+                    }
+                }
             }
         }
     }
-    assert!(count > 0, "no checks named in docs/ at all");
+    assert!(
+        count > 100,
+        "only {count} checks named in docs/: is the parser broken?"
+    );
     assert!(
         missing.is_empty(),
         "docs name checks that do not exist:\n{}",
@@ -92,34 +173,168 @@ fn every_check_named_in_docs_exists() {
     );
 }
 
-/// Promise ids are the first cell of a page's promise table: a capital letter or two and a
-/// number (`L1`, `SE3`). Each must appear in docs/verification.md.
-#[test]
-#[cfg_attr(miri, ignore = "reads files; Miri isolates the file system")]
-fn every_promise_appears_in_the_matrix() {
-    let matrix = std::fs::read_to_string(root().join("docs/verification.md")).unwrap();
-    let mut missing = Vec::new();
-    for page in pages() {
-        if page.ends_with("verification.md") {
+/// The primitives' pages, in matrix order, with the prefix of their promise ids.
+const PAGES: &[(&str, &str, &str)] = &[
+    ("Lock", "docs/lock.md", "L"),
+    ("RLock", "docs/rlock.md", "RL"),
+    ("Semaphore and BoundedSemaphore", "docs/semaphore.md", "S"),
+    ("Event", "docs/event.md", "E"),
+    ("Condition", "docs/condition.md", "C"),
+    ("Queue", "docs/queue.md", "Q"),
+    ("Pipe", "docs/pipe.md", "P"),
+    ("ThreadLocal", "docs/thread_local.md", "TL"),
+];
+
+const MARKER: &str = "<!-- Generated below from the pages' promise tables by tests/std/docs_check.rs: \
+                      UPDATE_MATRIX=1 cargo test --test std docs_check -->";
+
+/// A page's promise → check table: the last table whose header's last cell mentions "check".
+fn promise_rows(text: &str) -> Vec<(String, String)> {
+    let mut best = Vec::new();
+    let mut current: Option<Vec<(String, String)>> = None;
+    for line in text.lines() {
+        if !line.trim_start().starts_with('|') {
+            if let Some(t) = current.take() {
+                best = t;
+            }
             continue;
         }
-        let text = std::fs::read_to_string(&page).unwrap();
-        for line in text.lines() {
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            let Some(id) = cells.get(1) else { continue };
-            let (letters, digits) = id.split_at(id.find(|c: char| c.is_ascii_digit()).unwrap_or(0));
-            let promise_id = (1..=3).contains(&letters.len())
-                && letters.chars().all(|c| c.is_ascii_uppercase())
-                && !digits.is_empty()
-                && digits.chars().all(|c| c.is_ascii_digit());
-            if promise_id && !matrix.contains(&format!("| {id} |")) {
-                missing.push(format!("{}: {id}", page.display()));
+        let cells: Vec<String> = table_rows(line).next().unwrap();
+        match &mut current {
+            None if cells
+                .last()
+                .is_some_and(|c| c.to_lowercase().contains("check")) =>
+            {
+                current = Some(Vec::new());
             }
+            Some(rows) if !cells[0].starts_with("---") && cells.len() >= 2 => {
+                let promise = cells[..cells.len() - 1].join(" — ");
+                rows.push((promise, cells.last().unwrap().clone()));
+            }
+            _ => {}
         }
     }
+    current.unwrap_or(best)
+}
+
+/// Drops a leading id or number the page gave the promise (`L3`, `E2 no lost…`, `3 exact…`)
+/// and shortens it to its first clause.
+fn promise_title(p: &str) -> String {
+    let mut words = p.split_whitespace().peekable();
+    if let Some(w) = words.peek() {
+        let w = w.trim_end_matches(['.', ':']);
+        let id_like = w.chars().any(|c| c.is_ascii_digit())
+            && w.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if id_like {
+            words.next();
+        }
+    }
+    let rest: Vec<&str> = words.collect();
+    let rest = rest
+        .join(" ")
+        .trim_start_matches('—')
+        .trim()
+        .replace("**", "");
+    let short = rest
+        .split([':', ';'])
+        .next()
+        .unwrap_or(&rest)
+        .trim()
+        .to_string();
+    if short.chars().count() > 90 {
+        let cut: String = short.chars().take(87).collect();
+        format!("{cut}…")
+    } else {
+        short
+    }
+}
+
+fn generate_matrix() -> String {
+    let mut out = String::new();
+    for (title, page, prefix) in PAGES {
+        let rows = promise_rows(&read(page));
+        assert!(!rows.is_empty(), "{page} has no promise → check table");
+        out += &format!("\n## {title} (`{page}`)\n\n");
+        out +=
+            "| id | promise | loom | shuttle | std: property | std: behaviour, stress | fuzz |\n";
+        out += "|---|---|---|---|---|---|---|\n";
+        for (i, (promise, checks)) in rows.iter().enumerate() {
+            let mut cols: [Vec<String>; 5] = Default::default();
+            for check in cell_checks(checks).into_iter().flatten() {
+                let Check { file, name } = check;
+                let props = functions(&file);
+                let is_prop = props.iter().any(|(g, p)| *g == name && *p);
+                let col = if file.starts_with("loom-tests/") {
+                    0
+                } else if file.starts_with("shuttle-tests/") {
+                    1
+                } else if file.starts_with("fuzz/") || name.starts_with("fuzz_corpus") {
+                    4
+                } else if is_prop {
+                    2
+                } else {
+                    3
+                };
+                let item = format!("`{file}::{name}`");
+                if !cols[col].contains(&item) {
+                    cols[col].push(item);
+                }
+            }
+            let cols: Vec<String> = cols.iter().map(|c| c.join(", ")).collect();
+            out += &format!(
+                "| {prefix}{} | {} | {} |\n",
+                i + 1,
+                promise_title(promise).replace('|', "\\|"),
+                cols.join(" | ")
+            );
+        }
+    }
+    out
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "reads files; Miri isolates the file system")]
+fn verification_matrix_is_current() {
+    let path = root().join("docs/verification.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let head = text.split(MARKER).next().unwrap();
+    let want = format!(
+        "{}{MARKER}\n{}",
+        head.trim_end_matches('\n').to_string() + "\n\n",
+        generate_matrix()
+    );
+    if std::env::var_os("UPDATE_MATRIX").is_some() {
+        std::fs::write(&path, &want).unwrap();
+        return;
+    }
     assert!(
-        missing.is_empty(),
-        "promises missing from docs/verification.md:\n{}",
-        missing.join("\n")
+        text == want,
+        "docs/verification.md is out of date with the pages' promise tables: \
+         run `UPDATE_MATRIX=1 cargo test --test std docs_check`"
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "reads files; Miri isolates the file system")]
+fn parser_resolves_the_shorthands() {
+    let cell = "`tests/std/docs_check.rs::parser_resolves_the_shorthands`, `::every_check_named_in_docs_exists`, `verification_*`, `true`";
+    let got: Vec<_> = cell_checks(cell)
+        .into_iter()
+        .map(|c| c.map(|c| c.name))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            Ok("parser_resolves_the_shorthands".to_string()),
+            Ok("every_check_named_in_docs_exists".to_string()),
+            Ok("verification_matrix_is_current".to_string()),
+        ],
+        "same-file, glob and prose tokens must resolve as documented"
+    );
+    let missing = cell_checks("`loom-tests/lock.rs::no_such_model`");
+    assert!(
+        matches!(&missing[..], [Err(_)]),
+        "an unknown test must be reported"
     );
 }
