@@ -1,93 +1,10 @@
-//! Producer/consumer with a Condition, as in the Python tutorial:
-//!
-//! ```python
-//! items, cv = collections.deque(), threading.Condition(threading.Lock())
-//! def producer(n):
-//!     for i in range(n):
-//!         with cv:
-//!             items.append(i)
-//!             cv.notify()
-//! def consumer():
-//!     with cv:
-//!         cv.wait_for(lambda: items)
-//!         return items.popleft()
-//! ```
-//!
-//! Two producers put 1..=5,000 each into a `Lock<VecDeque>`; three consumers take until every
-//! item is taken. Prints the number of items and their sum; exits non-zero if either is wrong.
-//! Run: `cargo run --example condition_producer_consumer`.
+//! `cargo run --example condition_producer_consumer`: one program of the tour (see examples/tour.rs).
 
-use std::collections::VecDeque;
-use std::process::ExitCode;
-use std::time::Duration;
-use weftsync::{Condition, Lock};
+#[path = "programs/condition_producer_consumer.rs"]
+mod program;
+#[path = "programs/standalone.rs"]
+mod standalone;
 
-const PRODUCERS: u64 = 2;
-const PER_PRODUCER: u64 = 5_000;
-const TOTAL: u64 = PRODUCERS * PER_PRODUCER;
-
-struct Shared {
-    items: VecDeque<u64>,
-    /// How many items consumers have taken so far.
-    taken: u64,
-}
-
-fn main() -> ExitCode {
-    let lock = Lock::new(Shared {
-        items: VecDeque::new(),
-        taken: 0,
-    });
-    let changed = Condition::new();
-
-    let (count, sum) = std::thread::scope(|s| {
-        for _ in 0..PRODUCERS {
-            s.spawn(|| {
-                for i in 1..=PER_PRODUCER {
-                    let mut shared = lock.lock();
-                    shared.items.push_back(i);
-                    changed.notify_one(); // Python: cv.notify()
-                }
-            });
-        }
-        let consumers: Vec<_> = (0..3)
-            .map(|_| {
-                s.spawn(|| {
-                    let (mut count, mut sum) = (0u64, 0u64);
-                    loop {
-                        let mut shared = lock.lock();
-                        // Python: cv.wait_for(lambda: items or all_taken, timeout)
-                        let ready = changed.wait_for_predicate(
-                            &mut shared,
-                            |s| !s.items.is_empty() || s.taken == TOTAL,
-                            Duration::from_secs(10),
-                        );
-                        assert!(ready, "no item for 10 s: a notify was lost");
-                        let Some(item) = shared.items.pop_front() else {
-                            return (count, sum); // every item is taken
-                        };
-                        shared.taken += 1;
-                        if shared.taken == TOTAL {
-                            changed.notify_all(); // wake the consumers still waiting
-                        }
-                        drop(shared);
-                        count += 1;
-                        sum += item;
-                    }
-                })
-            })
-            .collect();
-        consumers
-            .into_iter()
-            .map(|c| c.join().unwrap())
-            .fold((0, 0), |(c, s), (c2, s2)| (c + c2, s + s2))
-    });
-
-    let expected_sum = PRODUCERS * PER_PRODUCER * (PER_PRODUCER + 1) / 2;
-    println!("consumed {count} items, sum {sum}");
-    if count == TOTAL && sum == expected_sum {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("expected {TOTAL} items, sum {expected_sum}");
-        ExitCode::FAILURE
-    }
+fn main() {
+    standalone::main(program::NAME, program::run);
 }

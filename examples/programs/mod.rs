@@ -1,10 +1,31 @@
 //! The tour's programs, one module each; every standalone example includes its own module.
 //! Each `run()` returns the line it prints, or an error saying what came out wrong.
 
+pub mod condition_producer_consumer;
 pub mod counter;
+pub mod echo_server;
+pub mod event_start;
+pub mod pipe_parent_child;
+pub mod queue_producer_consumer;
+pub mod semaphore_cap;
+pub mod thread_names;
+pub mod worker_pool;
 
 /// A program: its title, and its body returning the checked result line.
 pub type Program = (&'static str, fn() -> Result<String, String>);
 
 /// Every program, in tour order.
-pub const ALL: &[Program] = &[(counter::NAME, counter::run)];
+pub const ALL: &[Program] = &[
+    (counter::NAME, counter::run),
+    (semaphore_cap::NAME, semaphore_cap::run),
+    (event_start::NAME, event_start::run),
+    (
+        condition_producer_consumer::NAME,
+        condition_producer_consumer::run,
+    ),
+    (queue_producer_consumer::NAME, queue_producer_consumer::run),
+    (worker_pool::NAME, worker_pool::run),
+    (pipe_parent_child::NAME, pipe_parent_child::run),
+    (thread_names::NAME, thread_names::run),
+    (echo_server::NAME, echo_server::run),
+];
