@@ -1,27 +1,11 @@
 //! Python's `threading`, `queue` and `multiprocessing` synchronization toolkit for Rust threads,
 //! built on atomics and a futex-style wait layer, and verified by loom, shuttle, property tests,
-//! fuzzing and Miri.
-//!
-//! | Python | weftsync |
-//! |---|---|
-//! | `threading.Lock` | [`Lock`] (carries data; `Lock<()>` is Python's) |
-//! | `threading.RLock` | [`RLock`] |
-//! | `threading.Semaphore` | [`Semaphore`] |
-//! | `threading.BoundedSemaphore` | [`BoundedSemaphore`] |
-//! | `threading.Event` | [`Event`] |
-//!
-//! Rules shared by every primitive:
-//! - Every blocking call has `try_`, `_for(Duration)` and `_until(Instant)` forms. A zero timeout
-//!   is one try. A timeout too large for `Instant` (such as `Duration::MAX`) waits forever.
-//! - No poisoning: a panic while holding a guard releases it, and the next user sees the data
-//!   as the panicking thread left it.
-//! - Nothing is lost: a failed send or put hands the value back in its error.
-//!
-//! The pages in `docs/` state each primitive's promises, its state table, the happens-before
-//! edges it creates, and the test that checks each promise.
+//! fuzzing and Miri. The reviewer's pages are in [`docs`]; the overview follows.
 //!
 //! Features `loom` and `shuttle` run the same primitive code under those model checkers; they are
-//! for testing only (see `loom-tests/README.md`). With both on, loom is used.
+//! for testing (see `loom-tests/README.md` and [`model`]). With both on, loom is used.
+//!
+#![cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/overview.md"))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod shim;
@@ -33,8 +17,6 @@ pub mod model;
 /// where the primitives only work inside a model).
 #[cfg_attr(any(feature = "loom", feature = "shuttle"), allow(missing_docs))]
 pub mod docs {
-    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/overview.md"))]
-    pub mod overview {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/wait-layer.md"))]
     pub mod wait_layer {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/lock.md"))]
