@@ -24,7 +24,8 @@ fn pool_map<T: Send, R: Send>(workers: usize, inputs: Vec<T>, f: fn(T) -> R) -> 
                     match jobs.get() {
                         Ok((i, x)) => {
                             // The result queue holds every result, so this put never blocks.
-                            results.put((i, f(x))).ok().expect("result queue is open");
+                            let put = results.put((i, f(x)));
+                            assert!(put.is_ok(), "the result queue is open and has room");
                         }
                         Err(GetError::ShutDown) => return,
                         Err(e) => unreachable!("blocking get fails only on shutdown: {e}"),
@@ -33,12 +34,15 @@ fn pool_map<T: Send, R: Send>(workers: usize, inputs: Vec<T>, f: fn(T) -> R) -> 
             });
         }
         for job in inputs.into_iter().enumerate() {
-            jobs.put(job).ok().expect("job queue is open");
+            assert!(
+                jobs.put(job).is_ok(),
+                "the job queue is open until we shut it down"
+            );
         }
         jobs.shutdown(false); // workers drain what is left, then stop
         let mut out: Vec<Option<R>> = (0..n).map(|_| None).collect();
         for _ in 0..n {
-            let (i, r) = results.get().ok().expect("every job yields one result");
+            let (i, r) = results.get().expect("every job yields one result");
             out[i] = Some(r);
         }
         out.into_iter()
