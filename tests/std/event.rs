@@ -236,6 +236,9 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+// Sequential-model scripts: plain `cargo test` runs them (256 cases); under Miri, whose
+// value is the unsafe paths, the behaviour and stress tests cover those and this is skipped.
+#[cfg(not(miri))]
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
 

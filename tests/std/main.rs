@@ -2,6 +2,8 @@
 //! models, stress, and the fuzz-corpus replays. Compiled out under the model-checker features,
 //! where the primitives only work inside a model.
 #![cfg(not(any(feature = "loom", feature = "shuttle")))]
+// Under Miri the proptest blocks are compiled out, leaving their strategies unused.
+#![cfg_attr(miri, allow(unused))]
 
 mod api;
 mod condition;
