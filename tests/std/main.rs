@@ -16,3 +16,20 @@ mod queue;
 mod rlock;
 mod semaphore;
 mod thread_local;
+
+/// Runs a timed call that must time out, and checks it waited its timeout: no less (a timeout
+/// means the time passed), and not wildly more (5 s: a generous margin for a loaded machine).
+/// Timing asserts live only here, where the timeout itself is the subject.
+fn assert_waits_its_timeout(timeout: std::time::Duration, call: impl FnOnce()) {
+    let start = std::time::Instant::now();
+    call();
+    let waited = start.elapsed();
+    assert!(
+        waited >= timeout,
+        "returned early after {waited:?}, timeout {timeout:?}"
+    );
+    assert!(
+        waited < std::time::Duration::from_secs(5),
+        "overslept: {waited:?}"
+    );
+}

@@ -96,30 +96,20 @@ fn failed_puts_hand_the_item_back() {
 fn put_for_times_out_on_a_full_queue() {
     let q = Queue::new(1);
     q.put(1).unwrap();
-    let start = Instant::now();
-    assert_eq!(
-        q.put_for(2, Duration::from_millis(50)),
-        Err(PutError::Timeout(2))
-    );
-    let waited = start.elapsed();
-    assert!(
-        waited >= Duration::from_millis(50),
-        "returned early after {waited:?}"
-    );
-    assert!(waited < Duration::from_secs(5), "overslept: {waited:?}");
+    crate::assert_waits_its_timeout(Duration::from_millis(50), || {
+        assert_eq!(
+            q.put_for(2, Duration::from_millis(50)),
+            Err(PutError::Timeout(2))
+        );
+    });
 }
 
 #[test]
 fn get_for_times_out_on_an_empty_queue() {
     let q: Queue<u8> = Queue::new(1);
-    let start = Instant::now();
-    assert_eq!(q.get_for(Duration::from_millis(50)), Err(GetError::Timeout));
-    let waited = start.elapsed();
-    assert!(
-        waited >= Duration::from_millis(50),
-        "returned early after {waited:?}"
-    );
-    assert!(waited < Duration::from_secs(5), "overslept: {waited:?}");
+    crate::assert_waits_its_timeout(Duration::from_millis(50), || {
+        assert_eq!(q.get_for(Duration::from_millis(50)), Err(GetError::Timeout));
+    });
 }
 
 #[test]
