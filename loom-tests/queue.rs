@@ -60,6 +60,30 @@ fn put_blocked_on_full_is_woken_by_get() {
     });
 }
 
+/// Two puts blocked on a full queue are both woken by two gets, however the second get races
+/// the first woken put's relock: a get skips its wake only while every blocked put is already
+/// owed one, so treating "a wake is owed" as "no wake is needed" would leave one put asleep.
+#[test]
+fn two_blocked_puts_are_both_woken_by_two_gets() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(1));
+        q.put(0).unwrap();
+        let putters: Vec<_> = [1, 2]
+            .into_iter()
+            .map(|v| {
+                let q = Arc::clone(&q);
+                thread::spawn(move || q.put(v).unwrap())
+            })
+            .collect();
+        let mut got: Vec<i32> = (0..3).map(|_| q.get().unwrap()).collect();
+        for t in putters {
+            t.join().unwrap();
+        }
+        got.sort_unstable();
+        assert_eq!(got, [0, 1, 2], "an item was lost or duplicated");
+    });
+}
+
 /// A get blocked on an empty queue is woken by a put.
 #[test]
 fn get_blocked_on_empty_is_woken_by_put() {
