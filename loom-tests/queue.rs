@@ -60,6 +60,33 @@ fn put_blocked_on_full_is_woken_by_get() {
     });
 }
 
+/// Two puts blocked on a full queue of capacity 2 are both woken by two gets, even when the
+/// second get comes before the first woken put has relocked: a get skips its wake only while
+/// every blocked put is already owed one, so treating "a wake is owed" as "no wake is needed"
+/// would leave the second put asleep beside a free slot (a deadlock to loom).
+#[test]
+fn two_blocked_puts_are_both_woken_by_two_gets() {
+    loom::model(|| {
+        let q = Arc::new(Queue::new(2));
+        q.put(0).unwrap();
+        q.put(1).unwrap();
+        let putters: Vec<_> = [2, 3]
+            .into_iter()
+            .map(|v| {
+                let q = Arc::clone(&q);
+                thread::spawn(move || q.put(v).unwrap())
+            })
+            .collect();
+        let mut got: Vec<i32> = (0..2).map(|_| q.get().unwrap()).collect();
+        for t in putters {
+            t.join().unwrap();
+        }
+        got.extend((0..2).map(|_| q.try_get().unwrap()));
+        got.sort_unstable();
+        assert_eq!(got, [0, 1, 2, 3], "an item was lost or duplicated");
+    });
+}
+
 /// A get blocked on an empty queue is woken by a put.
 #[test]
 fn get_blocked_on_empty_is_woken_by_put() {

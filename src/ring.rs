@@ -25,14 +25,25 @@
 //!
 //! | word        | sleepers                  | bumped by                                           |
 //! |-------------|---------------------------|-----------------------------------------------------|
-//! | `not_empty` | getters, pollers          | put (one getter, or all if a poller waits), shutdown |
-//! | `not_full`  | putters                   | get (one putter), shutdown                           |
+//! | `not_empty` | getters, pollers          | put (one getter unless all are owed; all if a poller waits), shutdown |
+//! | `not_full`  | putters                   | get (one putter unless all are owed), shutdown       |
 //! | `all_done`  | joiners                   | task_done / immediate shutdown reaching zero; shutdown |
 //!
 //! A woken getter or putter always re-checks under the lock and acts if it can, even when its
 //! deadline has passed, so a wake-up handed to one waiter is either used or was not needed.
 //! Pollers do not consume, so a put wakes every sleeper while a poller waits: otherwise the one
 //! wake could land on the poller and leave a getter asleep beside an item.
+//!
+//! Owed wakes: a woken getter or putter stays in its waiter count until it has relocked, so
+//! without more care every put (get) in that window would bump and wake again, one needless
+//! system call each. `getter_wakes` / `putter_wakes` count the single wakes sent whose sleeper
+//! has not yet relocked, and a put (get) wakes only while more are registered than are owed
+//! (`getters > getter_wakes`). Every sleeper that relocks settles one owed wake, whether or not
+//! it was the one woken (timeouts, spurious returns). The count never exceeds the sleepers that
+//! will still relock: a wake is sent only when some registered sleeper is not yet owed one, and
+//! it either wakes a sleeper or, with none asleep, every registered one returns on the bumped
+//! epoch. So a skipped wake always has a woken sleeper on its way to the lock, which re-checks
+//! and takes the item (slot); settling too much only costs a needless wake later.
 //!
 //! Memory ordering: the items and counts are published by the lock (Acquire lock, Release
 //! unlock). The epochs are read and bumped only under the lock, so Relaxed is enough for them;
@@ -47,13 +58,19 @@ use std::collections::VecDeque;
 
 use crate::lock::{Lock, LockGuard};
 use crate::queue::{GetError, PutError};
-use crate::shim::{self, AtomicU32, Instant, Ordering::Relaxed};
+use crate::shim::{self, AtomicU32, AtomicUsize, Instant, Ordering::Relaxed};
 
-/// How many times a put or get that must wait first unlocks, spins briefly and re-checks before
+/// How many rounds a put or get that must wait spends unlocked, watching the length hint, before
 /// it sleeps: a short pause is cheaper than a sleep and a wake when the other side is running.
+/// Tuned on a loaded 2-core machine, where 3 short spins and then yields beat 6 spins (2x at
+/// capacity 1 and for the pipe round trip).
 /// Capped by `shim::SPIN_LIMIT`: none under loom (the spin adds no behaviour, only
 /// interleavings), one under shuttle.
-const SPIN_ROUNDS: u32 = 6;
+const SPIN_ROUNDS: u32 = 20;
+
+/// Rounds before this one spin (`2^(round + 1)` hints); the later ones yield the processor,
+/// which lets the other side run when threads outnumber cores.
+const BUSY_ROUNDS: u32 = 3;
 
 /// How long a put or get may wait.
 #[derive(Clone, Copy)]
@@ -81,6 +98,10 @@ struct Inner<T> {
     putters: u32,
     joiners: u32,
     pollers: u32,
+    /// Single wakes sent on `not_empty` / `not_full` whose sleeper has not yet relocked; see
+    /// "Owed wakes" at the top of the file.
+    getter_wakes: u32,
+    putter_wakes: u32,
 }
 
 pub(crate) struct Ring<T> {
@@ -91,6 +112,9 @@ pub(crate) struct Ring<T> {
     not_empty: AtomicU32,
     not_full: AtomicU32,
     all_done: AtomicU32,
+    /// `items.len()`, stored under the lock after every change: a hint a spinning put or get
+    /// reads without the lock to see when relocking could help. It decides nothing.
+    len_hint: AtomicUsize,
 }
 
 /// Who is about to sleep, and so which waiter count and futex word it uses.
@@ -111,6 +135,15 @@ impl<T> Inner<T> {
             Sleeper::Poller => &mut self.pollers,
         }
     }
+
+    /// The owed-wake count of the sleepers woken one at a time.
+    fn owed(&mut self, who: Sleeper) -> Option<&mut u32> {
+        match who {
+            Sleeper::Getter => Some(&mut self.getter_wakes),
+            Sleeper::Putter => Some(&mut self.putter_wakes),
+            Sleeper::Joiner | Sleeper::Poller => None,
+        }
+    }
 }
 
 impl<T> Ring<T> {
@@ -123,6 +156,7 @@ impl<T> Ring<T> {
             not_empty: AtomicU32::new(0),
             not_full: AtomicU32::new(0),
             all_done: AtomicU32::new(0),
+            len_hint: AtomicUsize::new(0),
         }
     }
 
@@ -135,6 +169,7 @@ impl<T> Ring<T> {
             not_empty: AtomicU32::new(0),
             not_full: AtomicU32::new(0),
             all_done: AtomicU32::new(0),
+            len_hint: AtomicUsize::new(0),
         }
     }
 
@@ -163,16 +198,53 @@ impl<T> Ring<T> {
         let woken = shim::wait(word, epoch, deadline);
         let mut g = self.inner.lock();
         *g.count(who) -= 1;
+        // Settles one owed wake, which this return may or may not have been: an owed count
+        // that runs low only costs a needless wake later, never a lost one.
+        if let Some(owed) = g.owed(who) {
+            *owed = owed.saturating_sub(1);
+        }
         (g, woken)
     }
 
-    /// Unlocks, spins `2^(round + 1)` times, relocks: one round of waiting without sleeping.
-    fn pause<'a>(&'a self, g: LockGuard<'a, Inner<T>>, round: u32) -> LockGuard<'a, Inner<T>> {
+    /// Stores the item count in the hint; called under the lock after every change.
+    #[inline]
+    fn publish_len(&self, g: &Inner<T>) {
+        // Relaxed: a hint for spinners, who re-check under the lock before acting on it.
+        self.len_hint.store(g.items.len(), Relaxed);
+    }
+
+    /// Waits without sleeping: unlocks, then spends the rounds left in `spin` (round `r` spins
+    /// `2^(r + 1)` hints, or yields from round `BUSY_ROUNDS`) until the length hint says `ready`,
+    /// and relocks. Reading the hint instead of relocking each round keeps the lock free for the
+    /// other side. `Err` with the guard still held when the budget was already spent.
+    fn pause<'a>(
+        &'a self,
+        g: LockGuard<'a, Inner<T>>,
+        spin: &mut shim::Spin,
+        ready: impl Fn(usize) -> bool,
+    ) -> Result<LockGuard<'a, Inner<T>>, LockGuard<'a, Inner<T>>> {
+        let Some(mut round) = spin.next_round() else {
+            return Err(g);
+        };
         drop(g);
-        for _ in 0..2u32 << round {
-            shim::spin_loop();
+        loop {
+            if round < BUSY_ROUNDS {
+                for _ in 0..2u32 << round {
+                    shim::spin_loop();
+                }
+            } else {
+                shim::thread::yield_now();
+            }
+            // Relaxed: only a hint; the caller re-checks under the lock.
+            if ready(self.len_hint.load(Relaxed)) {
+                break;
+            }
+            match spin.next_round() {
+                Some(next) => round = next,
+                None => break,
+            }
         }
-        self.inner.lock()
+        Ok(self.inner.lock())
     }
 
     #[inline]
@@ -233,23 +305,30 @@ impl<T> Ring<T> {
             if timed_out || shim::expired(deadline) {
                 return Err(PutError::Timeout(item));
             }
-            if let Some(round) = spin.next_round() {
-                g = self.pause(g, round);
-                continue;
-            }
-            let (relocked, woken) = self.sleep(g, Sleeper::Putter, deadline);
-            g = relocked;
-            timed_out = !woken;
+            g = match self.pause(g, &mut spin, |len| len < self.capacity) {
+                Ok(relocked) => relocked,
+                Err(still) => {
+                    let (relocked, woken) = self.sleep(still, Sleeper::Putter, deadline);
+                    timed_out = !woken;
+                    relocked
+                }
+            };
         }
     }
 
-    /// Wakes a getter (all of them if a poller waits) after an item went in; unlocks.
+    /// Publishes the length, wakes a getter (all of them if a poller waits) after an item went
+    /// in; unlocks.
     #[inline]
-    fn after_put(&self, g: LockGuard<'_, Inner<T>>) {
-        if g.getters == 0 && g.pollers == 0 {
+    fn after_put(&self, mut g: LockGuard<'_, Inner<T>>) {
+        self.publish_len(&g);
+        let all = g.pollers > 0;
+        if !all && g.getters <= g.getter_wakes {
+            // Every registered getter is already owed a wake (or none waits).
             return;
         }
-        let all = g.pollers > 0;
+        if !all {
+            g.getter_wakes += 1;
+        }
         // Relaxed: bumped under the lock; the waiter read its epoch under the lock.
         self.not_empty.fetch_add(1, Relaxed);
         drop(g);
@@ -289,25 +368,29 @@ impl<T> Ring<T> {
             if timed_out || shim::expired(deadline) {
                 return Err(GetError::Timeout);
             }
-            if let Some(round) = spin.next_round() {
-                g = self.pause(g, round);
-                continue;
-            }
-            let (relocked, woken) = self.sleep(g, Sleeper::Getter, deadline);
-            g = relocked;
-            timed_out = !woken;
+            g = match self.pause(g, &mut spin, |len| len > 0) {
+                Ok(relocked) => relocked,
+                Err(still) => {
+                    let (relocked, woken) = self.sleep(still, Sleeper::Getter, deadline);
+                    timed_out = !woken;
+                    relocked
+                }
+            };
         }
     }
 
-    /// Counts the task, wakes one putter after a slot freed up; unlocks.
+    /// Publishes the length, counts the task, wakes one putter after a slot freed up; unlocks.
     #[inline]
     fn after_get(&self, mut g: LockGuard<'_, Inner<T>>) {
+        self.publish_len(&g);
         if self.tasks {
             g.unfinished += 1;
         }
-        if g.putters == 0 {
+        if g.putters <= g.putter_wakes {
+            // Every registered putter is already owed a wake (or none waits).
             return;
         }
+        g.putter_wakes += 1;
         // Relaxed: bumped under the lock.
         self.not_full.fetch_add(1, Relaxed);
         drop(g);
@@ -385,7 +468,9 @@ impl<T> Ring<T> {
             (State::Open, _) | (State::Draining, State::Dropped) => {
                 g.state = target;
                 if immediate {
-                    core::mem::take(&mut g.items)
+                    let items = core::mem::take(&mut g.items);
+                    self.publish_len(&g);
+                    items
                 } else {
                     VecDeque::new()
                 }
@@ -417,6 +502,8 @@ impl<T> Inner<T> {
             putters: 0,
             joiners: 0,
             pollers: 0,
+            getter_wakes: 0,
+            putter_wakes: 0,
         }
     }
 }
