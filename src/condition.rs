@@ -30,7 +30,8 @@
 //!   lock, so a timed-out waiter can tell "still queued" (it timed out) from "popped" (it was
 //!   notified, and the notify counted it): a timeout never swallows a notify.
 //! - A notifier touches a popped node only until it stores DONE, and the waiter never returns
-//!   before it reads DONE: a node never outlives its use.
+//!   before it reads DONE: a node never outlives its use. A popped waiter re-takes the user's
+//!   `Lock` first and reads DONE after (the notifier takes no lock between its wake and DONE).
 //! - Every queued node names the same `Lock` (checked on enqueue, panics otherwise).
 //!
 //! Memory ordering: the queue lock is taken with an Acquire compare-exchange and released with a
@@ -53,6 +54,12 @@ use crate::shim::{
 const QUEUE_LOCKED: usize = 1;
 const _: () = assert!(align_of::<Waiter>() > QUEUE_LOCKED);
 
+/// After its read-only spin, a waiter yields the CPU up to this many times (never more than
+/// `SPIN_LIMIT`; none under loom), re-reading its word, before it sleeps. A notify arriving
+/// within those few microseconds then costs no sleep and no wake: in a two-thread ping-pong the
+/// partner's wake-up takes longer than the spin alone, so without this both sides sleep on
+/// every hand-over.
+const YIELD_ROUNDS: usize = 16;
 const WAITING: u32 = 0;
 const SLEEPING: u32 = 1;
 const NOTIFIED: u32 = 2;
@@ -564,6 +571,13 @@ impl Condition {
         let notified = self.sleep(&node, deadline);
         let relocked = lock.raw_lock(None);
         debug_assert!(relocked, "an untimed lock cannot time out");
+        if notified {
+            // Only now wait for our notifier to let go of `node`: it is between its wake call
+            // and its DONE store, so re-locking first overlaps the two instead of making this
+            // thread yield to it before it even tries the lock. The notifier takes no lock on
+            // that path, so holding the user's lock here cannot block it.
+            await_done(&node);
+        }
         // `node` (on this stack) is now out of the queue and released by any notifier.
         notified
     }
@@ -586,8 +600,10 @@ impl Condition {
         self.unlock_queue(head);
     }
 
-    /// Waits until a notifier releases `node` (DONE) or `deadline` passes. Returns `true` if
-    /// notified. On return `node` is out of the queue and no notifier will touch it again.
+    /// Waits until a notifier pops `node` (NOTIFIED or DONE) or `deadline` passes. Returns
+    /// `true` if notified: `node` is out of the queue, but its notifier may still use it until it
+    /// stores DONE, so the caller must `await_done` before `node` dies. Returns `false` if the
+    /// deadline passed first: `node` is out of the queue and no notifier ever touched it.
     fn sleep(&self, node: &Waiter, deadline: Option<Instant>) -> bool {
         // A short spin first: a notify that comes at once then costs no sleep and no wake call.
         // (No rounds under loom, on purpose: see `shim::SPIN_LIMIT`.)
@@ -597,6 +613,14 @@ impl Condition {
                 return true;
             }
             shim::spin_loop();
+        }
+        for _ in shim::spin_rounds().take(YIELD_ROUNDS) {
+            // Acquire: as above. Yielding is read-only too: the word still says WAITING, so a
+            // notifier releases us with one compare-exchange and no wake call.
+            if node.word.load(Acquire) == DONE {
+                return true;
+            }
+            shim::thread::yield_now();
         }
         // Announce the sleep. If this fails a notifier has already popped us (word NOTIFIED or
         // DONE). Relaxed: only the value matters, and a notifier changes it under the queue lock.
@@ -615,12 +639,11 @@ impl Condition {
                 }
             }
         }
-        await_done(node);
         true
     }
 
     /// The deadline passed: leave the queue, unless a notifier popped us first (then we were
-    /// notified, and that notify counted us).
+    /// notified, and that notify counted us; the caller awaits DONE as after any notify).
     #[cold]
     fn leave_after_timeout(&self, node: &Waiter) -> bool {
         let head = self.lock_queue();
@@ -636,7 +659,6 @@ impl Condition {
             return false;
         }
         self.unlock_queue(head);
-        await_done(node);
         true
     }
 
@@ -720,9 +742,10 @@ impl Condition {
     }
 }
 
-/// Waits for a notifier that popped `node` to store DONE. The notifier is between its wake call
-/// and that store, so this is short; but the wake often lets this thread preempt the notifier
-/// on the notifier's own CPU, where only yielding lets it finish, so we yield at once.
+/// Waits for a notifier that popped `node` to store DONE. Called after re-locking, so usually
+/// DONE is already there; otherwise the notifier is between its wake call and that store, and
+/// the wake may have let this thread preempt it on its own CPU, where only yielding lets it
+/// finish, so we yield at once.
 fn await_done(node: &Waiter) {
     // Acquire: pairs with the notifier's Release store of DONE; after it, the notifier no longer
     // touches `node`, so our caller may return and free it.

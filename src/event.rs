@@ -23,7 +23,8 @@
 //! behaviour). The epoch would have to wrap (2^30 set/clear pairs while one waiter is asleep and
 //! not yet running) for a waiter to miss that.
 //!
-//! Cost: `set` with `WAITERS` off is one compare-exchange and never enters the kernel. `WAITERS`
+//! Cost: a waiter spins briefly (read-only, `shim::Spin`) before it registers and sleeps, so a
+//! `set` that comes soon costs neither side a system call. `set` with `WAITERS` off is one compare-exchange and never enters the kernel. `WAITERS`
 //! is cleared by `set` only, so after a `wait_for` that timed out, the next `set` may make one
 //! needless wake call.
 //!
@@ -245,6 +246,7 @@ impl Event {
         let mut s = self.word.load(Acquire);
         let epoch = s & EPOCH_MASK;
         let seen_set = |s: u32| s & SET != 0 || s & EPOCH_MASK != epoch;
+        let mut spin = shim::Spin::new();
         loop {
             if seen_set(s) {
                 return true;
@@ -252,6 +254,13 @@ impl Event {
             // Checked before registering, so a zero timeout leaves no stale WAITERS bit.
             if shim::expired(deadline) {
                 return false;
+            }
+            // Spin briefly, read-only, while nobody sleeps: a `set` often comes soon, and seeing
+            // it here saves this thread a sleep and the setter a wake call.
+            if s & WAITERS == 0 && spin.next_round().is_some() {
+                shim::spin_loop();
+                s = self.word.load(Acquire);
+                continue;
             }
             if s & WAITERS == 0 {
                 // Relaxed success: registering publishes nothing. Acquire failure: the value

@@ -172,7 +172,9 @@ impl<T: Send> ThreadLocal<T> {
     /// ```
     #[inline]
     pub fn get(&self) -> Option<&T> {
-        self.own(shim::current_thread_slot()).map(Node::value)
+        // A thread without a slot yet has no value: `known_thread_slot` then has lease 0, which
+        // no node carries, so the lookup finds nothing without taking a slot.
+        self.own(shim::known_thread_slot()).map(Node::value)
     }
 
     /// The calling thread's value, created by `init` if it has none yet.
@@ -218,10 +220,14 @@ impl<T: Send> ThreadLocal<T> {
     where
         F: FnOnce() -> Result<T, E>,
     {
-        let me = shim::current_thread_slot();
-        if let Some(node) = self.own(me) {
+        // Fast path: one thread-local read, no check that the thread has a slot (lease 0, "none
+        // yet", matches no node).
+        if let Some(node) = self.own(shim::known_thread_slot()) {
             return Ok(node.value());
         }
+        // A miss with a real slot means this thread has no value; with lease 0, it takes its
+        // slot now, whose fresh lease has no value either. So no second lookup.
+        let me = shim::current_thread_slot();
         let value = init()?;
         Ok(self.insert(me, value))
     }
@@ -321,7 +327,9 @@ impl<T: Send> ThreadLocal<T> {
         let (bucket, offset) = (me.bucket, me.offset);
         // Acquire: pairs with the Release that published the bucket, so its heads are seen
         // initialised.
-        let heads = self.buckets[bucket].load(Acquire);
+        // `% BUCKETS` is a no-op (`bucket < BUCKETS` by ThreadSlot's promise) that spares the
+        // fast path a bounds check.
+        let heads = self.buckets[bucket % BUCKETS].load(Acquire);
         if heads.is_null() {
             return None;
         }

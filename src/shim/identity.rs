@@ -163,6 +163,15 @@ pub(crate) fn current_thread_slot() -> ThreadSlot {
     if slot.lease != 0 { slot } else { new_slot() }
 }
 
+/// The calling thread's slot if it has taken one, else a slot with `lease == 0` (which no table
+/// entry carries, so a lookup with it finds nothing). One thread-local read and no branch: for
+/// fast paths that fall back to [`current_thread_slot`] on a miss.
+#[cfg(not(weft_checker))]
+#[inline]
+pub(crate) fn known_thread_slot() -> ThreadSlot {
+    SLOT.get()
+}
+
 #[cfg(not(weft_checker))]
 #[cold]
 fn new_slot() -> ThreadSlot {
@@ -238,4 +247,11 @@ shuttle::thread_local! {
 #[inline]
 pub(crate) fn current_thread_slot() -> ThreadSlot {
     LEASE.with(|lease| lease.slot)
+}
+
+/// Under the checkers, the same as [`current_thread_slot`] (the std twin may return lease 0).
+#[cfg(weft_checker)]
+#[inline]
+pub(crate) fn known_thread_slot() -> ThreadSlot {
+    current_thread_slot()
 }

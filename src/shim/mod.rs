@@ -44,7 +44,7 @@ mod cell;
 pub(crate) use cell::UnsafeCell;
 
 mod identity;
-pub(crate) use identity::{ThreadSlot, current_thread_id, current_thread_slot};
+pub(crate) use identity::{ThreadSlot, current_thread_id, current_thread_slot, known_thread_slot};
 
 // `--cfg weft_force_table` runs the portable wait table on Linux too, so CI tests the fallback
 // that other targets use in production.
