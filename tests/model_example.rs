@@ -44,9 +44,16 @@ fn publish_config(set_first: bool) {
 /// may time out whenever the scheduler says so, so the checker finds the path where it does.
 fn wait_with_deadline(trust_timeout: bool) {
     let done = Arc::new(Event::new());
+    let result = Arc::new(Lock::new(0u32));
     let worker = {
-        let done = Arc::clone(&done);
-        thread::spawn(move || done.set())
+        let (done, result) = (Arc::clone(&done), Arc::clone(&result));
+        thread::spawn(move || {
+            // The work: a few steps under a lock, then the announcement.
+            for step in 1..=3 {
+                *result.lock() += step;
+            }
+            done.set();
+        })
     };
     let finished = done.wait_for(std::time::Duration::from_secs(5));
     if trust_timeout {
@@ -57,6 +64,11 @@ fn wait_with_deadline(trust_timeout: bool) {
     }
     worker.join().unwrap();
     assert!(done.is_set());
+    assert_eq!(
+        *result.lock(),
+        6,
+        "the worker's result is visible after its set"
+    );
 }
 
 #[test]
