@@ -323,11 +323,11 @@ impl<T: ?Sized> Lock<T> {
         shim::wake_one(&self.state);
     }
 
-    /// Unlocks a lock held through a guard that was forgotten (Condition uses this).
+    /// Unlocks without a guard; for primitives built on `Lock` (RLock, Condition).
     ///
     /// # Safety
-    /// The calling code must own the lock: a guard for it was `mem::forget`-ed and no other
-    /// guard exists.
+    /// The calling code must own the lock, taken with `raw_lock` / `raw_try_lock` or through a
+    /// guard that was forgotten, and no guard for it may still exist.
     pub(crate) unsafe fn force_unlock(&self) {
         self.unlock();
     }
@@ -335,6 +335,12 @@ impl<T: ?Sized> Lock<T> {
     /// Locks without making a guard, waiting until `deadline`; for primitives built on `Lock`.
     pub(crate) fn raw_lock(&self, deadline: Option<Instant>) -> bool {
         self.try_fast() || self.lock_slow(deadline)
+    }
+
+    /// Locks without making a guard if the lock is free right now; never blocks, and (unlike
+    /// `raw_lock` with a past deadline) never marks the word CONTENDED.
+    pub(crate) fn raw_try_lock(&self) -> bool {
+        self.try_fast()
     }
 }
 

@@ -27,7 +27,6 @@
 
 use core::fmt;
 use core::marker::PhantomData;
-use core::mem;
 use core::ops::Deref;
 
 use crate::lock::Lock;
@@ -186,13 +185,8 @@ impl<T: ?Sized> RLock<T> {
     #[inline]
     #[doc(alias = "acquire")]
     pub fn lock(&self) -> RLockGuard<'_, T> {
-        let me = shim::current_thread_id();
-        if let Some(guard) = self.reenter(me) {
-            return guard;
-        }
-        let locked = self.lock.raw_lock(None);
-        debug_assert!(locked, "a lock without deadline always succeeds");
-        self.take_ownership(me)
+        let guard = self.acquire_with(|lock| lock.raw_lock(None));
+        guard.expect("a lock without deadline always succeeds")
     }
 
     /// Locks if no other thread owns the lock right now (re-entering if this thread does);
@@ -216,14 +210,7 @@ impl<T: ?Sized> RLock<T> {
     #[inline]
     #[doc(alias = "acquire")]
     pub fn try_lock(&self) -> Option<RLockGuard<'_, T>> {
-        let me = shim::current_thread_id();
-        if let Some(guard) = self.reenter(me) {
-            return Some(guard);
-        }
-        let inner = self.lock.try_lock()?;
-        // Ownership now lives in `owner`/`depth`; the last RLockGuard unlocks with force_unlock.
-        mem::forget(inner);
-        Some(self.take_ownership(me))
+        self.acquire_with(Lock::raw_try_lock)
     }
 
     /// Locks, waiting at most `timeout` for another owner to release it; the owner re-enters at
@@ -268,13 +255,19 @@ impl<T: ?Sized> RLock<T> {
 
     /// The one slow path behind both timed forms.
     fn try_lock_deadline(&self, deadline: Option<Instant>) -> Option<RLockGuard<'_, T>> {
+        self.acquire_with(|lock| lock.raw_lock(deadline))
+    }
+
+    /// The one acquisition path: re-enter if this thread owns the lock, else take the inner
+    /// `Lock` with `take` (blocking, one try, or until a deadline) and become the owner. The
+    /// inner lock is held without a guard; the last `RLockGuard` unlocks it with `force_unlock`.
+    #[inline]
+    fn acquire_with(&self, take: impl FnOnce(&Lock<()>) -> bool) -> Option<RLockGuard<'_, T>> {
         let me = shim::current_thread_id();
         if let Some(guard) = self.reenter(me) {
             return Some(guard);
         }
-        self.lock
-            .raw_lock(deadline)
-            .then(|| self.take_ownership(me))
+        take(&self.lock).then(|| self.take_ownership(me))
     }
 
     /// Whether some thread (this one included) owns the lock right now. Only a snapshot.
