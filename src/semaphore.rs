@@ -288,10 +288,8 @@ impl Semaphore {
     #[inline]
     #[doc(alias = "acquire")]
     pub fn acquire_many(&self, n: u32) -> SemaphorePermit<'_> {
-        check_request(n, COUNT);
-        if !self.try_take_once(n) {
-            self.acquire_slow(n, None);
-        }
+        let took = self.acquire_deadline(n, COUNT, None);
+        debug_assert!(took, "an acquire without deadline always succeeds");
         self.permit(n, None)
     }
 
@@ -474,7 +472,7 @@ impl Semaphore {
         false
     }
 
-    /// The one path every `_for` / `_until` form funnels into.
+    /// The one path every blocking and `_for` / `_until` form funnels into.
     #[inline]
     fn acquire_deadline(&self, n: u32, limit: u32, deadline: Option<Instant>) -> bool {
         check_request(n, limit);
@@ -531,14 +529,6 @@ impl Semaphore {
     #[cold]
     fn wake_sleepers(&self) {
         shim::wake_all(&self.state);
-    }
-
-    /// Gives back `n` permits from a dropped permit.
-    #[inline]
-    fn give_back(&self, n: u32) {
-        if let Err(e) = self.try_release(n) {
-            release_overflow(e);
-        }
     }
 }
 
@@ -685,10 +675,8 @@ impl BoundedSemaphore {
     #[inline]
     #[doc(alias = "acquire")]
     pub fn acquire_many(&self, n: u32) -> SemaphorePermit<'_> {
-        check_request(n, self.limit);
-        if !self.sem.try_take_once(n) {
-            self.sem.acquire_slow(n, None);
-        }
+        let took = self.sem.acquire_deadline(n, self.limit, None);
+        debug_assert!(took, "an acquire without deadline always succeeds");
         self.sem.permit(n, Some(&self.slack))
     }
 
@@ -788,7 +776,7 @@ impl BoundedSemaphore {
             });
         }
         // Cannot overflow: available + held + slack <= limit <= MAX_PERMITS.
-        self.sem.give_back(n);
+        self.sem.release(n);
         Ok(())
     }
 
@@ -847,7 +835,7 @@ impl SemaphorePermit<'_> {
 impl Drop for SemaphorePermit<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.sem.give_back(self.permits);
+        self.sem.release(self.permits);
     }
 }
 
