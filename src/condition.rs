@@ -714,7 +714,7 @@ impl Condition {
 
     /// Takes the queue lock; returns the queue's head.
     fn lock_queue(&self) -> *mut Waiter {
-        let mut spins = 0u32;
+        let mut spin = shim::Spin::at_most(QUEUE_SPINS);
         loop {
             let state = self.state.load(Relaxed);
             if state.addr() & QUEUE_LOCKED == 0 {
@@ -729,7 +729,7 @@ impl Condition {
                     Err(_) => continue,
                 }
             }
-            backoff(&mut spins);
+            backoff(&mut spin);
         }
     }
 
@@ -754,11 +754,14 @@ fn await_done(node: &Waiter) {
     }
 }
 
+/// Spin rounds on the queue lock before yielding (capped by `shim::SPIN_LIMIT`, so none under
+/// loom, where a spin is only a yield).
+const QUEUE_SPINS: u32 = 64;
+
 /// Spins briefly, then yields the CPU: for the queue lock, held for a few pointer writes (a
-/// preempted holder is the only long case).
-fn backoff(spins: &mut u32) {
-    if *spins < 64 {
-        *spins += 1;
+/// preempted holder is the only long case). Never sleeps: the holder never waits on anything.
+fn backoff(spin: &mut shim::Spin) {
+    if spin.next_round().is_some() {
         shim::spin_loop();
     } else {
         shim::thread::yield_now();
