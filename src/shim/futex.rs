@@ -50,15 +50,20 @@ pub(crate) fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -
     }
 }
 
-/// Wakes at most `n` threads sleeping on `word`; returns how many it woke.
-pub(crate) fn wake(word: &AtomicU32, n: u32) -> u32 {
+/// Wakes at most `n` threads sleeping on the word at `word`; returns how many it woke.
+///
+/// Only the address is used: `word` may point to memory that was freed meanwhile (a waiter that
+/// already returned). A private `FUTEX_WAKE` never touches the memory; it only looks the address
+/// up among this process's sleepers, so the worst case is a spurious return for an unrelated
+/// sleeper that now uses the address, which the contract allows.
+pub(crate) fn wake(word: *const AtomicU32, n: u32) -> u32 {
     let n = n.min(i32::MAX as u32) as libc::c_int;
-    // SAFETY: `word.as_ptr()` is a valid address for the call; FUTEX_WAKE only uses it as a key
-    // and never reads or writes through it.
+    // SAFETY: the kernel does not dereference the address for a private FUTEX_WAKE (see above);
+    // it only checks its alignment, which `AtomicU32`'s guarantees. No Rust reference is made.
     let r = unsafe {
         libc::syscall(
             libc::SYS_futex,
-            word.as_ptr(),
+            word.cast::<u32>(),
             libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
             n,
         )

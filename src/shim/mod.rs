@@ -7,13 +7,16 @@
 //!
 //! The wait layer is a futex-style contract, described in `docs/wait-layer.md`:
 //! - [`wait`]`(word, expected, deadline)` sleeps while `*word == expected`; it returns `false`
-//!   only when the deadline passed, and `true` otherwise (woken, value differed, or spuriously).
-//!   It orders nothing: callers re-read the word with the ordering they need.
-//! - [`wake_one`] / [`wake_all`] / [`wake`] wake sleepers on that word's address.
+//!   only when the deadline passed without a wake, and `true` otherwise (woken, value differed,
+//!   or **spuriously**). It orders nothing: callers re-read the word with the ordering they need.
+//! - [`wake_one`] / [`wake_all`] / [`wake`] wake sleepers on that word's address, **any** of
+//!   them (no FIFO); [`wake_one_at`] takes only the address, which may already be freed.
 //!
 //! On Linux with std this is the kernel futex (`futex.rs`). Elsewhere, and under the checkers,
-//! it is the wait table in `table.rs` (also on Linux with `--cfg weft_force_table`), where under a checker a timed wait may time out at any
-//! point the scheduler picks.
+//! it is the wait table in `table.rs` (also on Linux with `--cfg weft_force_table`). Under a
+//! checker the table does everything the contract allows: a timed wait may time out at any point
+//! the scheduler picks, a wake reaches whichever sleeper the scheduler lets claim it, and a wait
+//! may return spuriously.
 
 #![allow(dead_code, unused_imports)]
 
@@ -114,7 +117,7 @@ const fn min_u32(a: u32, b: u32) -> u32 {
     if a < b { a } else { b }
 }
 
-/// Wakes at most one thread sleeping on `word`; says whether it woke one.
+/// Wakes at most one thread sleeping on `word` (any one of them); says whether it woke one.
 #[inline]
 pub(crate) fn wake_one(word: &AtomicU32) -> bool {
     wake(word, 1) > 0
@@ -124,6 +127,15 @@ pub(crate) fn wake_one(word: &AtomicU32) -> bool {
 #[inline]
 pub(crate) fn wake_all(word: &AtomicU32) {
     wake(word, u32::MAX);
+}
+
+/// Wakes at most one thread sleeping on the word at `word`, whose memory may have been freed
+/// since the caller's last access: only the address is used. A wake that lands on an unrelated
+/// sleeper now using the address is a spurious return for it, which the contract allows.
+/// For a waker that hands a waiter its "done" and must not touch the waiter's word after.
+#[inline]
+pub(crate) fn wake_one_at(word: *const AtomicU32) -> bool {
+    wake(word, 1) > 0
 }
 
 /// The one deadline type: `None` means "wait forever". A timeout too large for `Instant`
@@ -202,6 +214,135 @@ mod tests {
             std::thread::yield_now();
         }
         t.join().unwrap();
-        assert_eq!(wake(&w, 1), 0, "nobody is left to wake");
+        assert_eq!(wake(&*w, 1), 0, "nobody is left to wake");
+    }
+}
+
+#[cfg(all(test, weft_loom))]
+mod loom_tests {
+    //! The emulated wait layer does everything the contract allows, and loom explores each
+    //! choice: outcomes are collected across all executions of a model (in a std static, which
+    //! loom does not track) and every allowed outcome must show up at least once.
+    use super::*;
+    use loom::sync::Arc;
+    use std::collections::BTreeSet;
+    use std::sync::Mutex as StdMutex;
+
+    fn outcomes_of(
+        model: impl Fn(&StdMutex<BTreeSet<&'static str>>) + Sync + Send + 'static,
+    ) -> BTreeSet<&'static str> {
+        let seen: &'static StdMutex<BTreeSet<&'static str>> = Box::leak(Box::default());
+        loom::model(move || model(seen));
+        seen.lock().unwrap().clone()
+    }
+
+    /// Wakes one sleeper on `word`, retrying until one was there to wake.
+    fn wake_one_sleeper(word: &AtomicU32) {
+        while !wake_one(word) {
+            thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn wake_one_may_reach_either_of_two_sleepers() {
+        let seen = outcomes_of(|seen| {
+            let word = Arc::new(AtomicU32::new(0));
+            let first = Arc::new(AtomicU32::new(0));
+            let sleepers: Vec<_> = [1u32, 2]
+                .into_iter()
+                .map(|id| {
+                    let (word, first) = (Arc::clone(&word), Arc::clone(&first));
+                    thread::spawn(move || {
+                        // One wait each; a spurious return is as good as a wake here.
+                        wait(&word, 0, None);
+                        if first
+                            .compare_exchange(0, id, Ordering::SeqCst, Ordering::SeqCst)
+                            .is_ok()
+                        {
+                            wake_all(&first);
+                        }
+                    })
+                })
+                .collect();
+            wake_one_sleeper(&word);
+            while first.load(Ordering::SeqCst) == 0 {
+                wait(&first, 0, None);
+            }
+            word.store(1, Ordering::SeqCst);
+            wake_all(&word);
+            for s in sleepers {
+                s.join().unwrap();
+            }
+            let name = match first.load(Ordering::SeqCst) {
+                1 => "first sleeper returned first",
+                _ => "second sleeper returned first",
+            };
+            seen.lock().unwrap().insert(name);
+        });
+        assert_eq!(
+            seen.len(),
+            2,
+            "a wake must be able to reach either sleeper: {seen:?}"
+        );
+    }
+
+    #[test]
+    fn an_untimed_wait_may_return_spuriously_but_not_always() {
+        let seen = outcomes_of(|seen| {
+            let word = Arc::new(AtomicU32::new(0));
+            let other = Arc::new(AtomicU32::new(0));
+            let sleeper = {
+                let word = Arc::clone(&word);
+                thread::spawn(move || {
+                    let woken = wait(&word, 0, None);
+                    assert!(woken, "an untimed wait never reports a timeout");
+                    word.load(Ordering::SeqCst)
+                })
+            };
+            // A wake on an unrelated word opens a chance for a spurious return.
+            wake_one(&other);
+            word.store(1, Ordering::SeqCst);
+            wake_all(&word);
+            let name = match sleeper.join().unwrap() {
+                0 => "returned before the store: spurious",
+                _ => "returned after the store",
+            };
+            seen.lock().unwrap().insert(name);
+        });
+        assert_eq!(
+            seen.len(),
+            2,
+            "both a spurious return and none must be explored: {seen:?}"
+        );
+    }
+
+    #[test]
+    fn a_timed_wait_may_time_out_or_be_woken() {
+        let seen = outcomes_of(|seen| {
+            let word = Arc::new(AtomicU32::new(0));
+            let sleeper = {
+                let word = Arc::clone(&word);
+                thread::spawn(move || wait(&word, 0, deadline_after(Duration::from_secs(1))))
+            };
+            word.store(1, Ordering::SeqCst);
+            let woke = wake_one(&word);
+            let timed_in_time = sleeper.join().unwrap();
+            if woke {
+                assert!(
+                    timed_in_time,
+                    "a wake that counted this sleeper must win over its timeout"
+                );
+            }
+            let name = match (woke, timed_in_time) {
+                (true, _) => "woken",
+                (false, true) => "saw the store",
+                (false, false) => "timed out",
+            };
+            seen.lock().unwrap().insert(name);
+        });
+        assert!(
+            seen.contains("woken") && seen.contains("timed out"),
+            "{seen:?}"
+        );
     }
 }
