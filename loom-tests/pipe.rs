@@ -1,4 +1,5 @@
-//! Loom models of the pipe's promises. Bound: LOOM_MAX_PREEMPTIONS=2 (.cargo/config.toml).
+//! Loom models of the pipe's promises. Bound: LOOM_MAX_PREEMPTIONS=2 (.cargo/config.toml), except
+//! where a model sets its own (written in its doc comment, with its run time).
 
 use loom::thread;
 use std::time::Duration;
@@ -49,8 +50,9 @@ fn send_to_closed_peer_returns_the_message() {
     });
 }
 
-/// One send while a poller and a receiver both sleep on the same direction: the receiver gets the
-/// message (the send's one wake cannot land on the poller alone and leave the receiver asleep).
+/// One send while a poller and a receiver both wait on the same direction: the receiver gets the
+/// message, and the poller (on its own word) is woken by the send or, if the receiver took the
+/// message first, by the close.
 #[test]
 fn send_wakes_both_poller_and_receiver() {
     loom::model(|| {
@@ -88,5 +90,44 @@ fn poll_wakes_on_close_and_never_consumes() {
         let (first, second) = t.join().unwrap();
         assert_eq!(first, Ok(9), "poll must not consume the message");
         assert_eq!(second, Err(RecvError::Eof));
+    });
+}
+
+/// Issue 8's schedule: a receiver blocked in `recv`; a send; a racing `try_recv` takes the
+/// message; a `poll` registers late and the send's wake lands on it (the contract lets a wake
+/// reach any sleeper); the poll times out; a second send. The blocked `recv` must get the second
+/// message: only the sends can wake it (the sender end stays open and nobody else receives).
+///
+/// Before the fix (pollers slept on the getters' word and did not settle the wake owed to the
+/// getter) this deadlocked at preemption bound 3 and passed at 2, so the model sets bound 3
+/// itself: about 3 s of model checking (debug build, loom at opt-level 3, 2 busy cores).
+#[test]
+fn wake_meant_for_receiver_landing_on_poller_is_not_lost() {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    builder.check(|| {
+        let (rx, tx) = pipe_oneway::<u8>(1);
+        let rx = loom::sync::Arc::new(rx);
+        let receiver = {
+            let rx = loom::sync::Arc::clone(&rx);
+            thread::spawn(move || rx.recv())
+        };
+        let racer = {
+            let rx = loom::sync::Arc::clone(&rx);
+            thread::spawn(move || {
+                let took = rx.try_recv().is_ok();
+                let _ = rx.poll(Duration::from_secs(1));
+                took
+            })
+        };
+        tx.send(1).unwrap();
+        let racer_took = racer.join().unwrap();
+        tx.send(2).unwrap();
+        let got = receiver.join().unwrap();
+        assert!(got.is_ok(), "the blocked recv must get a message");
+        if !racer_took {
+            // The receiver got the first message; the second stays buffered.
+            assert_eq!(got, Ok(1));
+        }
     });
 }

@@ -1,5 +1,5 @@
 //! The bounded FIFO core shared by [`Queue`](crate::Queue) and the [`pipe`](crate::pipe) ends:
-//! a ring of items under a [`Lock`], plus three futex words that blocked callers sleep on.
+//! a ring of items under a [`Lock`], plus four futex words that blocked callers sleep on.
 //!
 //! Everything that decides anything (the items, the shutdown state, the task count, the
 //! waiter counts) lives under the lock. The futex words are *epochs*: a caller that must wait
@@ -21,29 +21,56 @@
 //! immediate shutdown). Never backwards; shutting down again in the same or a weaker mode changes
 //! nothing.
 //!
-//! Which word each waiter sleeps on, and who bumps it:
+//! One word per kind of sleeper, so a wake can only ever reach the kind it is meant for:
 //!
-//! | word        | sleepers                  | bumped by                                           |
-//! |-------------|---------------------------|-----------------------------------------------------|
-//! | `not_empty` | getters, pollers          | put (one getter unless all are owed; all if a poller waits), shutdown |
-//! | `not_full`  | putters                   | get (one putter unless all are owed), shutdown       |
-//! | `all_done`  | joiners                   | task_done / immediate shutdown reaching zero; shutdown |
+//! | word        | sleepers | bumped and woken by                                          |
+//! |-------------|----------|--------------------------------------------------------------|
+//! | `not_empty` | getters  | put (one, unless every registered getter is owed one), shutdown (all) |
+//! | `not_full`  | putters  | get (one, unless every registered putter is owed one), shutdown (all) |
+//! | `readable`  | pollers  | put (all, while any poller is registered), shutdown (all)    |
+//! | `all_done`  | joiners  | `task_done` reaching zero (all), shutdown (all)              |
 //!
-//! A woken getter or putter always re-checks under the lock and acts if it can, even when its
-//! deadline has passed, so a wake-up handed to one waiter is either used or was not needed.
-//! Pollers do not consume, so a put wakes every sleeper while a poller waits: otherwise the one
-//! wake could land on the poller and leave a getter asleep beside an item.
+//! The wait layer's contract is all this file relies on: a wake reaches *any* sleeper on its word
+//! (no FIFO), a wait may return spuriously, and a timed wait may end at any moment. No argument
+//! below depends on which sleeper a wake reaches, and every waiting loop re-checks its condition
+//! under the lock after every return, whatever the return said.
 //!
-//! Owed wakes: a woken getter or putter stays in its waiter count until it has relocked, so
-//! without more care every put (get) in that window would bump and wake again, one needless
-//! system call each. `getter_wakes` / `putter_wakes` count the single wakes sent whose sleeper
-//! has not yet relocked, and a put (get) wakes only while more are registered than are owed
-//! (`getters > getter_wakes`). Every sleeper that relocks settles one owed wake, whether or not
-//! it was the one woken (timeouts, spurious returns). The count never exceeds the sleepers that
-//! will still relock: a wake is sent only when some registered sleeper is not yet owed one, and
-//! it either wakes a sleeper or, with none asleep, every registered one returns on the bumped
-//! epoch. So a skipped wake always has a woken sleeper on its way to the lock, which re-checks
-//! and takes the item (slot); settling too much only costs a needless wake later.
+//! Owed wakes (getters; putters are the same with the roles swapped). A woken getter stays in
+//! `getters` until it has relocked, so without more care every put in that window would bump and
+//! wake again, one needless system call each. `getter_wakes` counts single wakes sent and not
+//! yet settled; a put wakes only while `getters > getter_wakes`, and every getter that relocks
+//! settles one (saturating), whatever made it return.
+//!
+//! Call a registered getter *released* once it will relock without any further wake: its `wait`
+//! has returned, or a wake counted it, or it has not yet gone to sleep and its epoch is stale.
+//! The invariant is **`getter_wakes` ≤ the number of released registered getters**:
+//! - A getter registering adds an unreleased getter: the invariant holds.
+//! - A getter relocking removes a released one and settles one owed wake (none if none is owed):
+//!   it holds. This is so for a woken getter, one that returned spuriously and one that timed
+//!   out alike; which of them the wake "was for" does not matter.
+//! - A put that wakes (`getters > getter_wakes`) bumps `not_empty` and wakes one. If released
+//!   getters already outnumbered the owed wakes, the invariant holds after the increment.
+//!   Otherwise some registered getter is unreleased. Only getters sleep on `not_empty`, so a
+//!   sleeper there is an unreleased getter: if one sleeps, the wake counts one of them (any one)
+//!   and releases it; if none sleeps, the unreleased getter has not gone to sleep yet, and the
+//!   bump has made its epoch stale, which releases it. Either way one more getter is released.
+//! - A put that skips its wake has `getters ≤ getter_wakes ≤ released`, so *every* registered
+//!   getter is released: each will relock and see the item before it can sleep or time out
+//!   (a relocked getter checks the items first, even past its deadline).
+//!
+//! So no getter sleeps beside an item. A getter that arrives later sees the item at once. An
+//! owed count that runs low (settled by a getter that was not woken) costs a needless wake later,
+//! never a lost one. Pollers and joiners are woken all at once (nothing is owed), and each kind
+//! having its own word is what keeps "a sleeper on `not_empty` is an unreleased getter" true: the
+//! ring once let pollers share `not_empty`, and a getter's wake landing on a poller that did not
+//! settle it left a getter asleep beside a message (issue 8, `loom-tests/pipe.rs::
+//! wake_meant_for_receiver_landing_on_poller_is_not_lost`).
+//!
+//! Every loop here that waits ends in a sleep on the word its awaited party wakes: `put_slow` on
+//! `not_full` (a get or shutdown), `get_slow` on `not_empty` (a put or shutdown), `poll` on
+//! `readable` (a put or shutdown), `join` on `all_done` (`task_done` or shutdown). The only
+//! other loop, `pause`, spins then yields a bounded number of rounds (`SPIN_ROUNDS`) before
+//! its caller sleeps.
 //!
 //! Memory ordering: the items and counts are published by the lock (Acquire lock, Release
 //! unlock). The epochs are read and bumped only under the lock, so Relaxed is enough for them;
@@ -111,6 +138,7 @@ pub(crate) struct Ring<T> {
     tasks: bool,
     not_empty: AtomicU32,
     not_full: AtomicU32,
+    readable: AtomicU32,
     all_done: AtomicU32,
     /// `items.len()`, stored under the lock after every change: a hint a spinning put or get
     /// reads without the lock to see when relocking could help. It decides nothing.
@@ -155,6 +183,7 @@ impl<T> Ring<T> {
             tasks,
             not_empty: AtomicU32::new(0),
             not_full: AtomicU32::new(0),
+            readable: AtomicU32::new(0),
             all_done: AtomicU32::new(0),
             len_hint: AtomicUsize::new(0),
         }
@@ -168,6 +197,7 @@ impl<T> Ring<T> {
             tasks,
             not_empty: AtomicU32::new(0),
             not_full: AtomicU32::new(0),
+            readable: AtomicU32::new(0),
             all_done: AtomicU32::new(0),
             len_hint: AtomicUsize::new(0),
         }
@@ -175,8 +205,9 @@ impl<T> Ring<T> {
 
     fn word(&self, who: Sleeper) -> &AtomicU32 {
         match who {
-            Sleeper::Getter | Sleeper::Poller => &self.not_empty,
+            Sleeper::Getter => &self.not_empty,
             Sleeper::Putter => &self.not_full,
+            Sleeper::Poller => &self.readable,
             Sleeper::Joiner => &self.all_done,
         }
     }
@@ -198,8 +229,7 @@ impl<T> Ring<T> {
         let woken = shim::wait(word, epoch, deadline);
         let mut g = self.inner.lock();
         *g.count(who) -= 1;
-        // Settles one owed wake, which this return may or may not have been: an owed count
-        // that runs low only costs a needless wake later, never a lost one.
+        // Settles one owed wake, whichever sleeper it reached: see "Owed wakes" at the top.
         if let Some(owed) = g.owed(who) {
             *owed = owed.saturating_sub(1);
         }
@@ -316,26 +346,31 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Publishes the length, wakes a getter (all of them if a poller waits) after an item went
-    /// in; unlocks.
+    /// Publishes the length; wakes one getter unless every registered one is owed a wake, and
+    /// every poller; unlocks.
     #[inline]
     fn after_put(&self, mut g: LockGuard<'_, Inner<T>>) {
         self.publish_len(&g);
-        let all = g.pollers > 0;
-        if !all && g.getters <= g.getter_wakes {
-            // Every registered getter is already owed a wake (or none waits).
+        let getter = g.getters > g.getter_wakes;
+        let pollers = g.pollers > 0;
+        if !getter && !pollers {
+            // Nobody waits, or every registered getter is already released: see the top.
             return;
         }
-        if !all {
+        // Relaxed: bumped under the lock; each waiter read its epoch under the lock.
+        if getter {
             g.getter_wakes += 1;
+            self.not_empty.fetch_add(1, Relaxed);
         }
-        // Relaxed: bumped under the lock; the waiter read its epoch under the lock.
-        self.not_empty.fetch_add(1, Relaxed);
+        if pollers {
+            self.readable.fetch_add(1, Relaxed);
+        }
         drop(g);
-        if all {
-            shim::wake_all(&self.not_empty);
-        } else {
+        if getter {
             shim::wake_one(&self.not_empty);
+        }
+        if pollers {
+            shim::wake_all(&self.readable);
         }
     }
 
@@ -387,7 +422,7 @@ impl<T> Ring<T> {
             g.unfinished += 1;
         }
         if g.putters <= g.putter_wakes {
-            // Every registered putter is already owed a wake (or none waits).
+            // Nobody waits, or every registered putter is already released: see the top.
             return;
         }
         g.putter_wakes += 1;
@@ -482,10 +517,12 @@ impl<T> Ring<T> {
         // keeps this rare path free of cases.
         self.not_empty.fetch_add(1, Relaxed);
         self.not_full.fetch_add(1, Relaxed);
+        self.readable.fetch_add(1, Relaxed);
         self.all_done.fetch_add(1, Relaxed);
         drop(g);
         shim::wake_all(&self.not_empty);
         shim::wake_all(&self.not_full);
+        shim::wake_all(&self.readable);
         shim::wake_all(&self.all_done);
         // The items an immediate shutdown removed are dropped here, outside the lock.
         drop(dropped);
