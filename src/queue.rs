@@ -123,7 +123,8 @@ pub struct ZeroCapacity;
 
 impl<T> Queue<T> {
     /// Creates an empty queue holding at most `capacity` items. `const`, so a `Queue` can be a
-    /// `static`; storage is allocated as items arrive, never more than `capacity` slots.
+    /// `static`; nothing is allocated until the first put, and storage grows as items arrive,
+    /// up to exactly `capacity` slots (kept until the queue drops).
     ///
     /// # Panics
     /// If `capacity` is 0 (Python's "unbounded" has no counterpart: use a large capacity).

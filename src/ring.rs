@@ -72,6 +72,10 @@
 //! other loop, `pause`, spins then yields a bounded number of rounds (`SPIN_ROUNDS`) before
 //! its caller sleeps.
 //!
+//! Storage: the `VecDeque` grows as items arrive (doubling, from 4 slots) but never past
+//! `capacity` slots: `push` reserves exactly up to `capacity`, so a queue of 5 allocates 5 slots,
+//! not the 8 that `VecDeque`'s own doubling would give. It is kept until the ring drops.
+//!
 //! Memory ordering: the items and counts are published by the lock (Acquire lock, Release
 //! unlock). The epochs are read and bumped only under the lock, so Relaxed is enough for them;
 //! the futex compares the word atomically with the sleep, and the wait layer orders nothing.
@@ -98,6 +102,9 @@ const SPIN_ROUNDS: u32 = 20;
 /// Rounds before this one spin (`2^(round + 1)` hints); the later ones yield the processor,
 /// which lets the other side run when threads outnumber cores.
 const BUSY_ROUNDS: u32 = 3;
+
+/// The first allocation holds this many slots (or `capacity`, if smaller), as `VecDeque`'s own.
+const FIRST_SLOTS: usize = 4;
 
 /// How long a put or get may wait.
 #[derive(Clone, Copy)]
@@ -302,7 +309,7 @@ impl<T> Ring<T> {
     pub(crate) fn put(&self, item: T, block: Block) -> Result<(), PutError<T>> {
         let mut g = self.inner.lock();
         if g.state == State::Open && g.items.len() < self.capacity {
-            g.items.push_back(item);
+            self.push(&mut g.items, item);
             self.after_put(g);
             return Ok(());
         }
@@ -322,7 +329,7 @@ impl<T> Ring<T> {
                 return Err(PutError::ShutDown(item));
             }
             if g.items.len() < self.capacity {
-                g.items.push_back(item);
+                self.push(&mut g.items, item);
                 self.after_put(g);
                 return Ok(());
             }
@@ -344,6 +351,24 @@ impl<T> Ring<T> {
                 }
             };
         }
+    }
+
+    /// Appends `item`; the caller has checked that fewer than `capacity` items are inside.
+    /// Grows the storage as `VecDeque` would (doubling), but never past `capacity` slots.
+    #[inline]
+    fn push(&self, items: &mut VecDeque<T>, item: T) {
+        if items.len() == items.capacity() {
+            self.grow(items);
+        }
+        items.push_back(item);
+    }
+
+    #[cold]
+    fn grow(&self, items: &mut VecDeque<T>) {
+        let len = items.len();
+        // `len < capacity` here (the caller checked), so `slots > len`.
+        let slots = len.saturating_mul(2).max(FIRST_SLOTS).min(self.capacity);
+        items.reserve_exact(slots - len);
     }
 
     /// Publishes the length; wakes one getter unless every registered one is owed a wake, and
