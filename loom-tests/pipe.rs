@@ -1,9 +1,10 @@
 //! Loom models of the pipe's promises. Bound: LOOM_MAX_PREEMPTIONS=2 (.cargo/config.toml), except
 //! where a model sets its own (written in its doc comment, with its run time).
 
+use loom::sync::Arc;
 use loom::thread;
 use std::time::Duration;
-use weftsync::{RecvError, SendError, pipe, pipe_oneway};
+use weftsync::{RecvError, SendError, TryRecvError, pipe, pipe_oneway};
 
 /// The peer closes while this end is blocked in `recv` (or about to be): it receives the
 /// buffered message first, then end-of-file, and end-of-file stays.
@@ -27,10 +28,14 @@ fn close_while_peer_blocked_in_recv_wakes_it_with_eof_after_buffer_drains() {
         );
         assert_eq!(
             second,
-            Err(RecvError::Eof),
+            Err(RecvError),
             "closing must wake the blocked recv with EOF"
         );
-        assert_eq!(third, Err(RecvError::Eof), "end-of-file is sticky");
+        assert_eq!(
+            third,
+            Err(TryRecvError::Disconnected),
+            "end-of-file is sticky"
+        );
     });
 }
 
@@ -44,7 +49,7 @@ fn send_to_closed_peer_returns_the_message() {
         drop(b);
         assert_eq!(
             t.join().unwrap(),
-            Err(SendError::Disconnected(2)),
+            Err(SendError(2)),
             "a send to a closed peer must hand the message back"
         );
     });
@@ -57,13 +62,13 @@ fn send_to_closed_peer_returns_the_message() {
 fn send_wakes_both_poller_and_receiver() {
     loom::model(|| {
         let (rx, tx) = pipe_oneway(1);
-        let rx = loom::sync::Arc::new(rx);
+        let rx = Arc::new(rx);
         let poller = {
-            let rx = loom::sync::Arc::clone(&rx);
-            thread::spawn(move || rx.poll(Duration::MAX))
+            let rx = Arc::clone(&rx);
+            thread::spawn(move || rx.poll())
         };
         let receiver = {
-            let rx = loom::sync::Arc::clone(&rx);
+            let rx = Arc::clone(&rx);
             thread::spawn(move || rx.recv())
         };
         tx.send(5).unwrap();
@@ -71,7 +76,7 @@ fn send_wakes_both_poller_and_receiver() {
         assert_eq!(got, Ok(5), "the receiver must be woken by the send");
         // The receiver may have taken the message before the poller looked: closing wakes it.
         drop(tx);
-        assert!(poller.join().unwrap());
+        poller.join().unwrap();
     });
 }
 
@@ -82,19 +87,19 @@ fn poll_wakes_on_close_and_never_consumes() {
     loom::model(|| {
         let (rx, tx) = pipe_oneway(1);
         let t = thread::spawn(move || {
-            assert!(rx.poll(Duration::MAX), "poll must report readiness or EOF");
+            rx.poll();
             (rx.recv(), rx.recv())
         });
         tx.send(9).unwrap();
         drop(tx);
         let (first, second) = t.join().unwrap();
         assert_eq!(first, Ok(9), "poll must not consume the message");
-        assert_eq!(second, Err(RecvError::Eof));
+        assert_eq!(second, Err(RecvError), "end-of-file after the message");
     });
 }
 
 /// Issue 8's schedule: a receiver blocked in `recv`; a send; a racing `try_recv` takes the
-/// message; a `poll` registers late and the send's wake lands on it (the contract lets a wake
+/// message; a `poll_for` registers late and the send's wake lands on it (the contract lets a wake
 /// reach any sleeper); the poll times out; a second send. The blocked `recv` must get the second
 /// message: only the sends can wake it (the sender end stays open and nobody else receives).
 ///
@@ -107,16 +112,16 @@ fn wake_meant_for_receiver_landing_on_poller_is_not_lost() {
     builder.preemption_bound = Some(3);
     builder.check(|| {
         let (rx, tx) = pipe_oneway::<u8>(1);
-        let rx = loom::sync::Arc::new(rx);
+        let rx = Arc::new(rx);
         let receiver = {
-            let rx = loom::sync::Arc::clone(&rx);
+            let rx = Arc::clone(&rx);
             thread::spawn(move || rx.recv())
         };
         let racer = {
-            let rx = loom::sync::Arc::clone(&rx);
+            let rx = Arc::clone(&rx);
             thread::spawn(move || {
                 let took = rx.try_recv().is_ok();
-                let _ = rx.poll(Duration::from_secs(1));
+                let _ready = rx.poll_for(Duration::from_secs(1));
                 took
             })
         };

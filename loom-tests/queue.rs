@@ -5,7 +5,7 @@
 use loom::sync::Arc;
 use loom::thread;
 use std::time::Duration;
-use weftsync::{GetError, PutError, Queue};
+use weftsync::{Queue, RecvError, SendError, SendTimeoutError, TryRecvError};
 
 const LONG: Duration = Duration::from_secs(5);
 
@@ -114,7 +114,7 @@ fn shutdown_wakes_every_blocked_getter() {
             .collect();
         q.shutdown(false);
         for t in ts {
-            assert_eq!(t.join().unwrap(), Err(GetError::ShutDown));
+            assert_eq!(t.join().unwrap(), Err(RecvError));
         }
     });
 }
@@ -135,9 +135,9 @@ fn immediate_shutdown_wakes_blocked_put_and_join() {
             thread::spawn(move || q.join())
         };
         q.shutdown(true);
-        assert_eq!(putter.join().unwrap(), Err(PutError::ShutDown(2)));
+        assert_eq!(putter.join().unwrap(), Err(SendError(2)));
         joiner.join().unwrap();
-        assert_eq!(q.try_get(), Err(GetError::ShutDown));
+        assert_eq!(q.try_get(), Err(TryRecvError::Disconnected));
     });
 }
 
@@ -183,7 +183,7 @@ fn put_for_timing_out_as_get_arrives_loses_nothing() {
             Err(e) => {
                 assert_eq!(
                     e,
-                    PutError::Timeout(2),
+                    SendTimeoutError::Timeout(2),
                     "a timed-out put must hand its item back"
                 );
                 assert!(q.is_empty());

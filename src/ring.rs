@@ -11,11 +11,11 @@
 //!
 //! Shutdown state (`Inner::state`):
 //!
-//! | value       | puts         | gets                              |
-//! |-------------|--------------|-----------------------------------|
-//! | `Open`      | accepted     | take an item, or wait for one     |
-//! | `Draining`  | `ShutDown(T)`| take what is left, then `ShutDown`|
-//! | `Dropped`   | `ShutDown(T)`| `ShutDown` (the ring was emptied) |
+//! | value       | puts            | gets                                      |
+//! |-------------|-----------------|-------------------------------------------|
+//! | `Open`      | accepted        | take an item, or wait for one             |
+//! | `Draining`  | `Disconnected`  | take what is left, then `Disconnected`    |
+//! | `Dropped`   | `Disconnected`  | `Disconnected` (the ring was emptied)     |
 //!
 //! Transitions: `Open → Draining`, `Open → Dropped`, `Draining → Dropped` (an upgrade to an
 //! immediate shutdown). Never backwards; shutting down again in the same or a weaker mode changes
@@ -82,13 +82,18 @@
 //!
 //! Items are dropped outside the lock: a got item is returned, a refused one is handed back in
 //! the error, the items an immediate shutdown removes are moved out first and dropped after the
-//! unlock. A `T::drop` that panics or re-enters the queue can therefore never run while the lock
-//! is held.
+//! unlock and after every wake. A `T::drop` that panics or re-enters the ring can therefore never
+//! run while the lock is held; if one panics, `VecDeque`'s drop still drops the rest exactly once
+//! and the panic reaches the caller of `shutdown` (or `close`, or the drop of the owner), with the
+//! ring already consistent.
 
 use std::collections::VecDeque;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 
+use crate::channel_error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
 use crate::lock::{Lock, LockGuard};
-use crate::queue::{GetError, PutError};
 use crate::shim::{self, AtomicU32, AtomicUsize, Instant, Ordering::Relaxed};
 
 /// How many rounds a put or get that must wait spends unlocked, watching the length hint, before
@@ -108,11 +113,20 @@ const FIRST_SLOTS: usize = 4;
 
 /// How long a put or get may wait.
 #[derive(Clone, Copy)]
-pub(crate) enum Block {
-    /// One try: `Full` / `Empty` instead of waiting.
+enum Block {
+    /// One try: `NotNow` instead of waiting.
     No,
-    /// Wait until the deadline (`None` = forever); `Timeout` when it passes.
+    /// Wait until the deadline (`None` = forever); `NotNow` when it passes.
     Until(Option<Instant>),
+}
+
+/// Why a put or get did not happen. Which public error that is depends on the form of the call:
+/// `NotNow` is "full" / "empty" for a `try_` call, "timed out" for a timed one, and impossible
+/// for a blocking one.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Fail {
+    NotNow,
+    Closed,
 }
 
 /// The shutdown state; see the table at the top of the file.
@@ -132,7 +146,7 @@ struct Inner<T> {
     putters: u32,
     joiners: u32,
     pollers: u32,
-    /// Single wakes sent on `not_empty` / `not_full` whose sleeper has not yet relocked; see
+    /// Single wakes sent on `not_empty` / `not_full` not yet settled by a relocking sleeper; see
     /// "Owed wakes" at the top of the file.
     getter_wakes: u32,
     putter_wakes: u32,
@@ -151,6 +165,15 @@ pub(crate) struct Ring<T> {
     /// reads without the lock to see when relocking could help. It decides nothing.
     len_hint: AtomicUsize,
 }
+
+/// A panic cannot leave a ring half-changed where a caller could see it: the lock is held only by
+/// this file's code, which calls no user code under it (items are dropped after the unlock), so
+/// every state a panicking thread leaves behind is one a finished call leaves. The items are only
+/// ever moved in and out whole, never lent out. So the ring, and the `Queue` and pipe ends over
+/// it, are unwind-safe whatever `T` is, as std's and crossbeam's channel ends are.
+impl<T> UnwindSafe for Ring<T> {}
+/// See the `UnwindSafe` impl.
+impl<T> RefUnwindSafe for Ring<T> {}
 
 /// Who is about to sleep, and so which waiter count and futex word it uses.
 #[derive(Clone, Copy)]
@@ -304,9 +327,65 @@ impl<T> Ring<T> {
         self.inner.lock().state
     }
 
-    /// Appends `item`, waiting for room as `block` allows.
+    /// `put` / `send`: waits for room; fails only once the ring is shut down.
     #[inline]
-    pub(crate) fn put(&self, item: T, block: Block) -> Result<(), PutError<T>> {
+    pub(crate) fn put_blocking(&self, item: T) -> Result<(), SendError<T>> {
+        // With no deadline, `NotNow` cannot happen: only `Closed` ends the wait.
+        self.put(item, Block::Until(None))
+            .map_err(|(item, _closed)| SendError(item))
+    }
+
+    /// `try_put` / `try_send`: one try.
+    #[inline]
+    pub(crate) fn try_put(&self, item: T) -> Result<(), TrySendError<T>> {
+        self.put(item, Block::No).map_err(|(item, why)| match why {
+            Fail::NotNow => TrySendError::Full(item),
+            Fail::Closed => TrySendError::Disconnected(item),
+        })
+    }
+
+    /// `put_for` / `put_until` / `send_for` / `send_until`: waits until `deadline`.
+    #[inline]
+    pub(crate) fn put_until(
+        &self,
+        item: T,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendTimeoutError<T>> {
+        self.put(item, Block::Until(deadline))
+            .map_err(|(item, why)| match why {
+                Fail::NotNow => SendTimeoutError::Timeout(item),
+                Fail::Closed => SendTimeoutError::Disconnected(item),
+            })
+    }
+
+    /// `get` / `recv`: waits for an item; fails only once the ring is shut down and drained.
+    #[inline]
+    pub(crate) fn get_blocking(&self) -> Result<T, RecvError> {
+        // With no deadline, `NotNow` cannot happen: only `Closed` ends the wait.
+        self.get(Block::Until(None)).map_err(|_closed| RecvError)
+    }
+
+    /// `try_get` / `try_recv`: one try.
+    #[inline]
+    pub(crate) fn try_get(&self) -> Result<T, TryRecvError> {
+        self.get(Block::No).map_err(|why| match why {
+            Fail::NotNow => TryRecvError::Empty,
+            Fail::Closed => TryRecvError::Disconnected,
+        })
+    }
+
+    /// `get_for` / `get_until` / `recv_for` / `recv_until`: waits until `deadline`.
+    #[inline]
+    pub(crate) fn get_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        self.get(Block::Until(deadline)).map_err(|why| match why {
+            Fail::NotNow => RecvTimeoutError::Timeout,
+            Fail::Closed => RecvTimeoutError::Disconnected,
+        })
+    }
+
+    /// Appends `item`, waiting for room as `block` allows; hands it back on failure.
+    #[inline]
+    fn put(&self, item: T, block: Block) -> Result<(), (T, Fail)> {
         let mut g = self.inner.lock();
         if g.state == State::Open && g.items.len() < self.capacity {
             self.push(&mut g.items, item);
@@ -322,11 +401,11 @@ impl<T> Ring<T> {
         mut g: LockGuard<'a, Inner<T>>,
         item: T,
         block: Block,
-    ) -> Result<(), PutError<T>> {
+    ) -> Result<(), (T, Fail)> {
         let (mut timed_out, mut spin) = (false, shim::Spin::at_most(SPIN_ROUNDS));
         loop {
             if g.state != State::Open {
-                return Err(PutError::ShutDown(item));
+                return Err((item, Fail::Closed));
             }
             if g.items.len() < self.capacity {
                 self.push(&mut g.items, item);
@@ -334,13 +413,14 @@ impl<T> Ring<T> {
                 return Ok(());
             }
             let deadline = match block {
-                Block::No => return Err(PutError::Full(item)),
+                Block::No => return Err((item, Fail::NotNow)),
                 Block::Until(d) => d,
             };
             // Checked after the condition: a put that was woken (or raced a get) just as its
-            // time ran out still takes the free slot.
+            // time ran out still takes the free slot. Checked before any spin or registration:
+            // a zero timeout or past deadline is one try that leaves no trace.
             if timed_out || shim::expired(deadline) {
-                return Err(PutError::Timeout(item));
+                return Err((item, Fail::NotNow));
             }
             g = match self.pause(g, &mut spin, |len| len < self.capacity) {
                 Ok(relocked) => relocked,
@@ -401,7 +481,7 @@ impl<T> Ring<T> {
 
     /// Takes the oldest item, waiting for one as `block` allows.
     #[inline]
-    pub(crate) fn get(&self, block: Block) -> Result<T, GetError> {
+    fn get(&self, block: Block) -> Result<T, Fail> {
         let mut g = self.inner.lock();
         if let Some(item) = g.items.pop_front() {
             self.after_get(g);
@@ -411,7 +491,7 @@ impl<T> Ring<T> {
     }
 
     #[cold]
-    fn get_slow<'a>(&'a self, mut g: LockGuard<'a, Inner<T>>, block: Block) -> Result<T, GetError> {
+    fn get_slow<'a>(&'a self, mut g: LockGuard<'a, Inner<T>>, block: Block) -> Result<T, Fail> {
         let (mut timed_out, mut spin) = (false, shim::Spin::at_most(SPIN_ROUNDS));
         loop {
             if let Some(item) = g.items.pop_front() {
@@ -419,14 +499,15 @@ impl<T> Ring<T> {
                 return Ok(item);
             }
             if g.state != State::Open {
-                return Err(GetError::ShutDown);
+                return Err(Fail::Closed);
             }
             let deadline = match block {
-                Block::No => return Err(GetError::Empty),
+                Block::No => return Err(Fail::NotNow),
                 Block::Until(d) => d,
             };
+            // As in `put_slow`: after the condition, before any spin or registration.
             if timed_out || shim::expired(deadline) {
-                return Err(GetError::Timeout);
+                return Err(Fail::NotNow);
             }
             g = match self.pause(g, &mut spin, |len| len > 0) {
                 Ok(relocked) => relocked,
@@ -439,7 +520,8 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Publishes the length, counts the task, wakes one putter after a slot freed up; unlocks.
+    /// Publishes the length, counts the task, wakes one putter after a slot freed up unless every
+    /// registered one is owed a wake; unlocks.
     #[inline]
     fn after_get(&self, mut g: LockGuard<'_, Inner<T>>) {
         self.publish_len(&g);
@@ -458,7 +540,7 @@ impl<T> Ring<T> {
     }
 
     /// Waits until an item is ready or the ring is shut down (a get would not block), without
-    /// taking anything. `false` if the deadline passed first.
+    /// taking anything. `false` if the deadline passed first; a deadline already past is one look.
     pub(crate) fn poll(&self, deadline: Option<Instant>) -> bool {
         let mut g = self.inner.lock();
         let mut timed_out = false;
@@ -498,7 +580,7 @@ impl<T> Ring<T> {
     }
 
     /// Waits until every item put has been got and marked done (or dropped by an immediate
-    /// shutdown). `false` if the deadline passed first.
+    /// shutdown). `false` if the deadline passed first; a deadline already past is one look.
     pub(crate) fn join(&self, deadline: Option<Instant>) -> bool {
         let mut g = self.inner.lock();
         let mut timed_out = false;
@@ -516,7 +598,7 @@ impl<T> Ring<T> {
     }
 
     /// Shuts the ring down (see the state table); with `immediate`, drops what is left, after
-    /// the unlock. Wakes every blocked caller.
+    /// the unlock and the wakes. Wakes every blocked caller.
     pub(crate) fn shutdown(&self, immediate: bool) {
         let mut g = self.inner.lock();
         let target = if immediate {
@@ -549,7 +631,8 @@ impl<T> Ring<T> {
         shim::wake_all(&self.not_full);
         shim::wake_all(&self.readable);
         shim::wake_all(&self.all_done);
-        // The items an immediate shutdown removed are dropped here, outside the lock.
+        // The items an immediate shutdown removed are dropped here, outside the lock and after
+        // every wake; if one's drop panics, `VecDeque` still drops the others, then unwinds.
         drop(dropped);
     }
 }
@@ -567,5 +650,62 @@ impl<T> Inner<T> {
             getter_wakes: 0,
             putter_wakes: 0,
         }
+    }
+}
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    //! What the public API cannot show: a zero timeout leaves no trace in the ring's counts and
+    //! words. (The storage bound is measured at the allocator in `tests/queue_storage.rs`.)
+    use super::*;
+    use crate::shim::Duration;
+
+    /// Every waiter count, owed wake and epoch, for comparing before and after a call.
+    fn trace<T>(r: &Ring<T>) -> [u64; 10] {
+        let g = r.inner.lock();
+        [
+            u64::from(g.getters),
+            u64::from(g.putters),
+            u64::from(g.joiners),
+            u64::from(g.pollers),
+            u64::from(g.getter_wakes),
+            u64::from(g.putter_wakes),
+            u64::from(r.not_empty.load(Relaxed)),
+            u64::from(r.not_full.load(Relaxed)),
+            u64::from(r.readable.load(Relaxed)),
+            u64::from(r.all_done.load(Relaxed)),
+        ]
+    }
+
+    #[test]
+    fn zero_timeout_and_past_deadline_leave_no_trace() {
+        let past = Instant::now().checked_sub(Duration::from_millis(1));
+        let now = shim::deadline_after(Duration::ZERO);
+        let empty: Ring<u8> = Ring::new(1, true);
+        let before = trace(&empty);
+        for deadline in [past, now] {
+            assert_eq!(empty.get_until(deadline), Err(RecvTimeoutError::Timeout));
+            assert!(!empty.poll(deadline), "nothing to poll");
+        }
+        assert_eq!(
+            trace(&empty),
+            before,
+            "a zero-timeout get or poll must not register, bump or owe a wake"
+        );
+        let full: Ring<u8> = Ring::new(1, true);
+        full.put_blocking(0).unwrap();
+        let before = trace(&full);
+        for deadline in [past, now] {
+            assert_eq!(
+                full.put_until(1, deadline),
+                Err(SendTimeoutError::Timeout(1))
+            );
+            assert!(!full.join(deadline), "an item is inside");
+        }
+        assert_eq!(
+            trace(&full),
+            before,
+            "a zero-timeout put or join must not register, bump or owe a wake"
+        );
     }
 }

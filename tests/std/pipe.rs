@@ -6,7 +6,10 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
-use weftsync::{Connection, PipeReceiver, PipeSender, RecvError, SendError, pipe, pipe_oneway};
+use weftsync::{
+    Connection, PipeReceiver, PipeSender, RecvError, RecvTimeoutError, SendError, SendTimeoutError,
+    TryRecvError, TrySendError, pipe, pipe_oneway,
+};
 
 // The ends are Send + Sync when the messages are Send: threads may share an end.
 static_assertions::assert_impl_all!(Connection<u32>: Send, Sync, core::fmt::Debug);
@@ -14,8 +17,6 @@ static_assertions::assert_impl_all!(PipeReceiver<u32>: Send, Sync, core::fmt::De
 static_assertions::assert_impl_all!(PipeSender<u32>: Send, Sync, core::fmt::Debug);
 static_assertions::assert_not_impl_any!(Connection<std::rc::Rc<u8>>: Send, Sync);
 static_assertions::assert_not_impl_any!(Connection<u32>: Clone);
-static_assertions::assert_impl_all!(SendError<std::rc::Rc<u8>>: std::error::Error);
-static_assertions::assert_impl_all!(RecvError: std::error::Error, Copy, Send, Sync);
 
 /// Round trips in the stress test: scaled for debug builds and Miri.
 const ROUND_TRIPS: u32 = if cfg!(miri) {
@@ -39,7 +40,7 @@ fn each_direction_is_fifo_and_bounded() {
     a.send(2).unwrap();
     assert_eq!(
         a.try_send(3),
-        Err(SendError::Full(3)),
+        Err(TrySendError::Full(3)),
         "capacity is per direction"
     );
     b.send(10).unwrap();
@@ -57,11 +58,11 @@ fn peer_drop_gives_buffer_then_sticky_eof() {
     assert_eq!(a.recv(), Ok(1));
     assert_eq!(a.recv_for(Duration::from_secs(5)), Ok(2));
     for _ in 0..3 {
-        assert_eq!(a.recv(), Err(RecvError::Eof), "end-of-file must be sticky");
+        assert_eq!(a.recv(), Err(RecvError), "end-of-file must be sticky");
     }
     assert_eq!(
         a.send(3),
-        Err(SendError::Disconnected(3)),
+        Err(SendError(3)),
         "send to a closed peer hands back"
     );
 }
@@ -74,7 +75,7 @@ fn closing_wakes_a_peer_blocked_in_recv() {
         a.close();
         assert_eq!(
             t.join().unwrap(),
-            Err(RecvError::Eof),
+            Err(RecvError),
             "blocked recv must wake with EOF"
         );
     });
@@ -87,7 +88,7 @@ fn closing_wakes_a_peer_blocked_in_send() {
     std::thread::scope(|s| {
         let t = s.spawn(|| tx.send(2));
         rx.close();
-        assert_eq!(t.join().unwrap(), Err(SendError::Disconnected(2)));
+        assert_eq!(t.join().unwrap(), Err(SendError(2)));
     });
 }
 
@@ -123,34 +124,40 @@ fn messages_buffered_for_a_closed_end_are_dropped_once() {
 #[test]
 fn poll_never_consumes_and_sees_eof() {
     let (a, b) = pipe(1);
-    assert!(!a.poll(Duration::ZERO));
+    assert!(!a.try_poll());
+    assert!(!a.poll_for(Duration::ZERO));
     let start = Instant::now();
-    assert!(!a.poll(Duration::from_millis(30)));
+    assert!(!a.poll_for(Duration::from_millis(30)));
     assert!(
         start.elapsed() >= Duration::from_millis(30),
         "poll returned early"
     );
     b.send(1).unwrap();
-    assert!(a.poll(Duration::ZERO));
+    assert!(a.try_poll());
     assert!(a.poll_until(Instant::now()), "poll must not consume");
+    a.poll(); // returns at once: a message is buffered
     assert_eq!(a.recv(), Ok(1));
     std::thread::scope(|s| {
-        let t = s.spawn(|| a.poll(Duration::MAX));
+        let t = s.spawn(|| a.poll_for(Duration::MAX));
         drop(b);
         assert!(t.join().unwrap(), "a pending end-of-file makes poll true");
+        a.poll(); // returns at once: end-of-file is pending
     });
 }
 
 #[test]
 fn timeouts_are_one_try_at_zero() {
     let (a, b) = pipe(1);
-    assert_eq!(a.recv_for(Duration::ZERO), Err(RecvError::Timeout));
+    assert_eq!(a.recv_for(Duration::ZERO), Err(RecvTimeoutError::Timeout));
     a.send(1).unwrap();
-    assert_eq!(a.send_for(2, Duration::ZERO), Err(SendError::Timeout(2)));
+    assert_eq!(
+        a.send_for(2, Duration::ZERO),
+        Err(SendTimeoutError::Timeout(2))
+    );
     let start = Instant::now();
     assert_eq!(
         a.send_for(2, Duration::from_millis(30)),
-        Err(SendError::Timeout(2))
+        Err(SendTimeoutError::Timeout(2))
     );
     assert!(start.elapsed() >= Duration::from_millis(30));
     assert_eq!(b.recv_until(Instant::now()), Ok(1));
@@ -159,11 +166,11 @@ fn timeouts_are_one_try_at_zero() {
 #[test]
 fn errors_display_and_debug_without_the_message() {
     assert_eq!(
-        format!("{:?}", SendError::Disconnected(std::rc::Rc::new(1))),
+        format!("{:?}", TrySendError::Disconnected(std::rc::Rc::new(1))),
         "Disconnected(..)"
     );
-    assert!(RecvError::Eof.to_string().contains("end of file"));
-    assert!(SendError::Full(()).to_string().contains("full"));
+    assert!(RecvError.to_string().contains("closed"));
+    assert!(TrySendError::Full(()).to_string().contains("full"));
 }
 
 /// Parent and child ping-pong `ROUND_TRIPS` messages over a capacity-1 duplex pipe; every
@@ -226,9 +233,9 @@ proptest! {
                 Op::Send(side, v) => {
                     let i = usize::from(side);
                     let want = if closed[0] || closed[1] {
-                        Err(SendError::Disconnected(v))
+                        Err(TrySendError::Disconnected(v))
                     } else if queues[i].len() == cap {
-                        Err(SendError::Full(v))
+                        Err(TrySendError::Full(v))
                     } else {
                         queues[i].push_back(v);
                         Ok(())
@@ -239,15 +246,16 @@ proptest! {
                     let i = usize::from(side);
                     let want = match queues[1 - i].pop_front() {
                         Some(v) => Ok(v),
-                        None if closed[0] || closed[1] => Err(RecvError::Eof),
-                        None => Err(RecvError::Empty),
+                        None if closed[0] || closed[1] => Err(TryRecvError::Disconnected),
+                        None => Err(TryRecvError::Empty),
                     };
                     prop_assert_eq!(ends[i].try_recv(), want);
                 }
                 Op::Poll(side) => {
                     let i = usize::from(side);
                     let want = !queues[1 - i].is_empty() || closed[0] || closed[1];
-                    prop_assert_eq!(ends[i].poll(Duration::ZERO), want);
+                    prop_assert_eq!(ends[i].try_poll(), want);
+                    prop_assert_eq!(ends[i].poll_for(Duration::ZERO), want);
                 }
                 Op::Close(side) => {
                     let i = usize::from(side);

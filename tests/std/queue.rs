@@ -6,14 +6,15 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
-use weftsync::{GetError, PutError, Queue, TaskDoneError, ZeroCapacity};
+use weftsync::{
+    Queue, RecvError, RecvTimeoutError, SendError, SendTimeoutError, TaskDoneError, TryRecvError,
+    TrySendError, ZeroCapacity,
+};
 
 // Queue: shared by reference, so Sync needs only T: Send (the items move, are never shared).
 static_assertions::assert_impl_all!(Queue<u32>: Send, Sync, core::fmt::Debug);
 static_assertions::assert_impl_all!(Queue<std::cell::Cell<u8>>: Send, Sync);
 static_assertions::assert_not_impl_any!(Queue<std::rc::Rc<u8>>: Send, Sync);
-static_assertions::assert_impl_all!(PutError<std::rc::Rc<u8>>: std::error::Error, core::fmt::Debug);
-static_assertions::assert_impl_all!(GetError: std::error::Error, Send, Sync, Copy);
 static_assertions::assert_impl_all!(TaskDoneError: std::error::Error, Send, Sync, Copy);
 static_assertions::assert_impl_all!(ZeroCapacity: std::error::Error, Send, Sync, Copy);
 
@@ -82,13 +83,13 @@ fn items_leave_in_fifo_order() {
 fn failed_puts_hand_the_item_back() {
     let q = Queue::new(1);
     q.put(String::from("a")).unwrap();
-    assert_eq!(q.try_put("b".into()), Err(PutError::Full("b".into())));
+    assert_eq!(q.try_put("b".into()), Err(TrySendError::Full("b".into())));
     assert_eq!(
         q.put_for("c".into(), Duration::ZERO),
-        Err(PutError::Timeout("c".into()))
+        Err(SendTimeoutError::Timeout("c".into()))
     );
     q.shutdown(false);
-    assert_eq!(q.put("d".into()), Err(PutError::ShutDown("d".into())));
+    assert_eq!(q.put("d".into()), Err(SendError("d".into())));
     assert_eq!(q.try_put("e".into()).unwrap_err().into_inner(), "e");
 }
 
@@ -99,7 +100,7 @@ fn put_for_times_out_on_a_full_queue() {
     crate::assert_waits_its_timeout(Duration::from_millis(50), || {
         assert_eq!(
             q.put_for(2, Duration::from_millis(50)),
-            Err(PutError::Timeout(2))
+            Err(SendTimeoutError::Timeout(2))
         );
     });
 }
@@ -108,7 +109,10 @@ fn put_for_times_out_on_a_full_queue() {
 fn get_for_times_out_on_an_empty_queue() {
     let q: Queue<u8> = Queue::new(1);
     crate::assert_waits_its_timeout(Duration::from_millis(50), || {
-        assert_eq!(q.get_for(Duration::from_millis(50)), Err(GetError::Timeout));
+        assert_eq!(
+            q.get_for(Duration::from_millis(50)),
+            Err(RecvTimeoutError::Timeout)
+        );
     });
 }
 
@@ -116,13 +120,16 @@ fn get_for_times_out_on_an_empty_queue() {
 fn zero_timeout_and_past_deadline_are_one_try() {
     let q = Queue::new(1);
     let past = Instant::now() - Duration::from_millis(1);
-    assert_eq!(q.get_for(Duration::ZERO), Err(GetError::Timeout));
-    assert_eq!(q.get_until(past), Err(GetError::Timeout));
+    assert_eq!(q.get_for(Duration::ZERO), Err(RecvTimeoutError::Timeout));
+    assert_eq!(q.get_until(past), Err(RecvTimeoutError::Timeout));
     assert!(
         q.put_until(1, past).is_ok(),
         "a free slot is taken even with a past deadline"
     );
-    assert_eq!(q.put_for(2, Duration::ZERO), Err(PutError::Timeout(2)));
+    assert_eq!(
+        q.put_for(2, Duration::ZERO),
+        Err(SendTimeoutError::Timeout(2))
+    );
     assert_eq!(
         q.get_until(past),
         Ok(1),
@@ -235,13 +242,16 @@ fn shutdown_makes_puts_fail_and_gets_drain_then_fail() {
     q.put(2).unwrap();
     q.shutdown(false);
     assert!(q.is_shutdown());
-    assert_eq!(q.put(3), Err(PutError::ShutDown(3)));
-    assert_eq!(q.try_put(3), Err(PutError::ShutDown(3)));
+    assert_eq!(q.put(3), Err(SendError(3)));
+    assert_eq!(q.try_put(3), Err(TrySendError::Disconnected(3)));
     assert_eq!(q.get(), Ok(1));
     assert_eq!(q.try_get(), Ok(2));
-    assert_eq!(q.get(), Err(GetError::ShutDown));
-    assert_eq!(q.try_get(), Err(GetError::ShutDown));
-    assert_eq!(q.get_for(Duration::from_secs(5)), Err(GetError::ShutDown));
+    assert_eq!(q.get(), Err(RecvError));
+    assert_eq!(q.try_get(), Err(TryRecvError::Disconnected));
+    assert_eq!(
+        q.get_for(Duration::from_secs(5)),
+        Err(RecvTimeoutError::Disconnected)
+    );
 }
 
 #[test]
@@ -262,7 +272,7 @@ fn immediate_shutdown_drops_what_is_left_and_counts_it_done() {
         2,
         "left items not dropped"
     );
-    assert_eq!(q.get().err(), Some(GetError::ShutDown));
+    assert_eq!(q.get().err(), Some(RecvError));
     assert!(
         !q.join_for(Duration::ZERO),
         "the got item is still unfinished"
@@ -285,11 +295,7 @@ fn shutdown_twice_and_upgrade_but_never_downgrade() {
     q.shutdown(true);
     assert_eq!(q.len(), 0, "a plain shutdown upgrades to immediate");
     q.shutdown(false);
-    assert_eq!(
-        q.get(),
-        Err(GetError::ShutDown),
-        "no downgrade after immediate"
-    );
+    assert_eq!(q.get(), Err(RecvError), "no downgrade after immediate");
     q.shutdown(true);
 }
 
@@ -332,17 +338,14 @@ fn shutdown_wakes_every_blocked_caller() {
         empty.shutdown(false);
         joined.shutdown(true);
         for p in putters {
+            let refused = p.join().unwrap().unwrap_err();
             assert!(
-                p.join().unwrap().unwrap_err().is_shutdown(),
-                "blocked put must fail"
+                refused.0 < 2,
+                "a blocked put must fail, handing its item back"
             );
         }
         for g in getters {
-            assert_eq!(
-                g.join().unwrap(),
-                Err(GetError::ShutDown),
-                "blocked get must fail"
-            );
+            assert_eq!(g.join().unwrap(), Err(RecvError), "blocked get must fail");
         }
         joiner.join().unwrap();
     });
@@ -409,11 +412,19 @@ fn debug_never_blocks() {
 #[test]
 fn errors_display_and_debug_without_the_item() {
     assert_eq!(
-        format!("{:?}", PutError::Full(std::rc::Rc::new(1))),
+        format!("{:?}", TrySendError::Full(std::rc::Rc::new(1))),
         "Full(..)"
     );
-    assert!(PutError::Timeout(1).to_string().contains("timed out"));
-    assert!(GetError::ShutDown.to_string().contains("shut-down"));
+    assert_eq!(
+        format!("{:?}", SendError(std::rc::Rc::new(1))),
+        "SendError(..)"
+    );
+    assert!(
+        SendTimeoutError::Timeout(1)
+            .to_string()
+            .contains("timed out")
+    );
+    assert!(RecvError.to_string().contains("shut-down"));
     assert!(TaskDoneError.to_string().contains("task_done"));
 }
 
@@ -493,7 +504,7 @@ fn stress_drop_counting_with_shutdown_and_drop() {
                         let r = if id % 3 == 0 {
                             q.put_for(item, Duration::from_micros(100))
                         } else {
-                            q.put(item)
+                            q.put(item).map_err(SendTimeoutError::from)
                         };
                         match r {
                             Ok(()) => {}
@@ -510,7 +521,7 @@ fn stress_drop_counting_with_shutdown_and_drop() {
             s.spawn(move || {
                 loop {
                     let r = if c % 2 == 0 {
-                        q.get()
+                        q.get().map_err(RecvTimeoutError::from)
                     } else {
                         q.get_for(Duration::from_micros(100))
                     };
@@ -521,8 +532,8 @@ fn stress_drop_counting_with_shutdown_and_drop() {
                             }
                             drop(item);
                         }
-                        Err(GetError::ShutDown) => break,
-                        Err(_) => {}
+                        Err(RecvTimeoutError::Disconnected) => break,
+                        Err(RecvTimeoutError::Timeout) => {}
                     }
                 }
             });
@@ -568,6 +579,15 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// What the model says an operation does now, whichever form of it is called: it happens, it
+/// cannot happen yet (full / empty), or it never will (shut down).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Now {
+    Done,
+    Later,
+    Closed,
+}
+
 /// The sequential model: a `VecDeque`, a shutdown state and the count of got-but-not-done items.
 #[derive(Default)]
 struct Model {
@@ -592,39 +612,53 @@ proptest! {
         for op in ops {
             match op {
                 Op::TryPut(v) | Op::PutZero(v) | Op::Put(v) => {
-                    let r = match op {
-                        Op::TryPut(_) => q.try_put(v),
-                        Op::PutZero(_) => q.put_for(v, Duration::ZERO),
-                        _ if m.shut > 0 || m.items.len() < cap => q.put(v),
-                        _ => continue,
-                    };
-                    let want = if m.shut > 0 {
-                        Err(PutError::ShutDown(v))
-                    } else if m.items.len() == cap {
-                        Err(if matches!(op, Op::TryPut(_)) { PutError::Full(v) } else { PutError::Timeout(v) })
-                    } else {
+                    // What the model says a put does now, whichever form makes it.
+                    let now = if m.shut > 0 { Now::Closed } else if m.items.len() == cap { Now::Later } else { Now::Done };
+                    match op {
+                        Op::TryPut(_) => prop_assert_eq!(q.try_put(v), match now {
+                            Now::Done => Ok(()),
+                            Now::Later => Err(TrySendError::Full(v)),
+                            Now::Closed => Err(TrySendError::Disconnected(v)),
+                        }, "try_put differs from the model"),
+                        Op::PutZero(_) => prop_assert_eq!(q.put_for(v, Duration::ZERO), match now {
+                            Now::Done => Ok(()),
+                            Now::Later => Err(SendTimeoutError::Timeout(v)),
+                            Now::Closed => Err(SendTimeoutError::Disconnected(v)),
+                        }, "put_for(0) differs from the model"),
+                        _ if now == Now::Later => continue, // a blocking put would block
+                        _ => prop_assert_eq!(q.put(v), match now {
+                            Now::Closed => Err(SendError(v)),
+                            _ => Ok(()),
+                        }, "put differs from the model"),
+                    }
+                    if now == Now::Done {
                         m.items.push_back(v);
-                        Ok(())
-                    };
-                    prop_assert_eq!(r, want, "put result differs from the model");
+                    }
                 }
                 Op::TryGet | Op::GetZero | Op::Get => {
-                    let r = match op {
-                        Op::TryGet => q.try_get(),
-                        Op::GetZero => q.get_for(Duration::ZERO),
-                        _ if m.shut > 0 || !m.items.is_empty() => q.get(),
-                        _ => continue,
-                    };
-                    let want = match m.items.pop_front() {
-                        Some(v) => {
-                            m.unfinished += 1;
-                            Ok(v)
-                        }
-                        None if m.shut > 0 => Err(GetError::ShutDown),
-                        None if matches!(op, Op::TryGet) => Err(GetError::Empty),
-                        None => Err(GetError::Timeout),
-                    };
-                    prop_assert_eq!(r, want, "get result differs from the model");
+                    let now = if !m.items.is_empty() { Now::Done } else if m.shut > 0 { Now::Closed } else { Now::Later };
+                    let front = m.items.front().copied();
+                    match op {
+                        Op::TryGet => prop_assert_eq!(q.try_get(), match now {
+                            Now::Done => Ok(front.unwrap()),
+                            Now::Later => Err(TryRecvError::Empty),
+                            Now::Closed => Err(TryRecvError::Disconnected),
+                        }, "try_get differs from the model"),
+                        Op::GetZero => prop_assert_eq!(q.get_for(Duration::ZERO), match now {
+                            Now::Done => Ok(front.unwrap()),
+                            Now::Later => Err(RecvTimeoutError::Timeout),
+                            Now::Closed => Err(RecvTimeoutError::Disconnected),
+                        }, "get_for(0) differs from the model"),
+                        _ if now == Now::Later => continue, // a blocking get would block
+                        _ => prop_assert_eq!(q.get(), match now {
+                            Now::Closed => Err(RecvError),
+                            _ => Ok(front.unwrap()),
+                        }, "get differs from the model"),
+                    }
+                    if now == Now::Done {
+                        m.items.pop_front();
+                        m.unfinished += 1;
+                    }
                 }
                 Op::TaskDone => {
                     let want = if m.unfinished > 0 {
@@ -685,11 +719,15 @@ proptest! {
                     s.spawn(move || {
                         let mut got = Vec::new();
                         loop {
-                            let r = if c % 2 == 0 { q.get() } else { q.get_for(Duration::from_micros(20)) };
+                            let r = if c % 2 == 0 {
+                                q.get().map_err(RecvTimeoutError::from)
+                            } else {
+                                q.get_for(Duration::from_micros(20))
+                            };
                             match r {
                                 Ok(v) => got.push(v),
-                                Err(GetError::ShutDown) => return got,
-                                Err(_) => {}
+                                Err(RecvTimeoutError::Disconnected) => return got,
+                                Err(RecvTimeoutError::Timeout) => {}
                             }
                         }
                     })
