@@ -1,5 +1,9 @@
 //! Loom models of the pipe's promises. Bound: LOOM_MAX_PREEMPTIONS=2 (.cargo/config.toml), except
 //! where a model sets its own (written in its doc comment, with its run time).
+//!
+//! The `*_alone` models give each blocking call exactly one thing that may wake it, the event its
+//! docs name: the other end stays open until the blocked thread has returned, and no other thread
+//! blocks, closes or drops anything, so a lost wake-up is a deadlock loom reports.
 
 use loom::sync::Arc;
 use loom::thread;
@@ -134,5 +138,78 @@ fn wake_meant_for_receiver_landing_on_poller_is_not_lost() {
             // The receiver got the first message; the second stays buffered.
             assert_eq!(got, Ok(1));
         }
+    });
+}
+
+/// `recv` (on a duplex `Connection`) blocked on an empty pipe is woken by the peer's `send`, the
+/// only event that can wake it here.
+#[test]
+fn recv_blocked_is_woken_by_send_alone() {
+    loom::model(|| {
+        let (a, b) = pipe(1);
+        let receiver = thread::spawn(move || {
+            let got = b.recv();
+            (got, b)
+        });
+        a.send(7).unwrap();
+        let (got, b) = receiver.join().unwrap();
+        assert_eq!(got, Ok(7), "the send must wake the blocked recv");
+        drop((a, b));
+    });
+}
+
+/// `send` blocked on a full pipe is woken by the receiver's `recv` freeing the slot, the only
+/// event that can wake it here.
+#[test]
+fn send_blocked_on_full_is_woken_by_recv_alone() {
+    loom::model(|| {
+        let (rx, tx) = pipe_oneway(1);
+        tx.send(1).unwrap();
+        let sender = thread::spawn(move || {
+            let sent = tx.send(2);
+            (sent, tx)
+        });
+        assert_eq!(rx.recv(), Ok(1));
+        let (sent, tx) = sender.join().unwrap();
+        assert_eq!(sent, Ok(()), "the recv must wake the blocked send");
+        assert_eq!(rx.try_recv(), Ok(2), "the woken send went in");
+        drop(tx);
+    });
+}
+
+/// `poll` blocked on an empty pipe is woken by a `send`, the only event that can wake it here,
+/// and does not consume the message.
+#[test]
+fn poll_blocked_is_woken_by_send_alone() {
+    loom::model(|| {
+        let (rx, tx) = pipe_oneway(1);
+        let rx = Arc::new(rx);
+        let poller = {
+            let rx = Arc::clone(&rx);
+            thread::spawn(move || rx.poll())
+        };
+        tx.send(3).unwrap();
+        poller.join().unwrap();
+        assert_eq!(rx.try_recv(), Ok(3), "poll must not consume the message");
+        drop(tx);
+    });
+}
+
+/// `poll_for` giving up just as a send arrives: whatever it answers, the message is still there,
+/// and a zero-timeout `try_poll` after it agrees.
+#[test]
+fn poll_for_timing_out_as_send_arrives_consumes_nothing() {
+    loom::model(|| {
+        let (rx, tx) = pipe_oneway(1);
+        let rx = Arc::new(rx);
+        let poller = {
+            let rx = Arc::clone(&rx);
+            thread::spawn(move || rx.poll_for(Duration::from_secs(5)))
+        };
+        tx.send(4).unwrap();
+        let _ready = poller.join().unwrap();
+        assert!(rx.try_poll(), "the message is buffered");
+        assert_eq!(rx.try_recv(), Ok(4), "poll must not consume the message");
+        drop(tx);
     });
 }

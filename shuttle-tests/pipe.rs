@@ -97,3 +97,64 @@ fn shared_ends_every_message_once_then_eof_random() {
 fn shared_ends_every_message_once_then_eof_pct() {
     check_pct(shared_ends_with_close, 1_000, 3);
 }
+
+/// Two receivers blocked in `recv`, a racer that alternates `try_recv` and `poll_for` on the
+/// same end, and a sender of 3 messages and then one sentinel (0) per receiver, sent only after
+/// the racer is done: every message is received once, and both receivers see their sentinel.
+/// Nothing closes or drops an end until they have, so a wake lost to a poller would leave a
+/// receiver asleep beside a buffered message: a deadlock shuttle reports (issue 8's bug, in a
+/// bigger scenario than the loom model `wake_meant_for_receiver_landing_on_poller_is_not_lost`).
+fn receivers_pollers_and_racers_share_one_end() {
+    let (rx, tx) = weftsync::pipe_oneway::<u32>(2);
+    let rx = Arc::new(rx);
+    let receivers: Vec<_> = (0..2)
+        .map(|_| {
+            let rx = Arc::clone(&rx);
+            thread::spawn(move || {
+                let mut got = Vec::new();
+                loop {
+                    match rx.recv() {
+                        Ok(0) => return got,
+                        Ok(m) => got.push(m),
+                        Err(e) => panic!("the sender is open until both sentinels arrive: {e}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    let racer = {
+        let rx = Arc::clone(&rx);
+        thread::spawn(move || {
+            let mut got = Vec::new();
+            for _ in 0..2 {
+                got.extend(rx.try_recv());
+                let _ready = rx.poll_for(Duration::from_secs(5));
+            }
+            got
+        })
+    };
+    for m in 1..=3 {
+        tx.send(m).unwrap();
+    }
+    let mut all = racer.join().unwrap();
+    tx.send(0).unwrap();
+    tx.send(0).unwrap();
+    for r in receivers {
+        all.extend(r.join().unwrap());
+    }
+    all.sort_unstable();
+    assert_eq!(all, [1, 2, 3], "a message was lost or duplicated");
+    drop(tx);
+}
+
+/// Random scheduler, 1,000 iterations (4 threads).
+#[test]
+fn receivers_pollers_and_racers_share_one_end_random() {
+    check_random(receivers_pollers_and_racers_share_one_end, 1_000);
+}
+
+/// PCT scheduler (depth 3), 1,000 iterations.
+#[test]
+fn receivers_pollers_and_racers_share_one_end_pct() {
+    check_pct(receivers_pollers_and_racers_share_one_end, 1_000, 3);
+}
