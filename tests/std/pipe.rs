@@ -7,16 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 use weftsync::{
-    Connection, PipeReceiver, PipeSender, RecvError, RecvTimeoutError, SendError, SendTimeoutError,
-    TryRecvError, TrySendError, pipe, pipe_oneway,
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError, pipe,
+    pipe_oneway,
 };
 
-// The ends are Send + Sync when the messages are Send: threads may share an end.
-static_assertions::assert_impl_all!(Connection<u32>: Send, Sync, core::fmt::Debug);
-static_assertions::assert_impl_all!(PipeReceiver<u32>: Send, Sync, core::fmt::Debug);
-static_assertions::assert_impl_all!(PipeSender<u32>: Send, Sync, core::fmt::Debug);
-static_assertions::assert_not_impl_any!(Connection<std::rc::Rc<u8>>: Send, Sync);
-static_assertions::assert_not_impl_any!(Connection<u32>: Clone);
+// Sizes, Send / Sync, unwind safety and the other auto traits are pinned in tests/std/api.rs.
 
 /// Round trips in the stress test: scaled for debug builds and Miri.
 const ROUND_TRIPS: u32 = if cfg!(miri) {
@@ -267,4 +262,153 @@ proptest! {
             prop_assert_eq!(a.is_disconnected(), closed[0] || closed[1]);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The four poll forms, iteration, track_caller, and messages whose `Drop` panics.
+
+#[test]
+fn poll_forms_wait_look_and_time_out_without_consuming() {
+    let (rx, tx) = pipe_oneway(1);
+    assert!(!rx.try_poll(), "nothing buffered: a receive would block");
+    assert!(
+        !rx.poll_until(Instant::now()),
+        "a past deadline is one look"
+    );
+    crate::assert_waits_its_timeout(Duration::from_millis(30), || {
+        assert!(!rx.poll_for(Duration::from_millis(30)));
+    });
+    std::thread::scope(|s| {
+        let poller = s.spawn(|| {
+            rx.poll();
+            rx.try_poll()
+        });
+        tx.send(1).unwrap();
+        assert!(
+            poller.join().unwrap(),
+            "the blocking poll returns once a message is buffered"
+        );
+    });
+    assert!(rx.poll_for(Duration::from_secs(5)));
+    assert_eq!(rx.try_recv(), Ok(1), "no poll form consumes");
+    drop(tx);
+    rx.poll();
+    assert!(
+        rx.try_poll(),
+        "end-of-file is pending: a receive would not block"
+    );
+}
+
+#[test]
+fn iter_receives_until_end_of_file() {
+    let (a, b) = pipe(2);
+    let got: Vec<u32> = std::thread::scope(|s| {
+        let reader = s.spawn(|| b.iter().collect());
+        for i in 0..10 {
+            a.send(i).unwrap();
+        }
+        a.close();
+        reader.join().unwrap()
+    });
+    assert_eq!(
+        got,
+        (0..10).collect::<Vec<_>>(),
+        "every message, in order, then EOF"
+    );
+    let (rx, tx) = pipe_oneway(2);
+    tx.send("x").unwrap();
+    drop(tx);
+    let mut by_ref = Vec::new();
+    for msg in &rx {
+        by_ref.push(msg);
+    }
+    assert_eq!(by_ref, ["x"], "`for msg in &receiver` is `iter()`");
+    assert_eq!(rx.iter().next(), None, "end-of-file is sticky");
+}
+
+#[test]
+fn try_iter_takes_what_is_buffered_and_never_blocks() {
+    let (a, b) = pipe(3);
+    assert_eq!(b.try_iter().next(), None);
+    a.send(1).unwrap();
+    a.send(2).unwrap();
+    assert_eq!(b.try_iter().collect::<Vec<_>>(), [1, 2]);
+    let (rx, tx) = pipe_oneway(3);
+    tx.send(3).unwrap();
+    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [3]);
+    assert!(!tx.is_disconnected(), "try_iter closes nothing");
+}
+
+#[test]
+fn pipe_with_zero_capacity_panics_at_the_callers_line() {
+    let line = line!() + 1;
+    let at = crate::queue::panic_location(|| drop(pipe::<u8>(0)));
+    assert_eq!(
+        at,
+        (file!().to_string(), line),
+        "pipe(0) must name the caller's line"
+    );
+    let line = line!() + 1;
+    let at = crate::queue::panic_location(|| drop(pipe_oneway::<u8>(0)));
+    assert_eq!(
+        at,
+        (file!().to_string(), line),
+        "pipe_oneway(0) must name the caller's line"
+    );
+}
+
+/// Counts its drops; panics in its drop if told to.
+struct Bomb {
+    panics: bool,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, SeqCst);
+        if self.panics {
+            panic!("a message panics in its drop");
+        }
+    }
+}
+
+#[test]
+fn closing_with_a_panicking_message_drops_every_other_message_once() {
+    let n = if cfg!(miri) { 8 } else { 64 };
+    let drops = Arc::new(AtomicUsize::new(0));
+    let (a, b) = pipe(n);
+    for i in 0..n {
+        let bomb = Bomb {
+            panics: i == n / 2,
+            drops: Arc::clone(&drops),
+        };
+        a.try_send(bomb).ok().unwrap();
+    }
+    // Closing `b` drops what was buffered for it; one drop panics.
+    let closed = std::panic::catch_unwind(|| b.close());
+    assert!(
+        closed.is_err(),
+        "the message's panic reaches the caller of close"
+    );
+    assert_eq!(
+        drops.load(SeqCst),
+        n,
+        "every buffered message is dropped exactly once although one panicked"
+    );
+    // Both ends stay consistent and usable: closed, each call failing as after any close.
+    let refused = a
+        .send(Bomb {
+            panics: false,
+            drops: Arc::clone(&drops),
+        })
+        .unwrap_err();
+    drop(refused.into_inner());
+    assert_eq!(
+        a.recv_for(Duration::ZERO).err(),
+        Some(RecvTimeoutError::Disconnected)
+    );
+    assert_eq!(b.try_recv().err(), Some(TryRecvError::Disconnected));
+    assert!(a.is_disconnected() && b.is_disconnected());
+    drop((a, b));
+    assert_eq!(drops.load(SeqCst), n + 1, "nothing dropped twice");
 }

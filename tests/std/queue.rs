@@ -11,12 +11,7 @@ use weftsync::{
     TrySendError, ZeroCapacity,
 };
 
-// Queue: shared by reference, so Sync needs only T: Send (the items move, are never shared).
-static_assertions::assert_impl_all!(Queue<u32>: Send, Sync, core::fmt::Debug);
-static_assertions::assert_impl_all!(Queue<std::cell::Cell<u8>>: Send, Sync);
-static_assertions::assert_not_impl_any!(Queue<std::rc::Rc<u8>>: Send, Sync);
-static_assertions::assert_impl_all!(TaskDoneError: std::error::Error, Send, Sync, Copy);
-static_assertions::assert_impl_all!(ZeroCapacity: std::error::Error, Send, Sync, Copy);
+// Sizes, Send / Sync, unwind safety and the other auto traits are pinned in tests/std/api.rs.
 
 /// Scaled: 1M items in release builds, fewer in debug builds (the std suite must stay < 20 s),
 /// a few hundred under Miri.
@@ -744,4 +739,249 @@ proptest! {
         prop_assert_eq!(all.len(), producers * per, "an item was lost or duplicated");
         prop_assert_eq!(set.len(), producers * per, "an item was received twice");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Iteration, the error family, track_caller, and items whose `Drop` panics.
+
+#[test]
+fn iter_gets_until_the_queue_is_shut_down_and_drained() {
+    let q = Queue::new(2);
+    let got: Vec<i32> = std::thread::scope(|s| {
+        let consumer = s.spawn(|| q.iter().collect::<Vec<_>>());
+        for i in 0..10 {
+            q.put(i).unwrap();
+        }
+        q.shutdown(false);
+        consumer.join().unwrap()
+    });
+    assert_eq!(
+        got,
+        (0..10).collect::<Vec<_>>(),
+        "iter must yield every item in order, then end at shutdown"
+    );
+    assert_eq!(
+        q.iter().next(),
+        None,
+        "a drained, shut-down queue stays ended"
+    );
+    let q = Queue::new(2);
+    q.put('a').unwrap();
+    q.shutdown(false);
+    let mut by_ref = Vec::new();
+    for item in &q {
+        by_ref.push(item);
+    }
+    assert_eq!(by_ref, ['a'], "`for item in &queue` is `iter()`");
+}
+
+#[test]
+fn try_iter_takes_what_is_there_and_never_blocks() {
+    let q = Queue::new(4);
+    assert_eq!(
+        q.try_iter().next(),
+        None,
+        "an empty open queue yields nothing"
+    );
+    q.put(1).unwrap();
+    q.put(2).unwrap();
+    assert_eq!(q.try_iter().collect::<Vec<_>>(), [1, 2]);
+    assert!(!q.is_shutdown(), "try_iter leaves the queue open");
+    q.put(3).unwrap();
+    q.shutdown(false);
+    assert_eq!(
+        q.try_iter().collect::<Vec<_>>(),
+        [3],
+        "a shut-down queue still gives what is left"
+    );
+}
+
+#[test]
+fn try_join_is_one_look() {
+    let q = Queue::new(1);
+    assert!(q.try_join(), "nothing put: every task is done");
+    q.put(1).unwrap();
+    assert!(!q.try_join(), "an item is inside");
+    q.get().unwrap();
+    assert!(!q.try_join(), "a got item is not done yet");
+    q.task_done().unwrap();
+    assert!(q.try_join());
+}
+
+#[test]
+fn errors_convert_and_answer_like_channel_errors() {
+    let closed = SendError(5);
+    assert_eq!(TrySendError::from(closed), TrySendError::Disconnected(5));
+    assert_eq!(
+        SendTimeoutError::from(closed),
+        SendTimeoutError::Disconnected(5)
+    );
+    assert_eq!(TryRecvError::from(RecvError), TryRecvError::Disconnected);
+    assert_eq!(
+        RecvTimeoutError::from(RecvError),
+        RecvTimeoutError::Disconnected
+    );
+    assert!(TrySendError::Full(1).is_full() && !TrySendError::Full(1).is_disconnected());
+    assert!(SendTimeoutError::Timeout(1).is_timeout());
+    assert!(!SendTimeoutError::Disconnected(1).is_timeout());
+    assert!(TryRecvError::Empty.is_empty() && TryRecvError::Disconnected.is_disconnected());
+    assert!(RecvTimeoutError::Timeout.is_timeout());
+    assert!(RecvTimeoutError::Disconnected.is_disconnected());
+    assert_eq!(SendError("a").into_inner(), "a");
+    assert_eq!(TrySendError::Disconnected("b").into_inner(), "b");
+    assert_eq!(SendTimeoutError::Timeout("c").into_inner(), "c");
+    // Display says what happened; Debug never needs `T: Debug`.
+    let msgs = [
+        SendError(()).to_string(),
+        TrySendError::Full(()).to_string(),
+        TrySendError::Disconnected(()).to_string(),
+        SendTimeoutError::Timeout(()).to_string(),
+        RecvError.to_string(),
+        TryRecvError::Empty.to_string(),
+        RecvTimeoutError::Timeout.to_string(),
+    ];
+    assert!(
+        msgs.iter().all(|m| !m.is_empty()),
+        "every error displays a message: {msgs:?}"
+    );
+    struct NoDebug;
+    assert_eq!(
+        format!("{:?}", SendTimeoutError::Timeout(NoDebug)),
+        "Timeout(..)"
+    );
+    let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(TrySendError::Full(1u8));
+    assert_eq!(boxed.to_string(), TrySendError::Full(()).to_string());
+}
+
+/// Runs `f`, which must panic, and returns the file and line the panic reports. Panics on other
+/// threads meanwhile go to the previous hook as usual.
+pub(crate) fn panic_location(f: impl FnOnce()) -> (String, u32) {
+    use std::sync::Mutex;
+    static HOOK: Mutex<()> = Mutex::new(());
+    let _serial = HOOK.lock().unwrap_or_else(|e| e.into_inner());
+    let seen: Arc<Mutex<Option<(String, u32)>>> = Arc::default();
+    let me = std::thread::current().id();
+    let previous: Arc<dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync> =
+        Arc::from(std::panic::take_hook());
+    let (hook_seen, hook_previous) = (Arc::clone(&seen), Arc::clone(&previous));
+    std::panic::set_hook(Box::new(move |info| {
+        match (std::thread::current().id() == me, info.location()) {
+            (true, Some(at)) => {
+                *hook_seen.lock().unwrap() = Some((at.file().to_string(), at.line()));
+            }
+            _ => hook_previous(info),
+        }
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    drop(std::panic::take_hook());
+    std::panic::set_hook(Box::new(move |info| previous(info)));
+    assert!(result.is_err(), "the call was expected to panic");
+    seen.lock().unwrap().take().expect("no location reported")
+}
+
+#[test]
+fn new_with_zero_capacity_panics_at_the_callers_line() {
+    let line = line!() + 1;
+    let at = panic_location(|| drop(Queue::<u8>::new(0)));
+    assert_eq!(
+        at,
+        (file!().to_string(), line),
+        "the capacity-0 panic must name the caller's line (track_caller)"
+    );
+}
+
+/// An item that counts its drops, and panics in its drop if told to. Its drop also records
+/// whether the queue's internal lock was held at that moment (`Debug` shows `<locked>` without
+/// blocking), so a test can prove no item is dropped under the lock.
+struct Bomb {
+    id: usize,
+    panics: bool,
+    drops: Arc<Vec<AtomicUsize>>,
+    queue: Arc<std::sync::OnceLock<Arc<Queue<Bomb>>>>,
+    under_lock: Arc<AtomicBool>,
+}
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        self.drops[self.id].fetch_add(1, SeqCst);
+        if let Some(q) = self.queue.get() {
+            if format!("{q:?}").contains("<locked>") {
+                self.under_lock.store(true, SeqCst);
+            }
+        }
+        if self.panics {
+            panic!("item {} panics in its drop", self.id);
+        }
+    }
+}
+
+/// Items in a Miri-friendly number.
+const BOMBS: usize = if cfg!(miri) { 8 } else { 64 };
+
+/// A queue full of `Bomb`s, the one with id `BOMBS / 2` panicking when dropped; with
+/// `watch_lock`, each knows the queue, to check its lock when dropped.
+fn queue_of_bombs(watch_lock: bool) -> (Arc<Queue<Bomb>>, Arc<Vec<AtomicUsize>>, Arc<AtomicBool>) {
+    let q = Arc::new(Queue::new(BOMBS));
+    let cell = Arc::new(std::sync::OnceLock::new());
+    if watch_lock {
+        cell.set(Arc::clone(&q)).ok().unwrap();
+    }
+    let drops = drop_table(BOMBS);
+    let under_lock = Arc::new(AtomicBool::new(false));
+    for id in 0..BOMBS {
+        q.try_put(Bomb {
+            id,
+            panics: id == BOMBS / 2,
+            drops: Arc::clone(&drops),
+            queue: Arc::clone(&cell),
+            under_lock: Arc::clone(&under_lock),
+        })
+        .ok()
+        .unwrap();
+    }
+    (q, drops, under_lock)
+}
+
+#[test]
+fn immediate_shutdown_with_a_panicking_drop_drops_every_other_item_once() {
+    let (q, drops, under_lock) = queue_of_bombs(true);
+    let first = q.get().unwrap(); // one task outstanding, kept out of the shutdown
+    let shutdown = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.shutdown(true)));
+    assert!(
+        shutdown.is_err(),
+        "the item's panic reaches the caller of shutdown"
+    );
+    for (id, d) in drops.iter().enumerate().skip(1) {
+        assert_eq!(
+            d.load(SeqCst),
+            1,
+            "item {id} must be dropped exactly once although item {} panicked",
+            BOMBS / 2
+        );
+    }
+    assert!(
+        !under_lock.load(SeqCst),
+        "no item may be dropped while the queue's lock is held"
+    );
+    // Consistent and usable: shut down, empty, the got item still a task.
+    assert_eq!(q.len(), 0);
+    assert!(q.is_shutdown());
+    assert_eq!(q.try_get().err(), Some(TryRecvError::Disconnected));
+    assert_eq!(q.get().err(), Some(RecvError));
+    assert_eq!(q.unfinished_tasks(), 1, "only the got item is unfinished");
+    assert!(!q.try_join());
+    q.task_done().unwrap();
+    assert!(q.try_join(), "the dropped items count as done");
+    assert!(format!("{q:?}").contains("Dropped"));
+    drop(first);
+    assert_eq!(drops[0].load(SeqCst), 1);
+}
+
+#[test]
+fn dropping_a_queue_with_a_panicking_item_drops_every_other_item_once() {
+    // The items do not hold the queue here, so this is its only owner.
+    let (q, drops, _) = queue_of_bombs(false);
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(q)));
+    assert!(dropped.is_err(), "the item's panic reaches the owner");
+    assert_each_dropped_once(&drops);
 }
