@@ -57,7 +57,7 @@ fn unlock_wakes_sleeper() {
     });
 }
 
-/// A `try_lock_for` that times out just as the owner unlocks must leave the lock usable: the
+/// A `lock_for` that times out just as the owner unlocks must leave the lock usable: the
 /// third thread, blocked without a timeout, still gets the lock (no lost wake-up), and a timed-out
 /// caller never holds the lock.
 #[test]
@@ -68,7 +68,7 @@ fn timeout_racing_unlock_leaves_lock_usable() {
         let timed = {
             let l = Arc::clone(&lock);
             thread::spawn(move || {
-                if let Some(mut g) = l.try_lock_for(Duration::from_secs(5)) {
+                if let Some(mut g) = l.lock_for(Duration::from_secs(5)) {
                     *g += 1;
                 }
             })
@@ -97,7 +97,7 @@ fn zero_timeout_is_one_try() {
         let g = lock.lock();
         let (l, e) = (Arc::clone(&lock), Arc::clone(&entered));
         let t = thread::spawn(move || {
-            if l.try_lock_for(Duration::ZERO).is_some() {
+            if l.lock_for(Duration::ZERO).is_some() {
                 e.fetch_add(1, Relaxed);
             }
         });
@@ -108,6 +108,6 @@ fn zero_timeout_is_one_try() {
             "zero-timeout try succeeded on a held lock"
         );
         drop(g);
-        assert!(lock.try_lock_for(Duration::ZERO).is_some());
+        assert!(lock.lock_for(Duration::ZERO).is_some());
     });
 }

@@ -116,7 +116,7 @@ fn exclusion_three_threads() {
     });
 }
 
-/// A `try_lock_for` that times out just as the owner drops its last guard leaves the lock
+/// A `lock_for` that times out just as the owner drops its last guard leaves the lock
 /// usable: a third thread blocked without a timeout still gets in, and a timed-out caller holds
 /// nothing (afterwards the lock is free).
 #[test]
@@ -128,7 +128,7 @@ fn timed_lock_racing_final_unlock_leaves_lock_usable() {
         let timed = {
             let l = Arc::clone(&lock);
             thread::spawn(move || {
-                if let Some(g) = l.try_lock_for(Duration::from_secs(5)) {
+                if let Some(g) = l.lock_for(Duration::from_secs(5)) {
                     bump(&g);
                 }
                 assert_eq!(l.depth(), 0, "a timed-out or finished caller owns nothing");
@@ -168,7 +168,7 @@ fn depth_is_per_thread_and_zero_timeout_is_one_try() {
         let t = thread::spawn(move || {
             assert_eq!(other.depth(), 0, "another thread's depth leaked");
             assert!(
-                other.try_lock_for(Duration::ZERO).is_none(),
+                other.lock_for(Duration::ZERO).is_none(),
                 "entered a held lock"
             );
         });

@@ -6,7 +6,7 @@ use shuttle::{Config, Runner, check_pct, check_random, thread};
 use std::time::Duration;
 use weftsync::Lock;
 
-/// 6 threads × 3 increments, some through `try_lock_for` that may time out (counted).
+/// 6 threads × 3 increments, some through `lock_for` that may time out (counted).
 fn counter_scenario() {
     let lock = Arc::new(Lock::new((0u32, 0u32)));
     let ts: Vec<_> = (0..6)
@@ -16,7 +16,7 @@ fn counter_scenario() {
                 for _ in 0..3 {
                     if i % 2 == 0 {
                         l.lock().0 += 1;
-                    } else if let Some(mut g) = l.try_lock_for(Duration::from_secs(1)) {
+                    } else if let Some(mut g) = l.lock_for(Duration::from_secs(1)) {
                         g.0 += 1;
                     } else {
                         l.lock().1 += 1; // record the timeout, under the lock

@@ -15,7 +15,7 @@ struct Shared {
 }
 
 /// 6 threads × 3 rounds; each round nests to depth 1–3 through `lock`, `try_lock` and
-/// `try_lock_for` (which may time out, counted). At every level the thread checks that it alone
+/// `lock_for` (which may time out, counted). At every level the thread checks that it alone
 /// is inside and that `depth()` matches its nesting; the final count is exact.
 fn nesting_scenario() {
     let lock = Arc::new(RLock::new(Shared {
@@ -29,7 +29,7 @@ fn nesting_scenario() {
             thread::spawn(move || {
                 for round in 0..3usize {
                     let outer = if i % 3 == 2 {
-                        match l.try_lock_for(Duration::from_secs(1)) {
+                        match l.lock_for(Duration::from_secs(1)) {
                             Some(g) => g,
                             None => {
                                 assert_eq!(l.depth(), 0, "timed-out caller owns the lock");

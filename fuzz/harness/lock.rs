@@ -16,8 +16,8 @@ pub fn run(data: &[u8]) {
             let guard = match op % 5 {
                 0 | 1 => Some(lock.lock()),
                 2 => lock.try_lock(),
-                3 => lock.try_lock_for(Duration::ZERO),
-                _ => lock.try_lock_for(Duration::from_micros(u64::from(op % 64))),
+                3 => lock.lock_for(Duration::ZERO),
+                _ => lock.lock_for(Duration::from_micros(u64::from(op % 64))),
             };
             if let Some(mut g) = guard {
                 assert!(!g.1, "two guards inside the lock at once");

@@ -32,8 +32,8 @@ pub fn run(data: &[u8]) {
                     let guard = match op % 6 {
                         0 => Some(lock.lock()),
                         1 => lock.try_lock(),
-                        2 => lock.try_lock_for(Duration::ZERO),
-                        _ => lock.try_lock_for(Duration::from_micros(u64::from(op % 64))),
+                        2 => lock.lock_for(Duration::ZERO),
+                        _ => lock.lock_for(Duration::from_micros(u64::from(op % 64))),
                     };
                     if let Some(g) = guard {
                         if held.is_empty() {
