@@ -51,7 +51,7 @@ mod queue;
 mod ring;
 mod rlock;
 mod semaphore;
-mod thread_local;
+pub mod thread_local;
 
 pub use condition::*;
 pub use event::*;
@@ -60,4 +60,4 @@ pub use pipe::*;
 pub use queue::*;
 pub use rlock::*;
 pub use semaphore::*;
-pub use thread_local::*;
+pub use thread_local::ThreadLocal;
