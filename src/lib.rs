@@ -3,7 +3,9 @@
 //! fuzzing and Miri. The reviewer's pages are in [`docs`]; the overview follows.
 //!
 //! Features `loom` and `shuttle` run the same primitive code under those model checkers; they are
-//! for testing (see `loom-tests/README.md` and [`model`]). With both on, loom is used.
+//! for this crate's own tests (see `loom-tests/README.md`). With both on, loom is used. To check
+//! your own crate, use `--cfg weftsync_loom` / `--cfg weftsync_shuttle` and [`model`], never the
+//! features: see [`docs::model_checking`].
 //!
 //! [Lock]: crate::Lock
 //! [RLock]: crate::RLock

@@ -5,13 +5,15 @@
 //!
 //! | build | what `check(f)` does |
 //! |---|---|
-//! | `--features loom` | every interleaving of `f` up to loom's preemption bound (`LOOM_MAX_PREEMPTIONS`, default 2 in this crate's `.cargo/config.toml`) |
-//! | `--features shuttle` | `f` under shuttle's random scheduler, then its PCT scheduler (depth 3), [`Checker::iterations`] times each (default 1,000) |
+//! | `RUSTFLAGS="--cfg weftsync_loom"` (weftsync's own tests: `--features loom`) | every interleaving of `f` up to loom's preemption bound (`LOOM_MAX_PREEMPTIONS`, default 2 in this crate's `.cargo/config.toml`) |
+//! | `RUSTFLAGS="--cfg weftsync_shuttle"` (weftsync's own tests: `--features shuttle`) | `f` under shuttle's random scheduler, then its PCT scheduler (depth 3), [`Checker::iterations`] times each (default 1,000) |
 //! | neither | `f` once, on real threads |
 //!
 //! A failed assertion inside `f` fails the check (loom and shuttle print the schedule that
 //! broke it). Timed waits in weftsync may time out at any point the checker picks, so code
-//! that mishandles a timeout is found too. See `docs/model-checking.md` for a worked example.
+//! that mishandles a timeout is found too. See `docs/model-checking.md` for a worked example,
+//! and for why a downstream crate uses the cfg, never the features (they would make every
+//! weftsync `const fn new` non-const for every crate in the build).
 //!
 //! ```
 //! use weftsync::model::{self, sync::Arc, thread};
