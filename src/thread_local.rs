@@ -692,6 +692,10 @@ pub struct IntoIter<T> {
     values: std::vec::IntoIter<T>,
 }
 
+/// Unwind-safe when `T` is, like any owning container. Stated here rather than inherited from
+/// `vec::IntoIter`, whose auto impl differs between Rust versions (1.85 says no for `Cell`).
+impl<T: UnwindSafe> UnwindSafe for IntoIter<T> {}
+
 impl<T> Iterator for IntoIter<T> {
     type Item = T;
 
