@@ -16,6 +16,7 @@ mod queue;
 mod rlock;
 mod semaphore;
 mod thread_local;
+mod watchdog;
 
 /// Runs a timed call that must time out, and checks it waited its timeout: no less (a timeout
 /// means the time passed), and not wildly more (5 s: a generous margin for a loaded machine).
