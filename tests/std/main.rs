@@ -34,3 +34,9 @@ fn assert_waits_its_timeout(timeout: std::time::Duration, call: impl FnOnce()) {
         "overslept: {waited:?}"
     );
 }
+
+/// Says on the terminal, past libtest's output capture, that a test could not run here and why.
+fn skipped(test: &str, why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
