@@ -350,3 +350,32 @@ fn parser_resolves_the_shorthands() {
         "an unknown test must be reported"
     );
 }
+
+/// `loom-tests/README.md`'s bound-2 row, written by `scripts/loom-facts` from a run, counts every
+/// model in `loom-tests/` (each `#[test]` there but the isolation checks): a model added without
+/// rerunning the script fails here.
+#[test]
+#[cfg_attr(miri, ignore = "reads files; Miri isolates the file system")]
+fn loom_readme_counts_every_model() {
+    let mut models = 0;
+    for entry in std::fs::read_dir(root().join("loom-tests")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".rs") && name != "main.rs" && name != "isolation.rs" {
+            let src = std::fs::read_to_string(&path).unwrap();
+            models += src.lines().filter(|l| l.trim() == "#[test]").count();
+        }
+    }
+    let readme = read("loom-tests/README.md");
+    let counted = readme
+        .lines()
+        .find(|l| l.starts_with("| bound 2 |"))
+        .and_then(|row| row.split('|').nth(3))
+        .and_then(|cell| cell.trim().parse::<usize>().ok());
+    assert_eq!(
+        counted,
+        Some(models),
+        "loom-tests/README.md's bound-2 row must count the {models} models in loom-tests/: \
+         run scripts/loom-facts 2"
+    );
+}
