@@ -12,7 +12,7 @@ use weftsync::{Lock, LockGuard};
 /// checking proves the two critical sections never overlap.
 #[test]
 fn exclusion_two_threads() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Lock::new(0u32));
         let other = Arc::clone(&lock);
         let t = thread::spawn(move || *other.lock() += 1);
@@ -25,7 +25,7 @@ fn exclusion_two_threads() {
 /// Three threads: the third forces the CONTENDED state with a sleeper while another waits.
 #[test]
 fn exclusion_three_threads() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Lock::new(0u32));
         let ts: Vec<_> = (0..2)
             .map(|_| {
@@ -47,7 +47,7 @@ fn exclusion_three_threads() {
 /// blocked). The locker must also see the holder's write.
 #[test]
 fn blocked_lock_is_woken_by_the_guard_drop_alone() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Lock::new(0u32));
         let mut guard = lock.lock();
         let other = Arc::clone(&lock);
@@ -69,7 +69,7 @@ fn blocked_lock_is_woken_by_the_guard_drop_alone() {
 /// is the guard drop, as for `lock`: a lost wake is a loom deadlock.
 #[test]
 fn blocked_lock_for_max_is_woken_by_the_guard_drop_alone() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Lock::new(()));
         let guard = lock.lock();
         let other = Arc::clone(&lock);
@@ -83,7 +83,8 @@ fn blocked_lock_for_max_is_woken_by_the_guard_drop_alone() {
 }
 
 /// Outcomes seen across all executions of a model (kept in a std static, which loom does not
-/// track), for models that must reach every allowed outcome at least once.
+/// track), for models that must reach every allowed outcome at least once. Call it inside
+/// `crate::isolated::isolated`, so the model and the check of its outcomes share one process.
 fn outcomes_of(
     model: impl Fn(&StdMutex<BTreeSet<&'static str>>) + Sync + Send + 'static,
 ) -> BTreeSet<&'static str> {
@@ -99,32 +100,34 @@ fn outcomes_of(
 /// so the holder can lock again at once.
 #[test]
 fn blocked_lock_until_is_woken_by_the_guard_drop_or_times_out() {
-    let seen = outcomes_of(|seen| {
-        let lock = Arc::new(Lock::new(0u32));
-        let mut guard = lock.lock();
-        let other = Arc::clone(&lock);
-        let far = Instant::now() + Duration::from_secs(3600);
-        let t = thread::spawn(move || other.lock_until(far).map(|g| *g));
-        *guard = 1;
-        drop(guard);
-        let outcome = match t.join().unwrap() {
-            Some(seen_value) => {
-                assert_eq!(seen_value, 1, "the next owner sees the holder's write");
-                "took the lock"
-            }
-            None => "timed out",
-        };
-        assert!(
-            lock.try_lock().is_some(),
-            "after the timed locker is done (either way) the lock is free"
+    crate::isolated::isolated(|| {
+        let seen = outcomes_of(|seen| {
+            let lock = Arc::new(Lock::new(0u32));
+            let mut guard = lock.lock();
+            let other = Arc::clone(&lock);
+            let far = Instant::now() + Duration::from_secs(3600);
+            let t = thread::spawn(move || other.lock_until(far).map(|g| *g));
+            *guard = 1;
+            drop(guard);
+            let outcome = match t.join().unwrap() {
+                Some(seen_value) => {
+                    assert_eq!(seen_value, 1, "the next owner sees the holder's write");
+                    "took the lock"
+                }
+                None => "timed out",
+            };
+            assert!(
+                lock.try_lock().is_some(),
+                "after the timed locker is done (either way) the lock is free"
+            );
+            seen.lock().unwrap().insert(outcome);
+        });
+        assert_eq!(
+            seen.len(),
+            2,
+            "the timed locker must both take the lock and time out across executions: {seen:?}"
         );
-        seen.lock().unwrap().insert(outcome);
     });
-    assert_eq!(
-        seen.len(),
-        2,
-        "the timed locker must both take the lock and time out across executions: {seen:?}"
-    );
 }
 
 /// The owned guard: a blocked `lock_arc` is woken by the drop of the holder's `ArcLockGuard`
@@ -132,7 +135,7 @@ fn blocked_lock_until_is_woken_by_the_guard_drop_or_times_out() {
 /// after every other handle is gone.
 #[test]
 fn blocked_lock_arc_is_woken_by_the_arc_guard_drop_alone() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = StdArc::new(Lock::new(0u32));
         let mut guard = lock.lock_arc();
         let other = StdArc::clone(&lock);
@@ -152,7 +155,7 @@ fn blocked_lock_arc_is_woken_by_the_arc_guard_drop_alone() {
 /// value, which loom's cell tracking reports).
 #[test]
 fn blocked_lock_is_woken_by_the_mapped_guard_drop_alone() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Lock::new((0u32, 0u32)));
         let other = Arc::clone(&lock);
         let mut part = LockGuard::map(lock.lock(), |pair| &mut pair.1);
@@ -175,7 +178,7 @@ fn blocked_lock_is_woken_by_the_mapped_guard_drop_alone() {
 /// caller never holds the lock.
 #[test]
 fn timeout_racing_unlock_leaves_lock_usable() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Lock::new(0u32));
         let guard = lock.lock();
         let timed = {
@@ -207,7 +210,7 @@ fn timeout_racing_unlock_leaves_lock_usable() {
 /// `src/lock.rs::tests::expired_timed_take_leaves_the_word_as_try_lock_does`.)
 #[test]
 fn zero_timeout_and_past_deadline_on_held_lock_fail_at_once() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Lock::new(()));
         let entered = Arc::new(AtomicUsize::new(0));
         let g = lock.lock();

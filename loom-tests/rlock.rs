@@ -36,7 +36,7 @@ fn read(g: &UnsafeCell<u32>) -> u32 {
 /// overlap); dropping the last one must wake it (a lost wake-up shows as a loom deadlock).
 #[test]
 fn blocked_lock_waits_out_the_first_guard_drop_and_is_woken_by_the_last() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Counter::new(UnsafeCell::new(0)));
         let outer = lock.lock();
         let inner = lock.lock();
@@ -66,7 +66,7 @@ fn blocked_lock_waits_out_the_first_guard_drop_and_is_woken_by_the_last() {
 /// never overlap, and the final count is exact.
 #[test]
 fn exclusion_two_threads_reentering() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Counter::new(UnsafeCell::new(0)));
         let other = Arc::clone(&lock);
         let t = thread::spawn(move || {
@@ -93,7 +93,7 @@ fn exclusion_two_threads_reentering() {
 /// Three threads, each at depth 2: one owner, one sleeper, one more contender.
 #[test]
 fn exclusion_three_threads() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Counter::new(UnsafeCell::new(0)));
         let ts: Vec<_> = (0..2)
             .map(|_| {
@@ -124,7 +124,7 @@ fn exclusion_three_threads() {
 /// nothing (afterwards the lock is free).
 #[test]
 fn timed_lock_racing_final_unlock_leaves_lock_usable() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Counter::new(UnsafeCell::new(0)));
         let outer = lock.lock();
         let inner = lock.lock();
@@ -165,7 +165,7 @@ fn timed_lock_racing_final_unlock_leaves_lock_usable() {
 /// `src/rlock.rs::tests::expired_timed_take_by_non_owner_changes_nothing`.)
 #[test]
 fn depth_is_per_thread_and_zero_timeout_is_one_try() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(RLock::new(()));
         let a = lock.lock();
         let b = lock.lock();
@@ -193,7 +193,7 @@ fn depth_is_per_thread_and_zero_timeout_is_one_try() {
 /// last (which must wake it; a lost wake is a loom deadlock).
 #[test]
 fn blocked_lock_for_max_is_woken_by_the_last_guard_drop_alone() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Counter::new(UnsafeCell::new(0)));
         let outer = lock.lock();
         let inner = lock.lock();
@@ -212,7 +212,8 @@ fn blocked_lock_for_max_is_woken_by_the_last_guard_drop_alone() {
 }
 
 /// Outcomes seen across all executions of a model (kept in a std static, which loom does not
-/// track), for models that must reach every allowed outcome at least once.
+/// track), for models that must reach every allowed outcome at least once. Call it inside
+/// `crate::isolated::isolated`, so the model and the check of its outcomes share one process.
 fn outcomes_of(
     model: impl Fn(&StdMutex<BTreeSet<&'static str>>) + Sync + Send + 'static,
 ) -> BTreeSet<&'static str> {
@@ -227,39 +228,41 @@ fn outcomes_of(
 /// (owning nothing); both must be explored.
 #[test]
 fn blocked_lock_until_is_woken_by_the_last_guard_drop_or_times_out() {
-    let seen = outcomes_of(|seen| {
-        let lock = Arc::new(Counter::new(UnsafeCell::new(0)));
-        let outer = lock.lock();
-        let inner = lock.lock();
-        let other = Arc::clone(&lock);
-        let far = Instant::now() + Duration::from_secs(3600);
-        let t = thread::spawn(move || {
-            let got = other.lock_until(far).map(|g| read(&g));
-            assert_eq!(other.depth(), 0, "done either way: owns nothing");
-            got
+    crate::isolated::isolated(|| {
+        let seen = outcomes_of(|seen| {
+            let lock = Arc::new(Counter::new(UnsafeCell::new(0)));
+            let outer = lock.lock();
+            let inner = lock.lock();
+            let other = Arc::clone(&lock);
+            let far = Instant::now() + Duration::from_secs(3600);
+            let t = thread::spawn(move || {
+                let got = other.lock_until(far).map(|g| read(&g));
+                assert_eq!(other.depth(), 0, "done either way: owns nothing");
+                got
+            });
+            bump(&outer);
+            drop(outer);
+            bump(&inner); // still exclusive after the first drop
+            drop(inner);
+            let outcome = match t.join().unwrap() {
+                Some(v) => {
+                    assert_eq!(v, 2, "the new owner sees both of the old owner's writes");
+                    "took the lock"
+                }
+                None => "timed out",
+            };
+            assert!(
+                !lock.is_locked(),
+                "lock left held after every guard dropped"
+            );
+            seen.lock().unwrap().insert(outcome);
         });
-        bump(&outer);
-        drop(outer);
-        bump(&inner); // still exclusive after the first drop
-        drop(inner);
-        let outcome = match t.join().unwrap() {
-            Some(v) => {
-                assert_eq!(v, 2, "the new owner sees both of the old owner's writes");
-                "took the lock"
-            }
-            None => "timed out",
-        };
-        assert!(
-            !lock.is_locked(),
-            "lock left held after every guard dropped"
+        assert_eq!(
+            seen.len(),
+            2,
+            "the timed locker must both take the lock and time out across executions: {seen:?}"
         );
-        seen.lock().unwrap().insert(outcome);
     });
-    assert_eq!(
-        seen.len(),
-        2,
-        "the timed locker must both take the lock and time out across executions: {seen:?}"
-    );
 }
 
 /// Owned guards count as levels like borrowed ones: the owner holds an `ArcRLockGuard` and an
@@ -267,7 +270,7 @@ fn blocked_lock_until_is_woken_by_the_last_guard_drop_or_times_out() {
 /// alone (a lost wake is a loom deadlock; an early hand-off is a race loom reports).
 #[test]
 fn blocked_lock_arc_is_woken_by_the_last_guard_drop_alone() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = StdArc::new(Counter::new(UnsafeCell::new(0)));
         let owned = lock.lock_arc();
         let borrowed = lock.lock();
