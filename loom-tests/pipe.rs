@@ -14,7 +14,7 @@ use weftsync::{RecvError, SendError, TryRecvError, pipe, pipe_oneway};
 /// buffered message first, then end-of-file, and end-of-file stays.
 #[test]
 fn close_while_peer_blocked_in_recv_wakes_it_with_eof_after_buffer_drains() {
-    loom::model(|| {
+    crate::model(|| {
         let (a, b) = pipe(2);
         let t = thread::spawn(move || {
             let first = b.recv();
@@ -46,7 +46,7 @@ fn close_while_peer_blocked_in_recv_wakes_it_with_eof_after_buffer_drains() {
 /// A send blocked on a full buffer when the peer closes wakes and hands its message back.
 #[test]
 fn send_to_closed_peer_returns_the_message() {
-    loom::model(|| {
+    crate::model(|| {
         let (a, b) = pipe(1);
         a.send(1).unwrap();
         let t = thread::spawn(move || a.send(2));
@@ -64,7 +64,7 @@ fn send_to_closed_peer_returns_the_message() {
 /// message first, by the close.
 #[test]
 fn send_wakes_both_poller_and_receiver() {
-    loom::model(|| {
+    crate::model(|| {
         let (rx, tx) = pipe_oneway(1);
         let rx = Arc::new(rx);
         let poller = {
@@ -88,7 +88,7 @@ fn send_wakes_both_poller_and_receiver() {
 /// not consume: a later `recv` still reports EOF after the buffered message.
 #[test]
 fn poll_wakes_on_close_and_never_consumes() {
-    loom::model(|| {
+    crate::model(|| {
         let (rx, tx) = pipe_oneway(1);
         let t = thread::spawn(move || {
             rx.poll();
@@ -112,32 +112,34 @@ fn poll_wakes_on_close_and_never_consumes() {
 /// itself: about 3 s of model checking (debug build, loom at opt-level 3, 2 busy cores).
 #[test]
 fn wake_meant_for_receiver_landing_on_poller_is_not_lost() {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(3);
-    builder.check(|| {
-        let (rx, tx) = pipe_oneway::<u8>(1);
-        let rx = Arc::new(rx);
-        let receiver = {
-            let rx = Arc::clone(&rx);
-            thread::spawn(move || rx.recv())
-        };
-        let racer = {
-            let rx = Arc::clone(&rx);
-            thread::spawn(move || {
-                let took = rx.try_recv().is_ok();
-                let _ready = rx.poll_for(Duration::from_secs(1));
-                took
-            })
-        };
-        tx.send(1).unwrap();
-        let racer_took = racer.join().unwrap();
-        tx.send(2).unwrap();
-        let got = receiver.join().unwrap();
-        assert!(got.is_ok(), "the blocked recv must get a message");
-        if !racer_took {
-            // The receiver got the first message; the second stays buffered.
-            assert_eq!(got, Ok(1));
-        }
+    crate::isolated::isolated(|| {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(|| {
+            let (rx, tx) = pipe_oneway::<u8>(1);
+            let rx = Arc::new(rx);
+            let receiver = {
+                let rx = Arc::clone(&rx);
+                thread::spawn(move || rx.recv())
+            };
+            let racer = {
+                let rx = Arc::clone(&rx);
+                thread::spawn(move || {
+                    let took = rx.try_recv().is_ok();
+                    let _ready = rx.poll_for(Duration::from_secs(1));
+                    took
+                })
+            };
+            tx.send(1).unwrap();
+            let racer_took = racer.join().unwrap();
+            tx.send(2).unwrap();
+            let got = receiver.join().unwrap();
+            assert!(got.is_ok(), "the blocked recv must get a message");
+            if !racer_took {
+                // The receiver got the first message; the second stays buffered.
+                assert_eq!(got, Ok(1));
+            }
+        });
     });
 }
 
@@ -145,7 +147,7 @@ fn wake_meant_for_receiver_landing_on_poller_is_not_lost() {
 /// only event that can wake it here.
 #[test]
 fn recv_blocked_is_woken_by_send_alone() {
-    loom::model(|| {
+    crate::model(|| {
         let (a, b) = pipe(1);
         let receiver = thread::spawn(move || {
             let got = b.recv();
@@ -162,7 +164,7 @@ fn recv_blocked_is_woken_by_send_alone() {
 /// event that can wake it here.
 #[test]
 fn send_blocked_on_full_is_woken_by_recv_alone() {
-    loom::model(|| {
+    crate::model(|| {
         let (rx, tx) = pipe_oneway(1);
         tx.send(1).unwrap();
         let sender = thread::spawn(move || {
@@ -181,7 +183,7 @@ fn send_blocked_on_full_is_woken_by_recv_alone() {
 /// and does not consume the message.
 #[test]
 fn poll_blocked_is_woken_by_send_alone() {
-    loom::model(|| {
+    crate::model(|| {
         let (rx, tx) = pipe_oneway(1);
         let rx = Arc::new(rx);
         let poller = {
@@ -199,7 +201,7 @@ fn poll_blocked_is_woken_by_send_alone() {
 /// and a zero-timeout `try_poll` after it agrees.
 #[test]
 fn poll_for_timing_out_as_send_arrives_consumes_nothing() {
-    loom::model(|| {
+    crate::model(|| {
         let (rx, tx) = pipe_oneway(1);
         let rx = Arc::new(rx);
         let poller = {

@@ -43,13 +43,13 @@ fn ping_pong() {
 /// Random scheduler, 1,000 iterations of `PINGS` (100) round trips: 100,000 in all.
 #[test]
 fn ping_pong_answers_every_message_in_order_random() {
-    check_random(ping_pong, 1_000);
+    crate::isolated(|| check_random(ping_pong, 1_000));
 }
 
 /// PCT scheduler (depth 3), 1,000 iterations of 100 round trips.
 #[test]
 fn ping_pong_answers_every_message_in_order_pct() {
-    check_pct(ping_pong, 1_000, 3);
+    crate::isolated(|| check_pct(ping_pong, 1_000, 3));
 }
 
 /// Two threads share end A and send 3 messages each; two threads share end B and receive until
@@ -89,13 +89,13 @@ fn shared_ends_with_close() {
 /// Random scheduler, 1,000 iterations (5 threads).
 #[test]
 fn shared_ends_every_message_once_then_eof_random() {
-    check_random(shared_ends_with_close, 1_000);
+    crate::isolated(|| check_random(shared_ends_with_close, 1_000));
 }
 
 /// PCT scheduler (depth 3), 1,000 iterations.
 #[test]
 fn shared_ends_every_message_once_then_eof_pct() {
-    check_pct(shared_ends_with_close, 1_000, 3);
+    crate::isolated(|| check_pct(shared_ends_with_close, 1_000, 3));
 }
 
 /// Two receivers blocked in `recv`, a racer that alternates `try_recv` and `poll_for` on the
@@ -150,13 +150,13 @@ fn receivers_pollers_and_racers_share_one_end() {
 /// Random scheduler, 1,000 iterations (4 threads).
 #[test]
 fn receivers_pollers_and_racers_share_one_end_random() {
-    check_random(receivers_pollers_and_racers_share_one_end, 1_000);
+    crate::isolated(|| check_random(receivers_pollers_and_racers_share_one_end, 1_000));
 }
 
 /// PCT scheduler (depth 3), 1,000 iterations.
 #[test]
 fn receivers_pollers_and_racers_share_one_end_pct() {
-    check_pct(receivers_pollers_and_racers_share_one_end, 1_000, 3);
+    crate::isolated(|| check_pct(receivers_pollers_and_racers_share_one_end, 1_000, 3));
 }
 
 /// One schedule of the scenario above, by seed: the one with which the random scheduler found
@@ -167,9 +167,11 @@ fn receivers_pollers_and_racers_share_one_end_pct() {
 /// `wake_meant_for_receiver_landing_on_poller_is_not_lost` is the lasting regression check.
 #[test]
 fn receivers_pollers_and_racers_share_one_end_seed_that_deadlocked_the_old_ring() {
-    check_random_with_seed(
-        receivers_pollers_and_racers_share_one_end,
-        14_154_676_354_114_982_503,
-        1,
-    );
+    crate::isolated(|| {
+        check_random_with_seed(
+            receivers_pollers_and_racers_share_one_end,
+            14_154_676_354_114_982_503,
+            1,
+        )
+    });
 }

@@ -1,6 +1,7 @@
 //! The pipe on real threads: API checks, behaviour, a property test against two `VecDeque`s
 //! with closed flags, and a ping-pong stress.
 
+use crate::watchdog::watched;
 use proptest::prelude::*;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -30,132 +31,146 @@ fn pipe_with_zero_capacity_panics() {
 
 #[test]
 fn each_direction_is_fifo_and_bounded() {
-    let (a, b) = pipe(2);
-    a.send(1).unwrap();
-    a.send(2).unwrap();
-    assert_eq!(
-        a.try_send(3),
-        Err(TrySendError::Full(3)),
-        "capacity is per direction"
-    );
-    b.send(10).unwrap();
-    assert_eq!(b.recv(), Ok(1));
-    assert_eq!(b.recv(), Ok(2));
-    assert_eq!(a.recv(), Ok(10));
+    watched(|| {
+        let (a, b) = pipe(2);
+        a.send(1).unwrap();
+        a.send(2).unwrap();
+        assert_eq!(
+            a.try_send(3),
+            Err(TrySendError::Full(3)),
+            "capacity is per direction"
+        );
+        b.send(10).unwrap();
+        assert_eq!(b.recv(), Ok(1));
+        assert_eq!(b.recv(), Ok(2));
+        assert_eq!(a.recv(), Ok(10));
+    });
 }
 
 #[test]
 fn peer_drop_gives_buffer_then_sticky_eof() {
-    let (a, b) = pipe(4);
-    b.send(1).unwrap();
-    b.send(2).unwrap();
-    drop(b);
-    assert_eq!(a.recv(), Ok(1));
-    assert_eq!(a.recv_for(Duration::from_secs(5)), Ok(2));
-    for _ in 0..3 {
-        assert_eq!(a.recv(), Err(RecvError), "end-of-file must be sticky");
-    }
-    assert_eq!(
-        a.send(3),
-        Err(SendError(3)),
-        "send to a closed peer hands back"
-    );
-}
-
-#[test]
-fn closing_wakes_a_peer_blocked_in_recv() {
-    let (a, b) = pipe::<u8>(1);
-    std::thread::scope(|s| {
-        let t = s.spawn(|| b.recv());
-        a.close();
+    watched(|| {
+        let (a, b) = pipe(4);
+        b.send(1).unwrap();
+        b.send(2).unwrap();
+        drop(b);
+        assert_eq!(a.recv(), Ok(1));
+        assert_eq!(a.recv_for(Duration::from_secs(5)), Ok(2));
+        for _ in 0..3 {
+            assert_eq!(a.recv(), Err(RecvError), "end-of-file must be sticky");
+        }
         assert_eq!(
-            t.join().unwrap(),
-            Err(RecvError),
-            "blocked recv must wake with EOF"
+            a.send(3),
+            Err(SendError(3)),
+            "send to a closed peer hands back"
         );
     });
 }
 
 #[test]
+fn closing_wakes_a_peer_blocked_in_recv() {
+    watched(|| {
+        let (a, b) = pipe::<u8>(1);
+        std::thread::scope(|s| {
+            let t = s.spawn(|| b.recv());
+            a.close();
+            assert_eq!(
+                t.join().unwrap(),
+                Err(RecvError),
+                "blocked recv must wake with EOF"
+            );
+        });
+    });
+}
+
+#[test]
 fn closing_wakes_a_peer_blocked_in_send() {
-    let (rx, tx) = pipe_oneway(1);
-    tx.send(1).unwrap();
-    std::thread::scope(|s| {
-        let t = s.spawn(|| tx.send(2));
-        rx.close();
-        assert_eq!(t.join().unwrap(), Err(SendError(2)));
+    watched(|| {
+        let (rx, tx) = pipe_oneway(1);
+        tx.send(1).unwrap();
+        std::thread::scope(|s| {
+            let t = s.spawn(|| tx.send(2));
+            rx.close();
+            assert_eq!(t.join().unwrap(), Err(SendError(2)));
+        });
     });
 }
 
 #[test]
 fn messages_buffered_for_a_closed_end_are_dropped_once() {
-    let drops = Arc::new(AtomicUsize::new(0));
-    struct D(Arc<AtomicUsize>);
-    impl Drop for D {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, SeqCst);
+    watched(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        struct D(Arc<AtomicUsize>);
+        impl Drop for D {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, SeqCst);
+            }
         }
-    }
-    let (a, b) = pipe(3);
-    a.send(D(Arc::clone(&drops))).unwrap();
-    a.send(D(Arc::clone(&drops))).unwrap();
-    drop(b);
-    assert_eq!(
-        drops.load(SeqCst),
-        2,
-        "closing the receiving end drops its buffer"
-    );
-    let back = a.send(D(Arc::clone(&drops))).unwrap_err().into_inner();
-    assert_eq!(
-        drops.load(SeqCst),
-        2,
-        "a refused message is handed back, not dropped"
-    );
-    drop(back);
-    drop(a);
-    assert_eq!(drops.load(SeqCst), 3);
+        let (a, b) = pipe(3);
+        a.send(D(Arc::clone(&drops))).unwrap();
+        a.send(D(Arc::clone(&drops))).unwrap();
+        drop(b);
+        assert_eq!(
+            drops.load(SeqCst),
+            2,
+            "closing the receiving end drops its buffer"
+        );
+        let back = a.send(D(Arc::clone(&drops))).unwrap_err().into_inner();
+        assert_eq!(
+            drops.load(SeqCst),
+            2,
+            "a refused message is handed back, not dropped"
+        );
+        drop(back);
+        drop(a);
+        assert_eq!(drops.load(SeqCst), 3);
+    });
 }
 
 #[test]
 fn poll_never_consumes_and_sees_eof() {
-    let (a, b) = pipe(1);
-    assert!(!a.try_poll());
-    assert!(!a.poll_for(Duration::ZERO));
-    let start = Instant::now();
-    assert!(!a.poll_for(Duration::from_millis(30)));
-    assert!(
-        start.elapsed() >= Duration::from_millis(30),
-        "poll returned early"
-    );
-    b.send(1).unwrap();
-    assert!(a.try_poll());
-    assert!(a.poll_until(Instant::now()), "poll must not consume");
-    a.poll(); // returns at once: a message is buffered
-    assert_eq!(a.recv(), Ok(1));
-    std::thread::scope(|s| {
-        let t = s.spawn(|| a.poll_for(Duration::MAX));
-        drop(b);
-        assert!(t.join().unwrap(), "a pending end-of-file makes poll true");
-        a.poll(); // returns at once: end-of-file is pending
+    watched(|| {
+        let (a, b) = pipe(1);
+        assert!(!a.try_poll());
+        assert!(!a.poll_for(Duration::ZERO));
+        let start = Instant::now();
+        assert!(!a.poll_for(Duration::from_millis(30)));
+        assert!(
+            start.elapsed() >= Duration::from_millis(30),
+            "poll returned early"
+        );
+        b.send(1).unwrap();
+        assert!(a.try_poll());
+        assert!(a.poll_until(Instant::now()), "poll must not consume");
+        a.poll(); // returns at once: a message is buffered
+        assert_eq!(a.recv(), Ok(1));
+        std::thread::scope(|s| {
+            let t = s.spawn(|| a.poll_for(Duration::MAX));
+            drop(b);
+            assert!(t.join().unwrap(), "a pending end-of-file makes poll true");
+            a.poll(); // returns at once: end-of-file is pending
+        });
     });
 }
 
 #[test]
 fn timeouts_are_one_try_at_zero() {
-    let (a, b) = pipe(1);
-    assert_eq!(a.recv_for(Duration::ZERO), Err(RecvTimeoutError::Timeout));
-    a.send(1).unwrap();
-    assert_eq!(
-        a.send_for(2, Duration::ZERO),
-        Err(SendTimeoutError::Timeout(2))
-    );
-    let start = Instant::now();
-    assert_eq!(
-        a.send_for(2, Duration::from_millis(30)),
-        Err(SendTimeoutError::Timeout(2))
-    );
-    assert!(start.elapsed() >= Duration::from_millis(30));
-    assert_eq!(b.recv_until(Instant::now()), Ok(1));
+    watched(|| {
+        let (a, b) = pipe(1);
+        assert_eq!(a.recv_for(Duration::ZERO), Err(RecvTimeoutError::Timeout));
+        a.send(1).unwrap();
+        assert_eq!(
+            a.send_for(2, Duration::ZERO),
+            Err(SendTimeoutError::Timeout(2))
+        );
+        let start = Instant::now();
+        assert_eq!(
+            a.send_for(2, Duration::from_millis(30)),
+            Err(SendTimeoutError::Timeout(2))
+        );
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        assert_eq!(b.recv_until(Instant::now()), Ok(1));
+    });
 }
 
 #[test]
@@ -172,22 +187,24 @@ fn errors_display_and_debug_without_the_message() {
 /// answer matches its question; the child stops on end-of-file.
 #[test]
 fn stress_ping_pong_round_trips() {
-    let (parent, child) = pipe::<u32>(1);
-    std::thread::scope(|s| {
-        let t = s.spawn(move || {
-            let mut n = 0;
-            while let Ok(v) = child.recv() {
-                child.send(v + 1).unwrap();
-                n += 1;
+    watched(|| {
+        let (parent, child) = pipe::<u32>(1);
+        std::thread::scope(|s| {
+            let t = s.spawn(move || {
+                let mut n = 0;
+                while let Ok(v) = child.recv() {
+                    child.send(v + 1).unwrap();
+                    n += 1;
+                }
+                n
+            });
+            for i in 0..ROUND_TRIPS {
+                parent.send(i).unwrap();
+                assert_eq!(parent.recv(), Ok(i + 1), "answer lost or out of order");
             }
-            n
+            drop(parent);
+            assert_eq!(t.join().unwrap(), ROUND_TRIPS);
         });
-        for i in 0..ROUND_TRIPS {
-            parent.send(i).unwrap();
-            assert_eq!(parent.recv(), Ok(i + 1), "answer lost or out of order");
-        }
-        drop(parent);
-        assert_eq!(t.join().unwrap(), ROUND_TRIPS);
     });
 }
 
@@ -218,49 +235,52 @@ proptest! {
     /// matches a model of two `VecDeque`s (one per direction) and a closed flag per end.
     #[test]
     fn pipe_matches_two_vecdeque_model(cap in 1usize..4, ops in proptest::collection::vec(op(), 0..80)) {
-        let (a, b) = pipe(cap);
-        let ends = [&a, &b];
-        // queues[i]: messages sent by end i, waiting for end 1 - i.
-        let mut queues = [VecDeque::new(), VecDeque::new()];
-        let mut closed = [false, false];
-        for op in ops {
-            match op {
-                Op::Send(side, v) => {
-                    let i = usize::from(side);
-                    let want = if closed[0] || closed[1] {
-                        Err(TrySendError::Disconnected(v))
-                    } else if queues[i].len() == cap {
-                        Err(TrySendError::Full(v))
-                    } else {
-                        queues[i].push_back(v);
-                        Ok(())
-                    };
-                    prop_assert_eq!(ends[i].try_send(v), want);
-                }
-                Op::Recv(side) => {
-                    let i = usize::from(side);
-                    let want = match queues[1 - i].pop_front() {
-                        Some(v) => Ok(v),
-                        None if closed[0] || closed[1] => Err(TryRecvError::Disconnected),
-                        None => Err(TryRecvError::Empty),
-                    };
-                    prop_assert_eq!(ends[i].try_recv(), want);
-                }
-                Op::Poll(side) => {
-                    let i = usize::from(side);
-                    let want = !queues[1 - i].is_empty() || closed[0] || closed[1];
-                    prop_assert_eq!(ends[i].try_poll(), want);
+        watched(move || {
+            let (a, b) = pipe(cap);
+            let ends = [&a, &b];
+            // queues[i]: messages sent by end i, waiting for end 1 - i.
+            let mut queues = [VecDeque::new(), VecDeque::new()];
+            let mut closed = [false, false];
+            for op in ops {
+                match op {
+                    Op::Send(side, v) => {
+                        let i = usize::from(side);
+                        let want = if closed[0] || closed[1] {
+                            Err(TrySendError::Disconnected(v))
+                        } else if queues[i].len() == cap {
+                            Err(TrySendError::Full(v))
+                        } else {
+                            queues[i].push_back(v);
+                            Ok(())
+                        };
+                        prop_assert_eq!(ends[i].try_send(v), want);
+                    }
+                    Op::Recv(side) => {
+                        let i = usize::from(side);
+                        let want = match queues[1 - i].pop_front() {
+                            Some(v) => Ok(v),
+                            None if closed[0] || closed[1] => Err(TryRecvError::Disconnected),
+                            None => Err(TryRecvError::Empty),
+                        };
+                        prop_assert_eq!(ends[i].try_recv(), want);
+                    }
+                    Op::Poll(side) => {
+                        let i = usize::from(side);
+                        let want = !queues[1 - i].is_empty() || closed[0] || closed[1];
+                        prop_assert_eq!(ends[i].try_poll(), want);
                     prop_assert_eq!(ends[i].poll_for(Duration::ZERO), want);
+                    }
+                    Op::Close(side) => {
+                        let i = usize::from(side);
+                        ends[i].close();
+                        closed[i] = true;
+                        queues[1 - i].clear(); // buffered for the closed end: dropped
+                    }
                 }
-                Op::Close(side) => {
-                    let i = usize::from(side);
-                    ends[i].close();
-                    closed[i] = true;
-                    queues[1 - i].clear(); // buffered for the closed end: dropped
-                }
+                prop_assert_eq!(a.is_disconnected(), closed[0] || closed[1]);
             }
-            prop_assert_eq!(a.is_disconnected(), closed[0] || closed[1]);
-        }
+            Ok(())
+        })?;
     }
 }
 
@@ -269,87 +289,103 @@ proptest! {
 
 #[test]
 fn poll_forms_wait_look_and_time_out_without_consuming() {
-    let (rx, tx) = pipe_oneway(1);
-    assert!(!rx.try_poll(), "nothing buffered: a receive would block");
-    assert!(
-        !rx.poll_until(Instant::now()),
-        "a past deadline is one look"
-    );
-    crate::assert_waits_its_timeout(Duration::from_millis(30), || {
-        assert!(!rx.poll_for(Duration::from_millis(30)));
-    });
-    std::thread::scope(|s| {
-        let poller = s.spawn(|| {
-            rx.poll();
-            rx.try_poll()
-        });
-        tx.send(1).unwrap();
+    watched(|| {
+        let (rx, tx) = pipe_oneway(1);
+        assert!(!rx.try_poll(), "nothing buffered: a receive would block");
         assert!(
-            poller.join().unwrap(),
-            "the blocking poll returns once a message is buffered"
+            !rx.poll_until(Instant::now()),
+            "a past deadline is one look"
+        );
+        crate::assert_waits_its_timeout(Duration::from_millis(30), || {
+            assert!(!rx.poll_for(Duration::from_millis(30)));
+        });
+        std::thread::scope(|s| {
+            let poller = s.spawn(|| {
+                rx.poll();
+                rx.try_poll()
+            });
+            tx.send(1).unwrap();
+            assert!(
+                poller.join().unwrap(),
+                "the blocking poll returns once a message is buffered"
+            );
+        });
+        assert!(rx.poll_for(Duration::from_secs(5)));
+        assert_eq!(rx.try_recv(), Ok(1), "no poll form consumes");
+        drop(tx);
+        rx.poll();
+        assert!(
+            rx.try_poll(),
+            "end-of-file is pending: a receive would not block"
         );
     });
-    assert!(rx.poll_for(Duration::from_secs(5)));
-    assert_eq!(rx.try_recv(), Ok(1), "no poll form consumes");
-    drop(tx);
-    rx.poll();
-    assert!(
-        rx.try_poll(),
-        "end-of-file is pending: a receive would not block"
-    );
 }
 
 #[test]
 fn iter_receives_until_end_of_file() {
-    let (a, b) = pipe(2);
-    let got: Vec<u32> = std::thread::scope(|s| {
-        let reader = s.spawn(|| b.iter().collect());
-        for i in 0..10 {
-            a.send(i).unwrap();
+    watched(|| {
+        let (a, b) = pipe(2);
+        let got: Vec<u32> = std::thread::scope(|s| {
+            let reader = s.spawn(|| b.iter().collect());
+            for i in 0..10 {
+                a.send(i).unwrap();
+            }
+            a.close();
+            reader.join().unwrap()
+        });
+        assert_eq!(
+            got,
+            (0..10).collect::<Vec<_>>(),
+            "every message, in order, then EOF"
+        );
+        let (rx, tx) = pipe_oneway(2);
+        tx.send("x").unwrap();
+        drop(tx);
+        let mut by_ref = Vec::new();
+        for msg in &rx {
+            by_ref.push(msg);
         }
-        a.close();
-        reader.join().unwrap()
+        assert_eq!(by_ref, ["x"], "`for msg in &receiver` is `iter()`");
+        assert_eq!(rx.iter().next(), None, "end-of-file is sticky");
     });
-    assert_eq!(
-        got,
-        (0..10).collect::<Vec<_>>(),
-        "every message, in order, then EOF"
-    );
-    let (rx, tx) = pipe_oneway(2);
-    tx.send("x").unwrap();
-    drop(tx);
-    let mut by_ref = Vec::new();
-    for msg in &rx {
-        by_ref.push(msg);
-    }
-    assert_eq!(by_ref, ["x"], "`for msg in &receiver` is `iter()`");
-    assert_eq!(rx.iter().next(), None, "end-of-file is sticky");
 }
 
 #[test]
 fn try_iter_takes_what_is_buffered_and_never_blocks() {
-    let (a, b) = pipe(3);
-    assert_eq!(b.try_iter().next(), None);
-    a.send(1).unwrap();
-    a.send(2).unwrap();
-    assert_eq!(b.try_iter().collect::<Vec<_>>(), [1, 2]);
-    let (rx, tx) = pipe_oneway(3);
-    tx.send(3).unwrap();
-    assert_eq!(rx.try_iter().collect::<Vec<_>>(), [3]);
-    assert!(!tx.is_disconnected(), "try_iter closes nothing");
+    watched(|| {
+        let (a, b) = pipe(3);
+        assert_eq!(b.try_iter().next(), None);
+        a.send(1).unwrap();
+        a.send(2).unwrap();
+        assert_eq!(b.try_iter().collect::<Vec<_>>(), [1, 2]);
+        let (rx, tx) = pipe_oneway(3);
+        tx.send(3).unwrap();
+        assert_eq!(rx.try_iter().collect::<Vec<_>>(), [3]);
+        assert!(!tx.is_disconnected(), "try_iter closes nothing");
+    });
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "runs the panic in a child process")]
 fn pipe_with_zero_capacity_panics_at_the_callers_line() {
     let line = line!() + 1;
-    let at = crate::queue::panic_location(|| drop(pipe::<u8>(0)));
+    let Some(at) = crate::queue::panic_location(|| drop(pipe::<u8>(0))) else {
+        return; // the child: the parent checks
+    };
     assert_eq!(
         at,
         (file!().to_string(), line),
         "pipe(0) must name the caller's line"
     );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs the panic in a child process")]
+fn pipe_oneway_with_zero_capacity_panics_at_the_callers_line() {
     let line = line!() + 1;
-    let at = crate::queue::panic_location(|| drop(pipe_oneway::<u8>(0)));
+    let Some(at) = crate::queue::panic_location(|| drop(pipe_oneway::<u8>(0))) else {
+        return; // the child: the parent checks
+    };
     assert_eq!(
         at,
         (file!().to_string(), line),
@@ -374,41 +410,43 @@ impl Drop for Bomb {
 
 #[test]
 fn closing_with_a_panicking_message_drops_every_other_message_once() {
-    let n = if cfg!(miri) { 8 } else { 64 };
-    let drops = Arc::new(AtomicUsize::new(0));
-    let (a, b) = pipe(n);
-    for i in 0..n {
-        let bomb = Bomb {
-            panics: i == n / 2,
-            drops: Arc::clone(&drops),
-        };
-        a.try_send(bomb).ok().unwrap();
-    }
-    // Closing `b` drops what was buffered for it; one drop panics.
-    let closed = std::panic::catch_unwind(|| b.close());
-    assert!(
-        closed.is_err(),
-        "the message's panic reaches the caller of close"
-    );
-    assert_eq!(
-        drops.load(SeqCst),
-        n,
-        "every buffered message is dropped exactly once although one panicked"
-    );
-    // Both ends stay consistent and usable: closed, each call failing as after any close.
-    let refused = a
-        .send(Bomb {
-            panics: false,
-            drops: Arc::clone(&drops),
-        })
-        .unwrap_err();
-    drop(refused.into_inner());
-    assert_eq!(
-        a.recv_for(Duration::ZERO).err(),
-        Some(RecvTimeoutError::Disconnected)
-    );
-    assert_eq!(b.try_recv().err(), Some(TryRecvError::Disconnected));
-    assert!(a.is_disconnected() && b.is_disconnected());
-    drop((a, b));
-    assert_eq!(drops.load(SeqCst), n + 1, "nothing dropped twice");
+    watched(|| {
+        let n = if cfg!(miri) { 8 } else { 64 };
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (a, b) = pipe(n);
+        for i in 0..n {
+            let bomb = Bomb {
+                panics: i == n / 2,
+                drops: Arc::clone(&drops),
+            };
+            a.try_send(bomb).ok().unwrap();
+        }
+        // Closing `b` drops what was buffered for it; one drop panics.
+        let closed = std::panic::catch_unwind(|| b.close());
+        assert!(
+            closed.is_err(),
+            "the message's panic reaches the caller of close"
+        );
+        assert_eq!(
+            drops.load(SeqCst),
+            n,
+            "every buffered message is dropped exactly once although one panicked"
+        );
+        // Both ends stay consistent and usable: closed, each call failing as after any close.
+        let refused = a
+            .send(Bomb {
+                panics: false,
+                drops: Arc::clone(&drops),
+            })
+            .unwrap_err();
+        drop(refused.into_inner());
+        assert_eq!(
+            a.recv_for(Duration::ZERO).err(),
+            Some(RecvTimeoutError::Disconnected)
+        );
+        assert_eq!(b.try_recv().err(), Some(TryRecvError::Disconnected));
+        assert!(a.is_disconnected() && b.is_disconnected());
+        drop((a, b));
+        assert_eq!(drops.load(SeqCst), n + 1, "nothing dropped twice");
+    });
 }
