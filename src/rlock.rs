@@ -374,6 +374,32 @@ impl<T: ?Sized> RLock<T> {
             unsafe { self.lock.force_unlock() };
         }
     }
+
+    /// Releases the lock at the calling thread's full depth, for `Condition`'s waits; returns
+    /// that depth for [`reacquire`](Self::reacquire).
+    ///
+    /// # Safety
+    /// The calling thread owns the lock, and none of its guards on it is used until it calls
+    /// `reacquire` with the returned depth.
+    pub(crate) unsafe fn release_all(&self) -> u32 {
+        // Relaxed: as in `release`; only the owner writes these.
+        let depth = self.depth.load(Relaxed);
+        self.depth.store(0, Relaxed);
+        self.owner.store(NO_OWNER, Relaxed);
+        // SAFETY: this thread owns the lock (caller), so it holds `lock` without a guard, and no
+        // guard is used until `reacquire` takes it again.
+        unsafe { self.lock.force_unlock() };
+        depth
+    }
+
+    /// Takes the lock again (blocking) at `depth`, after [`release_all`](Self::release_all).
+    pub(crate) fn reacquire(&self, depth: u32) {
+        let relocked = self.lock.raw_lock(None);
+        debug_assert!(relocked, "an untimed lock cannot time out");
+        // Relaxed: we hold `lock`, whose Acquire ordered us after the previous owner.
+        self.owner.store(shim::current_thread_id(), Relaxed);
+        self.depth.store(depth, Relaxed);
+    }
 }
 
 #[cold]
