@@ -9,9 +9,15 @@
 //! | `--features shuttle` | `f` under shuttle's random scheduler, then its PCT scheduler (depth 3), [`Checker::iterations`] times each (default 1,000) |
 //! | neither | `f` once, on real threads |
 //!
+//! The features are for weftsync's own tests. In your crate, select the same backends with
+//! `RUSTFLAGS="--cfg weftsync_loom"` or `RUSTFLAGS="--cfg weftsync_shuttle"`: a feature would
+//! reach every crate in the build and make every weftsync `const fn new` non-const for all of
+//! them.
+//!
 //! A failed assertion inside `f` fails the check (loom and shuttle print the schedule that
 //! broke it). Timed waits in weftsync may time out at any point the checker picks, so code
-//! that mishandles a timeout is found too. See `docs/model-checking.md` for a worked example.
+//! that mishandles a timeout is found too. See `docs/model-checking.md` for a worked example,
+//! with a downstream crate's model test.
 //!
 //! ```
 //! use weftsync::model::{self, sync::Arc, thread};

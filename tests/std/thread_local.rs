@@ -9,10 +9,13 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, RwLock, mpsc};
 use weftsync::ThreadLocal;
 
+mod user_panics;
+
 mod api {
     use static_assertions::{assert_impl_all, assert_not_impl_any};
     use std::cell::Cell;
-    use weftsync::{IntoIter, Iter, IterMut, ThreadLocal};
+    use weftsync::ThreadLocal;
+    use weftsync::thread_local::{IntoIter, Iter, IterMut};
 
     // Send + Sync with only `T: Send`: a `&ThreadLocal` gives each thread its own value.
     assert_impl_all!(ThreadLocal<Cell<u64>>: Send, Sync, Default, core::fmt::Debug);
