@@ -302,6 +302,13 @@ impl Waiter {
     }
 }
 
+/// A node is reached only by the queue protocol (never by user code, and never while a panic
+/// can unwind through it: no user code runs while the queue lock is held, and a waiter whose
+/// predicate panics is out of the queue), so no panic can leave one half-edited for others to
+/// see. Stated for the node so that `Condition`, which points to nodes, is unwind safe like the
+/// other primitives.
+impl core::panic::RefUnwindSafe for Waiter {}
+
 /// Freeing a node is a write to it. Telling loom so (a write access to the links, a no-op
 /// otherwise) makes any notifier access that is not ordered before the waiter's return show up
 /// as a data race in the models: loom cannot see stack memory being reused.

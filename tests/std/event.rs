@@ -2,15 +2,10 @@
 //! sequential model, and stress.
 
 use proptest::prelude::*;
-use static_assertions::{assert_eq_size, assert_impl_all};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 use weftsync::Event;
-
-// Event: one 32-bit word (the bound is "at most 4 bytes"); shared freely.
-assert_eq_size!(Event, u32);
-assert_impl_all!(Event: Send, Sync, Default, core::fmt::Debug);
 
 /// Scaled down under Miri, which runs threads thousands of times slower.
 const STRESS_ITERS: u64 = if cfg!(miri) { 50 } else { 100_000 };
