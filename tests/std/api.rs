@@ -73,7 +73,7 @@ mod condition_auto_traits {
 /// Documented panics name the caller's line (`#[track_caller]` on every public function on the
 /// path): Condition's "two locks at once".
 mod condition_panic_location {
-    use std::cell::Cell;
+    use std::cell::RefCell;
     use std::panic::{AssertUnwindSafe, catch_unwind};
     use std::sync::{Arc, Once};
     use std::time::{Duration, Instant};
@@ -81,33 +81,31 @@ mod condition_panic_location {
 
     thread_local! {
         /// Where the last panic on this thread happened: (file, line).
-        static LAST_PANIC: Cell<Option<(&'static str, u32)>> = const { Cell::new(None) };
+        static LAST_PANIC: RefCell<Option<(String, u32)>> = const { RefCell::new(None) };
     }
 
     /// Runs `f`, which must panic, and returns the file and line the panic reported. A process
     /// hook (installed once, chained to the previous one) records each thread's last panic
     /// location, so tests panicking on other threads meanwhile do not interfere.
-    fn panic_location(f: impl FnOnce()) -> (&'static str, u32) {
+    fn panic_location(f: impl FnOnce()) -> (String, u32) {
         static HOOK: Once = Once::new();
         HOOK.call_once(|| {
             let previous = std::panic::take_hook();
             std::panic::set_hook(Box::new(move |info| {
                 if let Some(at) = info.location() {
-                    // The file name of a `#[track_caller]` location is a `&'static str`
-                    // in practice; leak a copy to keep this test simple.
-                    let file: &'static str = Box::leak(at.file().to_owned().into_boxed_str());
-                    LAST_PANIC.with(|p| p.set(Some((file, at.line()))));
+                    let here = Some((at.file().to_owned(), at.line()));
+                    LAST_PANIC.with(|p| *p.borrow_mut() = here);
                 }
                 previous(info);
             }));
         });
-        LAST_PANIC.with(|p| p.set(None));
+        LAST_PANIC.with(|p| *p.borrow_mut() = None);
         assert!(
             catch_unwind(AssertUnwindSafe(f)).is_err(),
             "expected a panic"
         );
         LAST_PANIC
-            .with(Cell::get)
+            .with(|p| p.borrow_mut().take())
             .expect("the panic hook recorded no location")
     }
 
@@ -132,7 +130,7 @@ mod condition_panic_location {
         let check = |line: u32, f: &dyn Fn()| {
             assert_eq!(
                 panic_location(f),
-                (file!(), line),
+                (file!().to_owned(), line),
                 "the two-locks panic must name the caller's line"
             );
         };

@@ -14,7 +14,8 @@
 //! To add a case (Queue, Pipe, ...): write the two thread bodies, each a `FnOnce() + Send +
 //! 'static` that performs its side of the hand-overs, and pass them to [`on_one_cpu`].
 
-#![cfg(target_os = "linux")]
+// Not under Miri: it has no real-time scheduler to ask for.
+#![cfg(all(target_os = "linux", not(miri)))]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
