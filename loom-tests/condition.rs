@@ -34,7 +34,7 @@ fn until_registered(lock: &Lock<usize>, registered: usize) {
 /// the waiter always returns, so the notify is never lost.
 #[test]
 fn notify_between_unlock_and_wait_is_not_lost() {
-    loom::model(|| {
+    crate::model(|| {
         let pair = Arc::new((Lock::new(false), Condition::new()));
         let p = Arc::clone(&pair);
         let waiter = thread::spawn(move || {
@@ -57,7 +57,7 @@ fn notify_between_unlock_and_wait_is_not_lost() {
 /// cannot be between its test and its queueing, so if it is waiting at all the notify finds it.
 #[test]
 fn notify_under_lock_reaches_queued_waiter() {
-    loom::model(|| {
+    crate::model(|| {
         let pair = Arc::new((Lock::new(false), Condition::new()));
         let p = Arc::clone(&pair);
         let waiter = thread::spawn(move || {
@@ -91,7 +91,7 @@ fn notify_under_lock_reaches_queued_waiter() {
 /// (loom tries every point at which the main thread reads the count).
 #[test]
 fn notify_one_with_two_waiters_wakes_exactly_one() {
-    loom::model(|| {
+    crate::model(|| {
         let shared = Arc::new((Lock::new(0usize), Condition::new()));
         let returned = Arc::new(AtomicUsize::new(0));
         let waiters: Vec<_> = (0..2)
@@ -129,7 +129,7 @@ fn notify_one_with_two_waiters_wakes_exactly_one() {
 /// counts would disagree. Loom explores A timing out before, while, and after the pop.
 #[test]
 fn timed_out_waiter_does_not_swallow_notify() {
-    loom::model(|| {
+    crate::model(|| {
         let shared = Arc::new((Lock::new(false), Condition::new()));
         let s = Arc::clone(&shared);
         let timed = thread::spawn(move || {
@@ -167,7 +167,7 @@ fn timed_out_waiter_does_not_swallow_notify() {
 /// A notify with nobody waiting is not kept: a waiter that starts later times out.
 #[test]
 fn notify_with_no_waiter_is_not_banked() {
-    loom::model(|| {
+    crate::model(|| {
         let pair = Arc::new((Lock::new(()), Condition::new()));
         assert_eq!(pair.1.notify_all(), 0);
         assert!(!pair.1.notify_one());
@@ -188,7 +188,7 @@ fn notify_with_no_waiter_is_not_banked() {
 /// again under the lock), and a `true` result needs the flag.
 #[test]
 fn wait_while_for_under_racing_notify() {
-    loom::model(|| {
+    crate::model(|| {
         let pair = Arc::new((Lock::new(false), Condition::new()));
         let p = Arc::clone(&pair);
         let waiter = thread::spawn(move || {
@@ -213,7 +213,7 @@ fn wait_while_for_under_racing_notify() {
 /// the lock is held again on return (loom's cell checking sees the accesses).
 #[test]
 fn wait_while_returns_after_racing_notify() {
-    loom::model(|| {
+    crate::model(|| {
         let pair = Arc::new((Lock::new(0u32), Condition::new()));
         let p = Arc::clone(&pair);
         let waiter = thread::spawn(move || {
@@ -236,7 +236,7 @@ fn wait_while_returns_after_racing_notify() {
 /// that returned on a spurious wake-up of the wait layer, a lock wake or a park wake fails.
 #[test]
 fn only_a_notify_ends_wait() {
-    loom::model(|| {
+    crate::model(|| {
         let shared = Arc::new((Lock::new(0usize), Condition::new()));
         let notifying = Arc::new(AtomicBool::new(false));
         let (s, n) = (Arc::clone(&shared), Arc::clone(&notifying));
@@ -260,7 +260,7 @@ fn only_a_notify_ends_wait() {
 /// would, on a spurious wake-up, if the loop trusted a wake instead of re-testing after one).
 #[test]
 fn only_a_notify_ends_wait_while() {
-    loom::model(|| {
+    crate::model(|| {
         let shared = Arc::new((Lock::new((0usize, false)), Condition::new()));
         let notifying = Arc::new(AtomicBool::new(false));
         let (s, n) = (Arc::clone(&shared), Arc::clone(&notifying));
@@ -295,7 +295,7 @@ fn only_a_notify_ends_wait_while() {
 /// write), and a second wait ended by the stale wake fails the assertion.
 #[test]
 fn late_wake_after_done_reaches_a_freed_or_reused_node() {
-    loom::model(|| {
+    crate::model(|| {
         let shared = Arc::new((Lock::new(0usize), Condition::new()));
         let second_notify = Arc::new(AtomicBool::new(false));
         let (s, second) = (Arc::clone(&shared), Arc::clone(&second_notify));
@@ -326,7 +326,7 @@ fn late_wake_after_done_reaches_a_freed_or_reused_node() {
 /// left to wake it is a loom deadlock; the counts must still agree.
 #[test]
 fn queue_lock_contenders_park_and_are_woken() {
-    loom::model(|| {
+    crate::model(|| {
         let shared = Arc::new((Lock::new(()), Condition::new()));
         let s = Arc::clone(&shared);
         let timed = thread::spawn(move || {
@@ -351,7 +351,7 @@ fn queue_lock_contenders_park_and_are_woken() {
 /// The waiter gets its depth back, and loom checks every access to the value.
 #[test]
 fn rlock_wait_releases_every_level_under_racing_notify() {
-    loom::model(|| {
+    crate::model(|| {
         let pair = Arc::new((RLock::new(Cell::new(false)), Condition::new()));
         let p = Arc::clone(&pair);
         let waiter = thread::spawn(move || {
@@ -372,29 +372,33 @@ fn rlock_wait_releases_every_level_under_racing_notify() {
 
 /// A zero-timeout wait still releases and re-takes the lock once: across loom's executions,
 /// another thread's `try_lock` sometimes gets the lock *during* the call (the value changes
-/// between the waiter's reads before and after it), and the call always reports a timeout.
+/// between the waiter's reads before and after it), and the call always reports a timeout. The
+/// outcomes are kept in a std static (loom does not track it), so the model and the check of its
+/// outcomes run together in one child process (`crate::isolated::isolated`).
 #[test]
 fn zero_timeout_wait_lets_another_thread_take_the_lock() {
-    let seen: &'static StdMutex<BTreeSet<bool>> = Box::leak(Box::default());
-    loom::model(move || {
-        let lock = Arc::new(Lock::new(0u32));
-        let cond = Arc::new(Condition::new());
-        let l = Arc::clone(&lock);
-        let other = thread::spawn(move || {
-            if let Some(mut g) = l.try_lock() {
-                *g += 1;
-            }
+    crate::isolated::isolated(|| {
+        let seen: &'static StdMutex<BTreeSet<bool>> = Box::leak(Box::default());
+        loom::model(move || {
+            let lock = Arc::new(Lock::new(0u32));
+            let cond = Arc::new(Condition::new());
+            let l = Arc::clone(&lock);
+            let other = thread::spawn(move || {
+                if let Some(mut g) = l.try_lock() {
+                    *g += 1;
+                }
+            });
+            let mut g = lock.lock();
+            let before = *g;
+            assert!(!cond.wait_for(&mut g, Duration::ZERO), "nobody notifies");
+            let during = *g != before;
+            drop(g);
+            other.join().unwrap();
+            seen.lock().unwrap().insert(during);
         });
-        let mut g = lock.lock();
-        let before = *g;
-        assert!(!cond.wait_for(&mut g, Duration::ZERO), "nobody notifies");
-        let during = *g != before;
-        drop(g);
-        other.join().unwrap();
-        seen.lock().unwrap().insert(during);
+        assert!(
+            seen.lock().unwrap().contains(&true),
+            "no execution let another thread take the lock during a zero-timeout wait"
+        );
     });
-    assert!(
-        seen.lock().unwrap().contains(&true),
-        "no execution let another thread take the lock during a zero-timeout wait"
-    );
 }

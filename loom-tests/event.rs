@@ -15,7 +15,7 @@ use weftsync::Event;
 /// (a Relaxed write, so only the Event's Release/Acquire edge can order it).
 #[test]
 fn set_wakes_waiter_and_publishes_writes() {
-    loom::model(|| {
+    crate::model(|| {
         let ev = Arc::new(Event::new());
         let data = Arc::new(AtomicUsize::new(0));
         let (e, d) = (Arc::clone(&ev), Arc::clone(&data));
@@ -37,7 +37,7 @@ fn set_wakes_waiter_and_publishes_writes() {
 /// whichever of the three operations it registered around.
 #[test]
 fn set_clear_set_with_two_waiters_never_loses_wakeup() {
-    loom::model(|| {
+    crate::model(|| {
         let ev = Arc::new(Event::new());
         let ts: Vec<_> = (0..2)
             .map(|_| {
@@ -59,7 +59,7 @@ fn set_clear_set_with_two_waiters_never_loses_wakeup() {
 /// blocks forever, a second (untimed) waiter is still woken, and afterwards waits see the flag.
 #[test]
 fn timeout_racing_set_leaves_event_usable() {
-    loom::model(|| {
+    crate::model(|| {
         let ev = Arc::new(Event::new());
         let timed = {
             let e = Arc::clone(&ev);
@@ -91,7 +91,7 @@ fn timeout_racing_set_leaves_event_usable() {
 /// that still meet (the stale bit costs a wake call, never a lost wake-up).
 #[test]
 fn timed_out_waiter_then_new_waiter_is_woken() {
-    loom::model(|| {
+    crate::model(|| {
         let ev = Arc::new(Event::new());
         let e = Arc::clone(&ev);
         let t = thread::spawn(move || {
@@ -111,7 +111,7 @@ fn timed_out_waiter_then_new_waiter_is_woken() {
 /// had started when its `wait` returned.
 #[test]
 fn only_set_ends_wait() {
-    loom::model(|| {
+    crate::model(|| {
         let (ev, other) = (Arc::new(Event::new()), Arc::new(Event::new()));
         let setting = Arc::new(AtomicBool::new(false));
         let (e, s) = (Arc::clone(&ev), Arc::clone(&setting));
@@ -140,7 +140,7 @@ fn only_set_ends_wait() {
 /// second set.)
 #[test]
 fn stale_wake_after_set_and_clear_does_not_release_a_new_waiter() {
-    loom::model(|| {
+    crate::model(|| {
         let ev = Arc::new(Event::new());
         let second_set = Arc::new(AtomicBool::new(false));
         let e = Arc::clone(&ev);
@@ -171,7 +171,7 @@ fn stale_wake_after_set_and_clear_does_not_release_a_new_waiter() {
 /// wake reaches must not report `true` (no set happened after it looked); it times out.
 #[test]
 fn stale_wake_after_set_and_clear_is_not_reported_as_a_set() {
-    loom::model(|| {
+    crate::model(|| {
         let ev = Arc::new(Event::new());
         let e = Arc::clone(&ev);
         let setter = thread::spawn(move || e.set());
