@@ -16,6 +16,8 @@ use super::AtomicU32;
 /// How many epoch words. Under the checkers a few are plenty (collisions are allowed) and keep
 /// each execution's state small.
 const WORDS: usize = if cfg!(weft_checker) { 4 } else { 64 };
+// The hash keeps the top bits of a product: a power of two of words takes them all.
+const _: () = assert!(WORDS.is_power_of_two());
 
 #[cfg(not(weft_checker))]
 static EPOCHS: [AtomicU32; WORDS] = [const { AtomicU32::new(0) }; WORDS];
