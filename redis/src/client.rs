@@ -44,7 +44,6 @@ const POOL_MAX: usize = 16;
 /// assert_eq!(o.connect_timeout, Duration::from_secs(2));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Options {
     /// How long one connection attempt may take.
     pub connect_timeout: Duration,
