@@ -289,10 +289,7 @@ impl Inner {
         let mut window: Option<Instant> = None;
         loop {
             let give_up = *window.get_or_insert_with(|| Instant::now() + self.opts.reconnect_for);
-            let mut conn = match self.checkout_until(give_up) {
-                Ok(c) => c,
-                Err(e) => return Err(e),
-            };
+            let mut conn = self.checkout_until(give_up)?;
             match op(&mut conn) {
                 Ok(v) => {
                     self.checkin(conn);
@@ -380,9 +377,7 @@ impl Inner {
         let give_up = Instant::now() + self.opts.reconnect_for;
         let mut conn = self.checkout_until(give_up)?;
         // The socket waits a little longer than the server, so a timeout is the server's.
-        let _ = conn
-            .con
-            .set_read_timeout(Some(wait + self.opts.io_timeout));
+        let _ = conn.con.set_read_timeout(Some(wait + self.opts.io_timeout));
         let r = redis::cmd("BLPOP")
             .arg(wake_key)
             .arg(&secs)

@@ -162,10 +162,8 @@ impl Event {
             .client
             .inner
             .wait_loop(deadline, &self.keys[3], |sleeper, reg| {
-                let v = array(self.invoke(
-                    &WAIT,
-                    &[sleeper.into(), reg.to_string(), seen.clone()],
-                )?);
+                let v =
+                    array(self.invoke(&WAIT, &[sleeper.into(), reg.to_string(), seen.clone()])?);
                 match v.first().map(int) {
                     Some(0) => Ok(Step::Done(())),
                     _ => {

@@ -194,16 +194,24 @@ impl Lock {
         // A fresh owner token per call: ACQUIRE is idempotent for it.
         let owner = self.client.inner.unique_id();
         let lease = self.lease.as_millis() as u64;
-        let got = self.client.inner.wait_loop(deadline, &self.keys[3], |sleeper, reg| {
-            let v = array(self.invoke(
-                &ACQUIRE,
-                &[owner.clone(), lease.to_string(), sleeper.into(), reg.to_string()],
-            )?);
-            match v.first().map(int) {
-                Some(0) => Ok(Step::Done(int(&v[1]) as u64)),
-                _ => Ok(Step::Wait(hint(v.get(1)))),
-            }
-        })?;
+        let got = self
+            .client
+            .inner
+            .wait_loop(deadline, &self.keys[3], |sleeper, reg| {
+                let v = array(self.invoke(
+                    &ACQUIRE,
+                    &[
+                        owner.clone(),
+                        lease.to_string(),
+                        sleeper.into(),
+                        reg.to_string(),
+                    ],
+                )?);
+                match v.first().map(int) {
+                    Some(0) => Ok(Step::Done(int(&v[1]) as u64)),
+                    _ => Ok(Step::Wait(hint(v.get(1)))),
+                }
+            })?;
         Ok(got.map(|fence| LockGuard {
             lock: self,
             token: owner,
@@ -223,7 +231,9 @@ impl Lock {
     /// ```
     #[doc(alias = "acquire")]
     pub fn lock(&self) -> Result<LockGuard<'_>, Error> {
-        Ok(self.acquire(None)?.expect("an untimed wait does not time out"))
+        Ok(self
+            .acquire(None)?
+            .expect("an untimed wait does not time out"))
     }
 
     /// Takes the lock if it is free right now: one script run. `Ok(None)` if it is held.
@@ -330,7 +340,10 @@ impl LockGuard<'_> {
     #[must_use = "`false` means the lock was lost"]
     pub fn extend(&self) -> Result<bool, Error> {
         let lease = self.lock.lease.as_millis() as u64;
-        Ok(int(&self.lock.invoke(&EXTEND, &[self.token.clone(), lease.to_string()])?) == 1)
+        Ok(int(&self
+            .lock
+            .invoke(&EXTEND, &[self.token.clone(), lease.to_string()])?)
+            == 1)
     }
 
     /// Whether this guard's lease still holds the lock (a snapshot).
@@ -342,7 +355,10 @@ impl LockGuard<'_> {
     /// # Ok::<(), weftsync_redis::Error>(())
     /// ```
     pub fn is_held(&self) -> Result<bool, Error> {
-        Ok(int(&self.lock.invoke(&HOLDER, &[self.token.clone()])?) > 0)
+        Ok(int(&self
+            .lock
+            .invoke(&HOLDER, std::slice::from_ref(&self.token))?)
+            > 0)
     }
 
     /// Releases the lock and says whether it was still held (`Ok(false)`: the lease had ended
@@ -357,14 +373,19 @@ impl LockGuard<'_> {
     #[doc(alias = "release")]
     pub fn unlock(mut self) -> Result<bool, Error> {
         self.released = true;
-        Ok(int(&self.lock.invoke(&RELEASE, &[self.token.clone()])?) == 1)
+        Ok(int(&self
+            .lock
+            .invoke(&RELEASE, std::slice::from_ref(&self.token))?)
+            == 1)
     }
 }
 
 impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
         if !self.released {
-            let _ = self.lock.invoke(&RELEASE, &[self.token.clone()]);
+            let _ = self
+                .lock
+                .invoke(&RELEASE, std::slice::from_ref(&self.token));
         }
     }
 }

@@ -32,9 +32,7 @@ use redis::{Script, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::client::{
-    Client, Deadline, LUA_PRELUDE, Ran, Step, array, deadline_after, hint, int,
-};
+use crate::client::{Client, Deadline, LUA_PRELUDE, Ran, Step, array, deadline_after, hint, int};
 use crate::error::{
     Error, ErrorKind, RecvError, RecvTimeoutError, SendError, SendTimeoutError, TaskDoneError,
     TryRecvError, TrySendError,
@@ -534,7 +532,10 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
                 (Some(id), Some(att), Some(Value::BulkString(b))) => {
                     Ok(Step::Done(Got::Item(b.clone(), int(id), int(att))))
                 }
-                _ => Err(Error::new(ErrorKind::Server, "a leased item has no payload")),
+                _ => Err(Error::new(
+                    ErrorKind::Server,
+                    "a leased item has no payload",
+                )),
             },
             Some(4) => Ok(Step::Done(Got::ShutDown)),
             Some(1 | 3) => Ok(Step::Wait(hint(v.get(1)))),
@@ -681,7 +682,11 @@ impl<T> Queue<T> {
         dead: &str,
         seq: u64,
     ) -> redis::RedisResult<Option<Value>> {
-        let v = array(self.invocation(&RECOVER, dead).arg(seq).invoke::<Value>(&mut c.con)?);
+        let v = array(
+            self.invocation(&RECOVER, dead)
+                .arg(seq)
+                .invoke::<Value>(&mut c.con)?,
+        );
         Ok(match v.first().map(int) {
             Some(1) => Some(Value::Int(1)),
             Some(2) => Some(Value::Array(v)),
@@ -722,7 +727,11 @@ impl<T> Queue<T> {
                     .invoke::<Value>(&mut c.con)
             },
             |c, dead, seq| {
-                let v = array(self.invocation(&RECOVER, dead).arg(seq).invoke::<Value>(&mut c.con)?);
+                let v = array(
+                    self.invocation(&RECOVER, dead)
+                        .arg(seq)
+                        .invoke::<Value>(&mut c.con)?,
+                );
                 Ok((v.first().map(int) == Some(1)).then_some(Value::Int(0)))
             },
         );
@@ -841,9 +850,11 @@ impl<T> Queue<T> {
     }
 
     fn status(&self) -> Result<[i64; 5], Error> {
-        let v = array(self.client.inner.run_idempotent(|c| {
-            self.invocation(&STATUS, &c.id).invoke::<Value>(&mut c.con)
-        })?);
+        let v = array(
+            self.client
+                .inner
+                .run_idempotent(|c| self.invocation(&STATUS, &c.id).invoke::<Value>(&mut c.con))?,
+        );
         if v.len() != 5 {
             return Err(self.missing());
         }

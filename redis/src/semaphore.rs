@@ -216,7 +216,12 @@ impl Semaphore {
             .wait_loop(deadline, &self.keys[3], |sleeper, reg| {
                 let v = array(self.invoke(
                     &ACQUIRE,
-                    &[token.clone(), lease.to_string(), sleeper.into(), reg.to_string()],
+                    &[
+                        token.clone(),
+                        lease.to_string(),
+                        sleeper.into(),
+                        reg.to_string(),
+                    ],
                 )?);
                 match v.first().map(int) {
                     Some(0) => Ok(Step::Done(())),
@@ -329,7 +334,10 @@ impl SemaphorePermit<'_> {
     #[must_use = "`false` means the permit was lost"]
     pub fn extend(&self) -> Result<bool, Error> {
         let lease = self.sem.lease.as_millis() as u64;
-        Ok(int(&self.sem.invoke(&EXTEND, &[self.token.clone(), lease.to_string()])?) == 1)
+        Ok(int(&self
+            .sem
+            .invoke(&EXTEND, &[self.token.clone(), lease.to_string()])?)
+            == 1)
     }
 
     /// Releases the permit; `Ok(false)` if its lease had already ended.
@@ -342,14 +350,17 @@ impl SemaphorePermit<'_> {
     /// ```
     pub fn release(mut self) -> Result<bool, Error> {
         self.released = true;
-        Ok(int(&self.sem.invoke(&RELEASE, &[self.token.clone()])?) == 1)
+        Ok(int(&self
+            .sem
+            .invoke(&RELEASE, std::slice::from_ref(&self.token))?)
+            == 1)
     }
 }
 
 impl Drop for SemaphorePermit<'_> {
     fn drop(&mut self) {
         if !self.released {
-            let _ = self.sem.invoke(&RELEASE, &[self.token.clone()]);
+            let _ = self.sem.invoke(&RELEASE, std::slice::from_ref(&self.token));
         }
     }
 }

@@ -65,7 +65,11 @@ fn an_acl_user_with_its_password_is_accepted_and_a_wrong_one_refused() {
     let client = Client::open(&format!("redis://worker:worker-secret@{base}")).unwrap();
     let q: Queue<u8> = Queue::open(&client, "acl", 2).unwrap();
     q.put(1).unwrap();
-    assert_eq!(q.get(), Ok(1), "an ACL user with access to weftsync:* works");
+    assert_eq!(
+        q.get(),
+        Ok(1),
+        "an ACL user with access to weftsync:* works"
+    );
     let err = Client::open(&format!("redis://worker:nope@{base}")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
 }
@@ -79,7 +83,10 @@ fn an_unreachable_server_is_reported_at_once() {
     )
     .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unreachable, "{err}");
-    assert!(t.elapsed() < Duration::from_secs(5), "no hang on a dead port");
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "no hang on a dead port"
+    );
     assert_eq!(
         Client::open("no-scheme-here").unwrap_err().kind(),
         ErrorKind::Config
@@ -234,9 +241,11 @@ fn a_server_restarted_mid_run_loses_nothing_acknowledged() {
     );
     let observer: Queue<u32> =
         Queue::open(&Client::open_with(&url, opts).unwrap(), "restart", 16).unwrap();
-    let retried = within("producer across restarts", Duration::from_secs(90), move || {
-        producer.join().unwrap()
-    });
+    let retried = within(
+        "producer across restarts",
+        Duration::from_secs(90),
+        move || producer.join().unwrap(),
+    );
     within("join across restarts", Duration::from_secs(90), move || {
         observer.join().unwrap();
         observer.shutdown(false).unwrap();

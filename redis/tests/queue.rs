@@ -73,7 +73,11 @@ fn zero_timeout_and_past_deadline_are_one_try() {
         t.elapsed() < Duration::from_secs(2),
         "zero timeouts must not wait"
     );
-    assert_eq!(q.get_for(Duration::ZERO), Ok(1), "a zero timeout still tries once");
+    assert_eq!(
+        q.get_for(Duration::ZERO),
+        Ok(1),
+        "a zero timeout still tries once"
+    );
     q.destroy().unwrap();
 }
 
@@ -93,7 +97,10 @@ fn timed_forms_wait_their_timeout() {
     q.put(1).unwrap();
     let t = Instant::now();
     assert!(q.put_for(2, Duration::from_millis(300)).is_err());
-    assert!(t.elapsed() >= Duration::from_millis(300), "put_for waits its timeout");
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "put_for waits its timeout"
+    );
     q.destroy().unwrap();
 }
 
@@ -169,12 +176,16 @@ fn shutdown_wakes_every_blocked_caller() {
         .collect();
     std::thread::sleep(Duration::from_millis(300));
     q.shutdown(false).unwrap();
-    let results = within("getters after shutdown", Duration::from_secs(20), move || {
-        getters
-            .into_iter()
-            .map(|h| h.join().unwrap())
-            .collect::<Vec<_>>()
-    });
+    let results = within(
+        "getters after shutdown",
+        Duration::from_secs(20),
+        move || {
+            getters
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .collect::<Vec<_>>()
+        },
+    );
     assert!(
         results.iter().all(|r| *r == Err(RecvError::Disconnected)),
         "every blocked get ends with Disconnected at shutdown: {results:?}"
@@ -248,7 +259,11 @@ fn join_waits_for_every_task_done() {
     });
     within("join", Duration::from_secs(20), move || {
         q.join().unwrap();
-        assert_eq!(q.unfinished_tasks().unwrap(), 0, "join returns when all are done");
+        assert_eq!(
+            q.unfinished_tasks().unwrap(),
+            0,
+            "join returns when all are done"
+        );
         q.shutdown(false).unwrap();
         worker.join().unwrap();
     });
@@ -296,7 +311,10 @@ fn an_item_not_marked_done_is_redelivered_after_the_visibility_timeout() {
         Ok(42),
         "the item comes back after the visibility timeout"
     );
-    assert!(t.elapsed() < Duration::from_secs(4), "woken at the lease's end");
+    assert!(
+        t.elapsed() < Duration::from_secs(4),
+        "woken at the lease's end"
+    );
     assert_eq!(
         slow.task_done(),
         Err(TaskDoneError::LeaseExpired),
@@ -315,7 +333,11 @@ fn task_done_after_expiry_but_before_redelivery_still_counts() {
     assert_eq!(q.get(), Ok(5));
     std::thread::sleep(Duration::from_millis(150));
     assert_eq!(q.len().unwrap(), 1, "the expired item is back inside");
-    assert_eq!(q.task_done(), Ok(()), "nobody else took it: the late task_done finishes it");
+    assert_eq!(
+        q.task_done(),
+        Ok(()),
+        "nobody else took it: the late task_done finishes it"
+    );
     assert_eq!(q.len().unwrap(), 0);
     assert!(q.join_for(Duration::ZERO).unwrap());
     q.destroy().unwrap();
@@ -348,7 +370,11 @@ fn a_value_of_another_type_is_a_codec_error() {
         Err(RecvError::Connection(e)) => assert_eq!(e.kind(), ErrorKind::Codec),
         other => panic!("a value that does not decode must be a Codec error, got {other:?}"),
     }
-    assert_eq!(r.task_done(), Ok(()), "the undecodable item can still be marked done");
+    assert_eq!(
+        r.task_done(),
+        Ok(()),
+        "the undecodable item can still be marked done"
+    );
     w.destroy().unwrap();
 }
 

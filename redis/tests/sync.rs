@@ -76,7 +76,10 @@ fn a_dead_holders_lock_frees_itself_when_the_lease_ends() {
     let first = g.fence();
     std::mem::forget(g); // the holder "dies": no release is ever sent
     let other = Lock::open(&Client::open(&url).unwrap(), &name).unwrap();
-    assert!(other.try_lock().unwrap().is_none(), "held until the lease ends");
+    assert!(
+        other.try_lock().unwrap().is_none(),
+        "held until the lease ends"
+    );
     let t = Instant::now();
     let g2 = other
         .try_lock_for(Duration::from_secs(10))
@@ -86,7 +89,10 @@ fn a_dead_holders_lock_frees_itself_when_the_lease_ends() {
         t.elapsed() < Duration::from_secs(3),
         "the waiter wakes at the lease's end (the script's hint), not later"
     );
-    assert!(g2.fence() > first, "the new holder's fencing token is larger");
+    assert!(
+        g2.fence() > first,
+        "the new holder's fencing token is larger"
+    );
 }
 
 #[test]
@@ -103,7 +109,10 @@ fn a_holder_that_outlived_its_lease_learns_it() {
     assert!(!g.is_held().unwrap());
     let other = Lock::open(&client, &name).unwrap();
     let g2 = other.try_lock().unwrap().expect("free after the lease");
-    assert!(!g.extend().unwrap(), "the old holder cannot extend a lost lease");
+    assert!(
+        !g.extend().unwrap(),
+        "the old holder cannot extend a lost lease"
+    );
     assert!(!g.unlock().unwrap(), "nor release someone else's lock");
     assert!(g2.is_held().unwrap(), "the new holder keeps it");
 }
@@ -119,14 +128,20 @@ fn lock_timed_forms() {
     let t = Instant::now();
     assert!(lock.try_lock_until(Instant::now()).unwrap().is_none());
     assert!(lock.try_lock_for(Duration::ZERO).unwrap().is_none());
-    assert!(t.elapsed() < Duration::from_secs(1), "zero timeouts are one try");
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "zero timeouts are one try"
+    );
     let t = Instant::now();
     assert!(
         lock.try_lock_for(Duration::from_millis(300))
             .unwrap()
             .is_none()
     );
-    assert!(t.elapsed() >= Duration::from_millis(300), "waits its timeout");
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "waits its timeout"
+    );
 }
 
 #[test]
@@ -184,7 +199,10 @@ fn a_dead_holders_permit_comes_back_when_its_lease_ends() {
     let t = Instant::now();
     let p = s.acquire_for(Duration::from_secs(10)).unwrap();
     assert!(p.is_some(), "the expired lease frees the permit");
-    assert!(t.elapsed() < Duration::from_secs(3), "woken at the lease's end");
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "woken at the lease's end"
+    );
 }
 
 #[test]
@@ -231,7 +249,10 @@ fn event_set_then_clear_still_ends_a_wait_and_timeouts_report_false() {
     assert!(!e.wait_until(Instant::now()).unwrap());
     let t = Instant::now();
     assert!(!e.wait_for(Duration::from_millis(300)).unwrap());
-    assert!(t.elapsed() >= Duration::from_millis(300), "waits its timeout");
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "waits its timeout"
+    );
 
     let waiter = {
         let (url, name) = (url.clone(), name.clone());
@@ -243,10 +264,15 @@ fn event_set_then_clear_still_ends_a_wait_and_timeouts_report_false() {
     std::thread::sleep(Duration::from_millis(300));
     e.set().unwrap();
     e.clear().unwrap();
-    let r = within("waiter after set+clear", Duration::from_secs(20), move || {
-        waiter.join().unwrap()
-    });
-    assert!(r, "a set during the wait ends it even if cleared at once (Python's Event)");
+    let r = within(
+        "waiter after set+clear",
+        Duration::from_secs(20),
+        move || waiter.join().unwrap(),
+    );
+    assert!(
+        r,
+        "a set during the wait ends it even if cleared at once (Python's Event)"
+    );
     assert!(!e.is_set().unwrap());
     e.set().unwrap();
     e.wait().unwrap();

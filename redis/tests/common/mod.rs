@@ -67,7 +67,9 @@ impl Server {
     /// Starts a private server, or prints SKIPPED and returns `None` if none is installed.
     pub fn start(test: &str) -> Option<Server> {
         if !installed() {
-            println!("SKIPPED {test}: redis-server is not installed (apt-get install redis-server)");
+            println!(
+                "SKIPPED {test}: redis-server is not installed (apt-get install redis-server)"
+            );
             return None;
         }
         let port = TcpListener::bind("127.0.0.1:0")
