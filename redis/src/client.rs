@@ -445,7 +445,11 @@ impl Inner {
 /// The part of every script that knows sleepers and wake tokens (see the module comment).
 /// `zk` is a sorted set of sleeper tokens scored by expiry (ms, server time), `lk` the list of
 /// wake tokens.
-pub(crate) const LUA_PRELUDE: &str = r#"
+///
+/// The `#!lua` line (Redis 7) declares the script's flags (none): a server out of memory then
+/// refuses the whole script before it runs, instead of failing at its first write with the
+/// earlier ones applied, so every script stays all-or-nothing.
+pub(crate) const LUA_PRELUDE: &str = r#"#!lua
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

@@ -289,3 +289,39 @@ fn a_get_blocked_across_a_restart_resumes_and_receives() {
     let _ = RecvError::Disconnected;
     let _ = unique("unused");
 }
+
+#[test]
+fn a_server_out_of_memory_refuses_a_put_whole_and_the_item_comes_back() {
+    let Some(server) = Server::start("oom") else {
+        return;
+    };
+    let client = Client::open(&server.url()).unwrap();
+    let q: Queue<String> = Queue::open(&client, "oom", 4).unwrap();
+    q.put("before".into()).unwrap();
+    let admin = redis::Client::open(server.url()).unwrap();
+    let mut con = admin.get_connection().unwrap();
+    let config = |con: &mut redis::Connection, v: &str| {
+        redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("maxmemory")
+            .arg(v)
+            .query::<()>(con)
+            .unwrap()
+    };
+    config(&mut con, "1");
+    match q.put("refused".into()) {
+        Err(SendError::Connection(item, e)) => {
+            assert_eq!(item, "refused", "the refused put hands the item back");
+            assert_eq!(e.kind(), ErrorKind::Server, "{e}");
+            assert!(!e.outcome_unknown(), "the server answered: the put did not happen");
+        }
+        other => panic!("a put on a server out of memory must fail, got {other:?}"),
+    }
+    config(&mut con, "0");
+    assert_eq!(
+        q.len().unwrap(),
+        1,
+        "the refused script left nothing behind (no partial put)"
+    );
+    assert_eq!(q.unfinished_tasks().unwrap(), 1);
+}
