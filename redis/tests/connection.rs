@@ -313,7 +313,10 @@ fn a_server_out_of_memory_refuses_a_put_whole_and_the_item_comes_back() {
         Err(SendError::Connection(item, e)) => {
             assert_eq!(item, "refused", "the refused put hands the item back");
             assert_eq!(e.kind(), ErrorKind::Server, "{e}");
-            assert!(!e.outcome_unknown(), "the server answered: the put did not happen");
+            assert!(
+                !e.outcome_unknown(),
+                "the server answered: the put did not happen"
+            );
         }
         other => panic!("a put on a server out of memory must fail, got {other:?}"),
     }

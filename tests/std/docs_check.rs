@@ -183,6 +183,7 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("Queue", "docs/queue.md", "Q"),
     ("Pipe", "docs/pipe.md", "P"),
     ("ThreadLocal", "docs/thread_local.md", "TL"),
+    ("Distributed, on Redis", "docs/distributed.md", "D"),
 ];
 
 const MARKER: &str = "<!-- Generated below from the pages' promise tables by tests/std/docs_check.rs: \
