@@ -213,6 +213,23 @@ return {3, -1}
     )
 });
 
+/// ARGV: lease ms, then (id, delivery count) pairs. Reply: how many are still this handle's.
+static RENEW: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local now = now_ms()
+local held = 0
+for i = 2, #ARGV, 2 do
+  if redis.call('HGET', ATT, ARGV[i]) == ARGV[i + 1] and redis.call('ZSCORE', LEASED, ARGV[i]) then
+    redis.call('ZADD', LEASED, now + tonumber(ARGV[1]), ARGV[i])
+    held = held + 1
+  end
+end
+return held
+"#,
+    )
+});
+
 /// ARGV: 1 for immediate.
 static SHUTDOWN: LazyLock<Script> = LazyLock::new(|| {
     script(
@@ -645,6 +662,50 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         self.get_timed(Some(deadline))
     }
 
+    /// A blocking iterator over the items: each `next` is a [`get`](Queue::get); it ends when
+    /// the queue is shut down and drained, and yields `Err` (then goes on trying) when the
+    /// server cannot be reached. Each item got must still be marked done.
+    ///
+    /// ```no_run
+    /// # let client = weftsync_redis::Client::open("redis://127.0.0.1/")?;
+    /// let q = weftsync_redis::Queue::open(&client, "iter-doc", 4)?;
+    /// q.put(1u32).unwrap();
+    /// q.shutdown(false)?;
+    /// for item in q.iter() {
+    ///     assert_eq!(item?, 1);
+    ///     q.task_done().unwrap();
+    /// }
+    /// # Ok::<(), weftsync_redis::Error>(())
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = Result<T, Error>> + '_ {
+        std::iter::from_fn(move || match self.get() {
+            Ok(t) => Some(Ok(t)),
+            Err(RecvError::Disconnected) => None,
+            Err(RecvError::Connection(e)) => Some(Err(e)),
+        })
+    }
+
+    /// An iterator over the items there right now: each `next` is a
+    /// [`try_get`](Queue::try_get); it never blocks, and ends at the first empty (or shut-down)
+    /// try. Yields `Err` when the server cannot be reached.
+    ///
+    /// ```no_run
+    /// # let client = weftsync_redis::Client::open("redis://127.0.0.1/")?;
+    /// let q = weftsync_redis::Queue::open(&client, "try-iter-doc", 4)?;
+    /// q.put(1u32).unwrap();
+    /// q.put(2).unwrap();
+    /// let now: Vec<u32> = q.try_iter().collect::<Result<_, _>>()?;
+    /// assert_eq!(now, [1, 2]);
+    /// # Ok::<(), weftsync_redis::Error>(())
+    /// ```
+    pub fn try_iter(&self) -> impl Iterator<Item = Result<T, Error>> + '_ {
+        std::iter::from_fn(move || match self.try_get() {
+            Ok(t) => Some(Ok(t)),
+            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
+            Err(TryRecvError::Connection(e)) => Some(Err(e)),
+        })
+    }
+
     fn get_timed(&self, deadline: Deadline) -> Result<T, RecvTimeoutError> {
         match self.get_deadline(deadline) {
             Ok(Some(Some(t))) => Ok(t),
@@ -963,6 +1024,46 @@ impl<T> Queue<T> {
     /// ```
     pub fn held(&self) -> usize {
         self.held.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Renews the visibility timeout of every item this handle got and has not marked done, for
+    /// a task that may take longer than the timeout (call it as a heartbeat). Returns how many
+    /// are still this handle's; an item whose lease had already run out and that was handed on
+    /// is not renewed (its [`task_done`](Queue::task_done) will say
+    /// [`TaskDoneError::LeaseExpired`]).
+    ///
+    /// ```no_run
+    /// # let client = weftsync_redis::Client::open("redis://127.0.0.1/")?;
+    /// let q = weftsync_redis::Queue::open(&client, "renew-doc", 2)?;
+    /// q.put(1u8).unwrap();
+    /// let _job = q.get().unwrap();
+    /// assert_eq!(q.extend_leases()?, 1, "still ours for another visibility timeout");
+    /// q.task_done().unwrap();
+    /// # Ok::<(), weftsync_redis::Error>(())
+    /// ```
+    #[doc(alias = "touch")]
+    #[doc(alias = "heartbeat")]
+    pub fn extend_leases(&self) -> Result<usize, Error> {
+        let held: Vec<(i64, i64)> = self
+            .held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .copied()
+            .collect();
+        if held.is_empty() {
+            return Ok(0);
+        }
+        let lease = self.visibility.as_millis() as u64;
+        let n = self.client.inner.run_idempotent(|c| {
+            let mut inv = self.invocation(&RENEW, &c.id);
+            inv.arg(lease);
+            for (id, att) in &held {
+                inv.arg(id).arg(att);
+            }
+            inv.invoke::<i64>(&mut c.con)
+        })?;
+        Ok(n.max(0) as usize)
     }
 
     /// The queue's name on the server.

@@ -519,3 +519,55 @@ proptest! {
         q.destroy().unwrap();
     }
 }
+
+#[test]
+fn extend_leases_keeps_a_long_task_from_being_redelivered() {
+    let Some((url, _g)) = shared("extend-leases") else {
+        return;
+    };
+    let name = unique("extend-leases");
+    let slow: Queue<u32> = Queue::open(&Client::open(&url).unwrap(), &name, 2)
+        .unwrap()
+        .with_visibility_timeout(Duration::from_millis(300));
+    let other: Queue<u32> = Queue::open(&Client::open(&url).unwrap(), &name, 2).unwrap();
+    slow.put(1).unwrap();
+    assert_eq!(slow.get(), Ok(1));
+    // Heartbeat for three visibility timeouts: the item must stay invisible to others.
+    for _ in 0..9 {
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(slow.extend_leases().unwrap(), 1, "the item is still ours");
+    }
+    assert_eq!(
+        other.try_get(),
+        Err(TryRecvError::Empty),
+        "a renewed lease is not redelivered"
+    );
+    assert_eq!(slow.task_done(), Ok(()));
+    assert_eq!(slow.extend_leases().unwrap(), 0);
+    other.destroy().unwrap();
+}
+
+#[test]
+fn iter_ends_at_shutdown_and_try_iter_at_empty() {
+    let (q, _c, _g) = queue!("iter", 4);
+    for i in 0..3 {
+        q.put(i).unwrap();
+    }
+    let now: Vec<u32> = q.try_iter().map(Result::unwrap).take(2).collect();
+    assert_eq!(now, [0, 1]);
+    q.shutdown(false).unwrap();
+    for _ in 0..2 {
+        q.task_done().unwrap();
+    }
+    let rest: Vec<u32> = q
+        .iter()
+        .map(|r| {
+            let v = r.unwrap();
+            q.task_done().unwrap();
+            v
+        })
+        .collect();
+    assert_eq!(rest, [2], "iter yields what is left, then ends at shutdown");
+    assert_eq!(q.try_iter().count(), 0);
+    q.destroy().unwrap();
+}
