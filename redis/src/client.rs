@@ -138,13 +138,32 @@ impl Client {
     /// # Ok::<(), weftsync_redis::Error>(())
     /// ```
     pub fn open_with(url: &str, opts: Options) -> Result<Client, Error> {
-        let client = redis::Client::open(url).map_err(|e| {
-            let mut err = Error::from_redis(&e, true);
-            if err.kind() != ErrorKind::Auth {
-                err = Error::new(ErrorKind::Config, e.to_string());
-            }
-            err
-        })?;
+        Client::from_redis(redis::Client::open(url).map_err(config_error)?, opts)
+    }
+
+    /// [`open_with`](Client::open_with) for a `rediss://` URL whose server certificate is signed
+    /// by `root_cert_pem` (a private CA) rather than by a root the system trusts. With the
+    /// `tls` feature.
+    ///
+    /// ```no_run
+    /// use weftsync_redis::{Client, Options};
+    /// let ca = std::fs::read("/etc/redis/ca.pem").unwrap();
+    /// let client = Client::open_tls("rediss://:secret@redis.internal:6380/", &ca, Options::default())?;
+    /// # Ok::<(), weftsync_redis::Error>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn open_tls(url: &str, root_cert_pem: &[u8], opts: Options) -> Result<Client, Error> {
+        let certs = redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(root_cert_pem.to_vec()),
+        };
+        Client::from_redis(
+            redis::Client::build_with_tls(url, certs).map_err(config_error)?,
+            opts,
+        )
+    }
+
+    fn from_redis(client: redis::Client, opts: Options) -> Result<Client, Error> {
         let instance = {
             let mut h = RandomState::new().build_hasher();
             h.write_u32(std::process::id());
@@ -183,6 +202,15 @@ impl Client {
     /// ```
     pub fn options(&self) -> Options {
         self.inner.opts
+    }
+}
+
+fn config_error(e: redis::RedisError) -> Error {
+    let err = Error::from_redis(&e, true);
+    if err.kind() == ErrorKind::Auth {
+        err
+    } else {
+        Error::new(ErrorKind::Config, e.to_string())
     }
 }
 
