@@ -98,7 +98,7 @@ fn master(url: &str, run: &str) -> Result<String, String> {
     tasks.join().map_err(|e| e.to_string())?;
     tasks.shutdown(false).map_err(|e| e.to_string())?; // workers' gets now fail: they exit
 
-    let mut seen = vec![false; TASKS];
+    let mut seen = [false; TASKS];
     let mut by_worker = std::collections::BTreeMap::new();
     for _ in 0..TASKS {
         let d = results

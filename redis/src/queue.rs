@@ -318,6 +318,7 @@ return tonumber(ARGV[1])
 /// q.task_done().unwrap();
 /// # Ok::<(), weftsync_redis::Error>(())
 /// ```
+#[doc(alias = "JoinableQueue")]
 pub struct Queue<T> {
     client: Client,
     name: String,
@@ -1106,14 +1107,21 @@ enum PutOutcome<T> {
     Conn(T, Error),
 }
 
-/// Prints the name, capacity and visibility timeout; never talks to the server.
+/// Prints the name, capacity, visibility timeout and the count of items this handle holds;
+/// never talks to the server, never blocks.
 impl<T> core::fmt::Debug for Queue<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Queue")
             .field("name", &self.name)
             .field("capacity", &self.capacity)
             .field("visibility_timeout", &self.visibility)
-            .field("held", &self.held())
+            .field(
+                "held",
+                &match self.held.try_lock() {
+                    Ok(h) => h.len().to_string(),
+                    Err(_) => "<locked>".to_string(),
+                },
+            )
             .finish_non_exhaustive()
     }
 }
