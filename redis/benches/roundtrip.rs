@@ -12,7 +12,7 @@ fn per_sec(n: u64, t: Duration) -> f64 {
 
 fn row(what: &str, n: u64, t: Duration) {
     println!(
-        "| {what} | {n} | {:.0} | {:.1} µs |",
+        "| {what} | {n} | {:.0} | {:.2} µs |",
         per_sec(n, t),
         t.as_secs_f64() * 1e6 / n as f64
     );
