@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Server, dead_port, shared, unique, within};
+use common::{Server, dead_port, shared, within};
 use weftsync_redis::{
-    Client, ErrorKind, Options, Queue, RecvError, RecvTimeoutError, SendError, SendTimeoutError,
+    Client, ErrorKind, Options, Queue, RecvTimeoutError, SendError, SendTimeoutError,
 };
 
 fn quick(reconnect_for: Duration) -> Options {
@@ -286,8 +286,6 @@ fn a_get_blocked_across_a_restart_resumes_and_receives() {
         getter.join().unwrap()
     });
     assert_eq!(r, Ok(9), "the blocked get reconnects and receives the item");
-    let _ = RecvError::Disconnected;
-    let _ = unique("unused");
 }
 
 #[test]
