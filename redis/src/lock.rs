@@ -258,12 +258,13 @@ impl Lock {
     /// # let client = weftsync_redis::Client::open("redis://127.0.0.1/")?;
     /// use std::time::Duration;
     /// let lock = weftsync_redis::Lock::open(&client, "lock-for-doc")?;
-    /// let g = lock.try_lock_for(Duration::from_secs(1))?;
+    /// let g = lock.lock_for(Duration::from_secs(1))?;
     /// # Ok::<(), weftsync_redis::Error>(())
     /// ```
     #[must_use = "`None` means the lock was not taken"]
-    #[doc(alias = "lock_for")]
-    pub fn try_lock_for(&self, timeout: Duration) -> Result<Option<LockGuard<'_>>, Error> {
+    #[doc(alias = "try_lock_for")]
+    #[doc(alias = "acquire")]
+    pub fn lock_for(&self, timeout: Duration) -> Result<Option<LockGuard<'_>>, Error> {
         self.acquire(deadline_after(timeout))
     }
 
@@ -272,12 +273,12 @@ impl Lock {
     /// ```no_run
     /// # let client = weftsync_redis::Client::open("redis://127.0.0.1/")?;
     /// let lock = weftsync_redis::Lock::open(&client, "lock-until-doc")?;
-    /// let g = lock.try_lock_until(std::time::Instant::now())?;
+    /// let g = lock.lock_until(std::time::Instant::now())?;
     /// # Ok::<(), weftsync_redis::Error>(())
     /// ```
     #[must_use = "`None` means the lock was not taken"]
-    #[doc(alias = "lock_until")]
-    pub fn try_lock_until(&self, deadline: Instant) -> Result<Option<LockGuard<'_>>, Error> {
+    #[doc(alias = "try_lock_until")]
+    pub fn lock_until(&self, deadline: Instant) -> Result<Option<LockGuard<'_>>, Error> {
         self.acquire(Some(deadline))
     }
 

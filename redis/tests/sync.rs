@@ -82,7 +82,7 @@ fn a_dead_holders_lock_frees_itself_when_the_lease_ends() {
     );
     let t = Instant::now();
     let g2 = other
-        .try_lock_for(Duration::from_secs(10))
+        .lock_for(Duration::from_secs(10))
         .unwrap()
         .expect("the lease's end frees the lock");
     assert!(
@@ -126,18 +126,14 @@ fn lock_timed_forms() {
     let _g = lock.lock().unwrap();
     assert!(lock.is_locked().unwrap());
     let t = Instant::now();
-    assert!(lock.try_lock_until(Instant::now()).unwrap().is_none());
-    assert!(lock.try_lock_for(Duration::ZERO).unwrap().is_none());
+    assert!(lock.lock_until(Instant::now()).unwrap().is_none());
+    assert!(lock.lock_for(Duration::ZERO).unwrap().is_none());
     assert!(
         t.elapsed() < Duration::from_secs(1),
         "zero timeouts are one try"
     );
     let t = Instant::now();
-    assert!(
-        lock.try_lock_for(Duration::from_millis(300))
-            .unwrap()
-            .is_none()
-    );
+    assert!(lock.lock_for(Duration::from_millis(300)).unwrap().is_none());
     assert!(
         t.elapsed() >= Duration::from_millis(300),
         "waits its timeout"
