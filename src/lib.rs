@@ -69,21 +69,23 @@ pub mod docs {
     pub mod benchmarks {}
 }
 
+mod channel_error;
 mod condition;
 mod event;
 mod lock;
-mod pipe;
-mod queue;
+pub mod pipe;
+pub mod queue;
 mod ring;
 mod rlock;
 mod semaphore;
 pub mod thread_local;
 
+pub use channel_error::*;
 pub use condition::*;
 pub use event::*;
 pub use lock::*;
-pub use pipe::*;
-pub use queue::*;
+pub use pipe::{Connection, PipeReceiver, PipeSender, pipe, pipe_oneway};
+pub use queue::{Queue, TaskDoneError, ZeroCapacity};
 pub use rlock::*;
 pub use semaphore::*;
 pub use thread_local::ThreadLocal;

@@ -200,3 +200,64 @@ mod condition_panic_location {
         });
     }
 }
+
+// Queue: shared by reference; Send + Sync when T: Send (items move between threads, are never
+// shared). Unwind-safe whatever T is: a panic never leaves it half-changed (items are dropped
+// outside its lock, and never lent out). Its size is pinned so a change of layout is a decision.
+assert_impl_all!(Queue<u32>: Send, Sync, Unpin, core::fmt::Debug);
+assert_impl_all!(Queue<std::cell::Cell<u8>>: Send, Sync);
+assert_not_impl_any!(Queue<std::rc::Rc<u8>>: Send, Sync);
+assert_impl_all!(Queue<&'static mut u8>: std::panic::UnwindSafe, std::panic::RefUnwindSafe);
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(
+    core::mem::size_of::<Queue<u32>>() == 120,
+    "Queue's layout changed: a lock, a VecDeque, counts, four futex words and a length hint"
+);
+assert_impl_all!(queue::Iter<'static, u32>: Send, Sync, core::fmt::Debug, core::iter::FusedIterator);
+assert_impl_all!(queue::TryIter<'static, u32>: Send, Sync, core::fmt::Debug);
+assert_impl_all!(queue::Iter<'static, &'static mut u8>: std::panic::UnwindSafe, std::panic::RefUnwindSafe);
+assert_eq_size!(queue::Iter<'static, u32>, usize);
+assert_impl_all!(&'static Queue<u32>: IntoIterator);
+
+// Pipe ends: Send + Sync when T: Send (threads may share an end), not Clone (Python's
+// connections are single objects), unwind-safe like every channel end.
+assert_impl_all!(Connection<u32>: Send, Sync, Unpin, core::fmt::Debug);
+assert_impl_all!(PipeReceiver<u32>: Send, Sync, Unpin, core::fmt::Debug);
+assert_impl_all!(PipeSender<u32>: Send, Sync, Unpin, core::fmt::Debug);
+assert_not_impl_any!(Connection<std::rc::Rc<u8>>: Send, Sync);
+assert_not_impl_any!(PipeReceiver<std::rc::Rc<u8>>: Send, Sync);
+assert_not_impl_any!(PipeSender<std::rc::Rc<u8>>: Send, Sync);
+assert_not_impl_any!(Connection<u32>: Clone);
+assert_not_impl_any!(PipeReceiver<u32>: Clone);
+assert_not_impl_any!(PipeSender<u32>: Clone);
+assert_impl_all!(Connection<&'static mut u8>: std::panic::UnwindSafe, std::panic::RefUnwindSafe);
+assert_impl_all!(PipeReceiver<&'static mut u8>: std::panic::UnwindSafe, std::panic::RefUnwindSafe);
+assert_impl_all!(PipeSender<&'static mut u8>: std::panic::UnwindSafe, std::panic::RefUnwindSafe);
+assert_eq_size!(Connection<u32>, [usize; 2]);
+assert_eq_size!(PipeReceiver<u32>, usize);
+assert_eq_size!(PipeSender<u32>, usize);
+assert_impl_all!(pipe::Iter<'static, u32>: Send, Sync, core::fmt::Debug, core::iter::FusedIterator);
+assert_impl_all!(pipe::TryIter<'static, u32>: Send, Sync, core::fmt::Debug);
+assert_impl_all!(pipe::Iter<'static, &'static mut u8>: std::panic::UnwindSafe, std::panic::RefUnwindSafe);
+assert_impl_all!(&'static PipeReceiver<u32>: IntoIterator);
+
+// The channel error family: Debug without T: Debug, Display, Error; Send + Sync when T is; Copy /
+// Eq where T allows; a closed-and-drained or empty error carries nothing.
+assert_impl_all!(SendError<std::rc::Rc<u8>>: std::error::Error, core::fmt::Debug, core::fmt::Display);
+assert_impl_all!(TrySendError<std::rc::Rc<u8>>: std::error::Error, core::fmt::Debug);
+assert_impl_all!(SendTimeoutError<std::rc::Rc<u8>>: std::error::Error, core::fmt::Debug);
+assert_not_impl_any!(SendError<std::rc::Rc<u8>>: Send, Sync);
+assert_impl_all!(SendError<u32>: Send, Sync, Copy, Eq, Unpin, std::panic::UnwindSafe);
+assert_impl_all!(TrySendError<u32>: Send, Sync, Copy, Eq);
+assert_impl_all!(SendTimeoutError<u32>: Send, Sync, Copy, Eq);
+assert_impl_all!(RecvError: std::error::Error, Send, Sync, Copy, Eq, core::fmt::Debug);
+assert_impl_all!(TryRecvError: std::error::Error, Send, Sync, Copy, Eq, From<RecvError>);
+assert_impl_all!(RecvTimeoutError: std::error::Error, Send, Sync, Copy, Eq, From<RecvError>);
+assert_impl_all!(TrySendError<u32>: From<SendError<u32>>);
+assert_impl_all!(SendTimeoutError<u32>: From<SendError<u32>>);
+assert_eq_size!(SendError<u32>, u32);
+assert_eq_size!(RecvError, ());
+assert_eq_size!(TryRecvError, u8);
+assert_eq_size!(RecvTimeoutError, u8);
+assert_impl_all!(TaskDoneError: std::error::Error, Send, Sync, Copy);
+assert_impl_all!(ZeroCapacity: std::error::Error, Send, Sync, Copy);

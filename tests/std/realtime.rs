@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use weftsync::{Condition, Event, Lock};
+use weftsync::{Queue, pipe};
 
 /// Hand-overs per ping-pong case. Healthy, each takes microseconds; a waiter that yields instead
 /// of sleeping takes about a second each (measured: 0.7 s per Condition hand-over before the
@@ -228,6 +229,92 @@ fn event_hand_overs_finish_with_a_realtime_waiter() {
     };
     on_one_cpu(
         "event_hand_overs_finish_with_a_realtime_waiter",
+        HAND_OVERS,
+        waiter,
+        notifier,
+    );
+}
+
+/// Queue ping-pong over two capacity-1 queues: the real-time thread gets a request and puts the
+/// answer; the normal thread puts requests and gets answers. A get that yields or spins instead
+/// of sleeping on `not_empty` would keep the partner off the CPU.
+#[test]
+fn queue_hand_overs_finish_with_a_realtime_waiter() {
+    let queues = Arc::new((Queue::new(1), Queue::new(1)));
+    let q = Arc::clone(&queues);
+    let waiter = move || {
+        let (requests, answers) = &*q;
+        for _ in 0..HAND_OVERS {
+            let n: u64 = requests.get().unwrap();
+            answers.put(n + 1).unwrap();
+        }
+    };
+    let q = Arc::clone(&queues);
+    let notifier = move || {
+        let (requests, answers) = &*q;
+        for i in 0..HAND_OVERS {
+            requests.put(i).unwrap();
+            assert_eq!(answers.get(), Ok(i + 1), "an answer was lost or reordered");
+        }
+    };
+    on_one_cpu(
+        "queue_hand_overs_finish_with_a_realtime_waiter",
+        HAND_OVERS,
+        waiter,
+        notifier,
+    );
+}
+
+/// The real-time thread is the one that waits for room and for `join`: it puts into a full
+/// capacity-1 queue and joins after each put, while the normal thread gets and marks done. A put
+/// or join that yields instead of sleeping on `not_full` / `all_done` would starve the getter.
+#[test]
+fn queue_put_and_join_finish_with_a_realtime_waiter() {
+    let q = Arc::new(Queue::new(1));
+    let producer = Arc::clone(&q);
+    let waiter = move || {
+        for i in 0..HAND_OVERS {
+            producer.put(i).unwrap();
+            producer.join();
+        }
+        producer.shutdown(false);
+    };
+    let consumer = Arc::clone(&q);
+    let notifier = move || {
+        for (want, got) in consumer.iter().enumerate() {
+            assert_eq!(got, want as u64, "items out of order");
+            consumer.task_done().unwrap();
+        }
+    };
+    on_one_cpu(
+        "queue_put_and_join_finish_with_a_realtime_waiter",
+        HAND_OVERS,
+        waiter,
+        notifier,
+    );
+}
+
+/// Pipe ping-pong over a capacity-1 duplex pipe, the real-time end first polling (on the
+/// pollers' own word) and then receiving: `poll` and `recv` must each sleep on a word the
+/// normal end's `send` wakes.
+#[test]
+fn pipe_hand_overs_finish_with_a_realtime_waiter() {
+    let (parent, child) = pipe::<u64>(1);
+    let waiter = move || {
+        for _ in 0..HAND_OVERS {
+            child.poll();
+            let n = child.recv().unwrap();
+            child.send(n + 1).unwrap();
+        }
+    };
+    let notifier = move || {
+        for i in 0..HAND_OVERS {
+            parent.send(i).unwrap();
+            assert_eq!(parent.recv(), Ok(i + 1), "an answer was lost or reordered");
+        }
+    };
+    on_one_cpu(
+        "pipe_hand_overs_finish_with_a_realtime_waiter",
         HAND_OVERS,
         waiter,
         notifier,
