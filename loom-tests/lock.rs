@@ -10,7 +10,7 @@ use weftsync::Lock;
 /// checking proves the two critical sections never overlap.
 #[test]
 fn exclusion_two_threads() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Lock::new(0u32));
         let other = Arc::clone(&lock);
         let t = thread::spawn(move || *other.lock() += 1);
@@ -23,7 +23,7 @@ fn exclusion_two_threads() {
 /// Three threads: the third forces the CONTENDED state with a sleeper while another waits.
 #[test]
 fn exclusion_three_threads() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Lock::new(0u32));
         let ts: Vec<_> = (0..2)
             .map(|_| {
@@ -43,7 +43,7 @@ fn exclusion_three_threads() {
 /// report a deadlock (every thread blocked).
 #[test]
 fn unlock_wakes_sleeper() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Lock::new(()));
         let guard = lock.lock();
         let other = Arc::clone(&lock);
@@ -62,7 +62,7 @@ fn unlock_wakes_sleeper() {
 /// caller never holds the lock.
 #[test]
 fn timeout_racing_unlock_leaves_lock_usable() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Lock::new(0u32));
         let guard = lock.lock();
         let timed = {
@@ -91,7 +91,7 @@ fn timeout_racing_unlock_leaves_lock_usable() {
 /// Zero timeout is one try: it fails on a held lock without sleeping, and succeeds on a free one.
 #[test]
 fn zero_timeout_is_one_try() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Lock::new(()));
         let entered = Arc::new(AtomicUsize::new(0));
         let g = lock.lock();

@@ -33,7 +33,7 @@ fn read(g: &UnsafeCell<u32>) -> u32 {
 /// overlap); dropping the last one must wake it (a lost wake-up shows as a loom deadlock).
 #[test]
 fn handoff_waits_for_last_guard() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Counter::new(UnsafeCell::new(0)));
         let outer = lock.lock();
         let inner = lock.lock();
@@ -63,7 +63,7 @@ fn handoff_waits_for_last_guard() {
 /// never overlap, and the final count is exact.
 #[test]
 fn exclusion_two_threads_reentering() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Counter::new(UnsafeCell::new(0)));
         let other = Arc::clone(&lock);
         let t = thread::spawn(move || {
@@ -90,7 +90,7 @@ fn exclusion_two_threads_reentering() {
 /// Three threads, each at depth 2: one owner, one sleeper, one more contender.
 #[test]
 fn exclusion_three_threads() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Counter::new(UnsafeCell::new(0)));
         let ts: Vec<_> = (0..2)
             .map(|_| {
@@ -121,7 +121,7 @@ fn exclusion_three_threads() {
 /// nothing (afterwards the lock is free).
 #[test]
 fn timed_lock_racing_final_unlock_leaves_lock_usable() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(Counter::new(UnsafeCell::new(0)));
         let outer = lock.lock();
         let inner = lock.lock();
@@ -160,7 +160,7 @@ fn timed_lock_racing_final_unlock_leaves_lock_usable() {
 /// its zero-timeout try fails without blocking.
 #[test]
 fn depth_is_per_thread_and_zero_timeout_is_one_try() {
-    loom::model(|| {
+    crate::model(|| {
         let lock = Arc::new(RLock::new(()));
         let a = lock.lock();
         let b = lock.lock();

@@ -15,7 +15,7 @@ use weftsync::{ArcSemaphorePermit, BoundedSemaphore, Semaphore, SemaphorePermit}
 /// timed-out sleeper) and the permit count ends where it began.
 #[test]
 fn acquire_for_times_out_as_release_happens() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(Semaphore::new(0));
         let timed = {
             let s = Arc::clone(&sem);
@@ -40,7 +40,7 @@ fn acquire_for_times_out_as_release_happens() {
 /// a lost wake-up would leave it asleep for ever, which loom reports as a deadlock.
 #[test]
 fn release_wakes_sleeper() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(Semaphore::new(0));
         let s = Arc::clone(&sem);
         let t = thread::spawn(move || SemaphorePermit::forget(s.acquire()));
@@ -55,7 +55,7 @@ fn release_wakes_sleeper() {
 /// first release and strand the permit the other one wanted.
 #[test]
 fn releases_wake_sleepers_wanting_different_counts() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(Semaphore::new(0));
         let many = {
             let s = Arc::clone(&sem);
@@ -77,7 +77,7 @@ fn releases_wake_sleepers_wanting_different_counts() {
 /// `UnsafeCell` checks the accesses), and the increments are exact.
 #[test]
 fn two_acquirers_one_permit_exclude() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(Semaphore::new(1));
         let cell = Arc::new(UnsafeCell::new(0u32));
         let t = {
@@ -105,7 +105,7 @@ fn two_acquirers_one_permit_exclude() {
 /// the order against the guard's drop, and the drop never takes the count past its limit.
 #[test]
 fn bounded_over_release_rejected_racing_permit_drop() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(BoundedSemaphore::new(1));
         let holder = {
             let s = Arc::clone(&sem);
@@ -126,7 +126,7 @@ fn bounded_over_release_rejected_racing_permit_drop() {
 /// exactly one release succeeds and the count ends at the limit.
 #[test]
 fn bounded_two_releases_race_one_forgotten_permit() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(BoundedSemaphore::new(2));
         SemaphorePermit::forget(sem.acquire());
         let ok = Arc::new(AtomicU32::new(0));
@@ -157,7 +157,7 @@ fn bounded_two_releases_race_one_forgotten_permit() {
 /// report a deadlock if it slept with nobody to wake it).
 #[test]
 fn zero_timeout_is_one_try() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(Semaphore::new(0));
         let s = Arc::clone(&sem);
         let t = thread::spawn(move || s.acquire_for(Duration::ZERO).is_some());
@@ -177,7 +177,7 @@ fn zero_timeout_is_one_try() {
 /// permit can wake it.
 #[test]
 fn acquire_sleeps_until_the_only_permit_is_dropped() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(Semaphore::new(1));
         let held = sem.acquire();
         let s = Arc::clone(&sem);
@@ -197,7 +197,7 @@ fn acquire_sleeps_until_the_only_permit_is_dropped() {
 /// wake it then.
 #[test]
 fn acquire_many_sleeps_through_a_short_release_until_the_second() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(Semaphore::new(0));
         let s = Arc::clone(&sem);
         let t = thread::spawn(move || SemaphorePermit::forget(s.acquire_many(2)));
@@ -212,7 +212,7 @@ fn acquire_many_sleeps_through_a_short_release_until_the_second() {
 /// completes the count and can wake it.
 #[test]
 fn acquire_many_sleeps_until_a_permit_drop_completes_its_count() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(Semaphore::new(2));
         let held = sem.acquire();
         let s = Arc::clone(&sem);
@@ -227,7 +227,7 @@ fn acquire_many_sleeps_until_a_permit_drop_completes_its_count() {
 /// thread's `acquire_arc` sleeps, and only that drop on the other thread can wake it.
 #[test]
 fn acquire_arc_sleeps_until_an_owned_permit_is_dropped_on_another_thread() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = std::sync::Arc::new(Semaphore::new(1));
         let held = sem.acquire_arc();
         let dropper = thread::spawn(move || drop(held));
@@ -246,7 +246,7 @@ fn acquire_arc_sleeps_until_an_owned_permit_is_dropped_on_another_thread() {
 /// Bounded: main holds the only permit; only its drop can wake the other thread's `acquire`.
 #[test]
 fn bounded_acquire_sleeps_until_the_only_permit_is_dropped() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(BoundedSemaphore::new(1));
         let held = sem.acquire();
         let s = Arc::clone(&sem);
@@ -261,7 +261,7 @@ fn bounded_acquire_sleeps_until_the_only_permit_is_dropped() {
 /// `release(1)`, the first of which cannot satisfy it. Only the releases can wake it.
 #[test]
 fn bounded_acquire_many_sleeps_until_forgotten_permits_are_released() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(BoundedSemaphore::new(2));
         SemaphorePermit::forget(sem.acquire_many(2));
         let s = Arc::clone(&sem);
@@ -279,7 +279,7 @@ fn bounded_acquire_many_sleeps_until_forgotten_permits_are_released() {
 /// count ends at the limit either way.
 #[test]
 fn bounded_acquire_many_arc_for_times_out_or_is_woken_by_the_drop() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = std::sync::Arc::new(BoundedSemaphore::new(2));
         let held = sem.acquire();
         let s = std::sync::Arc::clone(&sem);

@@ -36,18 +36,20 @@ fn counter_scenario() {
 /// Random scheduler, 2,000 iterations.
 #[test]
 fn counter_exact_random() {
-    check_random(counter_scenario, 2_000);
+    crate::isolated(|| check_random(counter_scenario, 2_000));
 }
 
 /// PCT scheduler (depth 3), 2,000 iterations.
 #[test]
 fn counter_exact_pct() {
-    check_pct(counter_scenario, 2_000, 3);
+    crate::isolated(|| check_pct(counter_scenario, 2_000, 3));
 }
 
 /// PCT with a deeper bug depth through the Runner API, 1,000 iterations.
 #[test]
 fn counter_exact_pct_depth5() {
-    let runner = Runner::new(PctScheduler::new(5, 1_000), Config::new());
-    runner.run(counter_scenario);
+    crate::isolated(|| {
+        let runner = Runner::new(PctScheduler::new(5, 1_000), Config::new());
+        runner.run(counter_scenario);
+    });
 }

@@ -96,18 +96,20 @@ fn nesting_scenario() {
 /// Random scheduler, 1,500 iterations.
 #[test]
 fn nesting_exact_random() {
-    check_random(nesting_scenario, 1_500);
+    crate::isolated(|| check_random(nesting_scenario, 1_500));
 }
 
 /// PCT scheduler (depth 3), 1,500 iterations.
 #[test]
 fn nesting_exact_pct() {
-    check_pct(nesting_scenario, 1_500, 3);
+    crate::isolated(|| check_pct(nesting_scenario, 1_500, 3));
 }
 
 /// PCT with a deeper bug depth through the Runner API, 1,000 iterations.
 #[test]
 fn nesting_exact_pct_depth5() {
-    let runner = Runner::new(PctScheduler::new(5, 1_000), Config::new());
-    runner.run(nesting_scenario);
+    crate::isolated(|| {
+        let runner = Runner::new(PctScheduler::new(5, 1_000), Config::new());
+        runner.run(nesting_scenario);
+    });
 }
