@@ -213,6 +213,7 @@ enum ArcOwner {
 /// # }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[doc(alias = "ValueError")]
 pub struct ReleaseError {
     requested: u32,
     limit: u32,

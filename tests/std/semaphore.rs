@@ -870,3 +870,67 @@ fn arc_permit_forget_keeps_permits_out_and_releases_the_arc() {
         assert_eq!(bounded.available_permits(), 3);
     });
 }
+
+/// The thread's state in `/proc`: `Some(addr)` while it is blocked in a futex wait on `addr`.
+#[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+fn futex_wait_address(tid: i32) -> Option<usize> {
+    let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")).ok()?;
+    let mut fields = syscall.split_whitespace();
+    let number: i64 = fields.next()?.parse().ok()?;
+    let addr = usize::from_str_radix(fields.next()?.trim_start_matches("0x"), 16).ok()?;
+    (number == libc::SYS_futex).then_some(addr)
+}
+
+/// Every blocking form's waiting loop ends in a sleep on the semaphore's own word (the word a
+/// release wakes), not in a spin: a thread blocked in `acquire`, `acquire_for(60 s)` and a
+/// bounded `acquire_many_arc(2)` is seen in `/proc` waiting in the kernel on that word's
+/// address, within 10 s; then a release lets it through. Linux futex backend only (the
+/// portable table sleeps on a condvar elsewhere).
+#[test]
+#[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+fn a_blocked_acquire_sleeps_in_the_kernel_on_the_semaphore_word() {
+    watched(|| {
+        type Blocker = fn(&Arc<BoundedSemaphore>);
+        let forms: [(&str, Blocker); 3] = [
+            ("acquire", |s| SemaphorePermit::forget(s.acquire())),
+            ("acquire_for(60 s)", |s| {
+                SemaphorePermit::forget(s.acquire_for(Duration::from_secs(60)).unwrap())
+            }),
+            ("acquire_many_arc(2)", |s| {
+                ArcSemaphorePermit::forget(s.acquire_many_arc(2))
+            }),
+        ];
+        for (what, block) in forms {
+            let sem = Arc::new(BoundedSemaphore::new(2));
+            SemaphorePermit::forget(sem.acquire_many(2));
+            // The futex word lies inside the semaphore (`slack` is never waited on).
+            let start = Arc::as_ptr(&sem) as usize;
+            let inside = start..start + std::mem::size_of::<BoundedSemaphore>();
+            let tid = Arc::new(std::sync::atomic::AtomicI32::new(0));
+            let (s, t) = (Arc::clone(&sem), Arc::clone(&tid));
+            let waiter = std::thread::spawn(move || {
+                // SAFETY: gettid has no preconditions and cannot fail.
+                t.store(unsafe { libc::gettid() }, SeqCst);
+                block(&s);
+            });
+            let give_up = Instant::now() + Duration::from_secs(10);
+            let mut seen = None;
+            while !seen.is_some_and(|a| inside.contains(&a)) && Instant::now() < give_up {
+                std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+                let tid = tid.load(SeqCst);
+                seen = if tid == 0 {
+                    None
+                } else {
+                    futex_wait_address(tid)
+                };
+            }
+            assert!(
+                seen.is_some_and(|a| inside.contains(&a)),
+                "{what}: a blocked acquire must sleep in a futex wait on the semaphore's word \
+                 ({inside:x?}), seen: {seen:x?}"
+            );
+            sem.release(2).unwrap();
+            waiter.join().unwrap();
+        }
+    });
+}
