@@ -94,56 +94,59 @@ fn panic_location(f: impl FnOnce() + Send) -> Option<String> {
 /// `#[track_caller]` on every function on the path (API rule 4).
 #[test]
 fn semaphore_panics_name_the_callers_line() {
-    use std::sync::Arc;
-    use std::time::{Duration, Instant};
-    let big = std::hint::black_box(Semaphore::MAX_PERMITS + 1);
-    let sem = Arc::new(Semaphore::new(Semaphore::MAX_PERMITS));
-    let zero = Arc::new(BoundedSemaphore::new(0));
-    let (t, now) = (Duration::ZERO, Instant::now());
-    macro_rules! panics_here {
-        ($call:expr) => {
-            assert_eq!(
-                panic_location(|| {
-                    let _ = $call;
-                }),
-                Some(format!("{}:{}", file!(), line!())),
-                "`{}` must panic naming the caller's line",
-                stringify!($call)
-            )
-        };
-    }
-    panics_here!(Semaphore::new(big));
-    panics_here!(BoundedSemaphore::new(big));
-    panics_here!(sem.release(1));
-    panics_here!(sem.acquire_many(big));
-    panics_here!(sem.try_acquire_many(big));
-    panics_here!(sem.acquire_many_for(big, t));
-    panics_here!(sem.acquire_many_until(big, now));
-    panics_here!(sem.acquire_many_arc(big));
-    panics_here!(sem.try_acquire_many_arc(big));
-    panics_here!(sem.acquire_many_arc_for(big, t));
-    panics_here!(sem.acquire_many_arc_until(big, now));
-    panics_here!(zero.acquire());
-    panics_here!(zero.try_acquire());
-    panics_here!(zero.acquire_for(t));
-    panics_here!(zero.acquire_until(now));
-    panics_here!(zero.acquire_many(1));
-    panics_here!(zero.try_acquire_many(1));
-    panics_here!(zero.acquire_many_for(1, t));
-    panics_here!(zero.acquire_many_until(1, now));
-    panics_here!(zero.acquire_arc());
-    panics_here!(zero.try_acquire_arc());
-    panics_here!(zero.acquire_arc_for(t));
-    panics_here!(zero.acquire_arc_until(now));
-    panics_here!(zero.acquire_many_arc(1));
-    panics_here!(zero.try_acquire_many_arc(1));
-    panics_here!(zero.acquire_many_arc_for(1, t));
-    panics_here!(zero.acquire_many_arc_until(1, now));
-    assert_eq!(
-        panic_location(|| {
-            let _ = sem.checked_release(1);
-        }),
-        None,
-        "checked_release returns the error instead of panicking"
-    );
+    // Watched: without the check, `acquire_many(big)` would block for ever.
+    crate::watchdog::watched(|| {
+        use std::sync::Arc;
+        use std::time::{Duration, Instant};
+        let big = std::hint::black_box(Semaphore::MAX_PERMITS + 1);
+        let sem = Arc::new(Semaphore::new(Semaphore::MAX_PERMITS));
+        let zero = Arc::new(BoundedSemaphore::new(0));
+        let (t, now) = (Duration::ZERO, Instant::now());
+        macro_rules! panics_here {
+            ($call:expr) => {
+                assert_eq!(
+                    panic_location(|| {
+                        let _ = $call;
+                    }),
+                    Some(format!("{}:{}", file!(), line!())),
+                    "`{}` must panic naming the caller's line",
+                    stringify!($call)
+                )
+            };
+        }
+        panics_here!(Semaphore::new(big));
+        panics_here!(BoundedSemaphore::new(big));
+        panics_here!(sem.release(1));
+        panics_here!(sem.acquire_many(big));
+        panics_here!(sem.try_acquire_many(big));
+        panics_here!(sem.acquire_many_for(big, t));
+        panics_here!(sem.acquire_many_until(big, now));
+        panics_here!(sem.acquire_many_arc(big));
+        panics_here!(sem.try_acquire_many_arc(big));
+        panics_here!(sem.acquire_many_arc_for(big, t));
+        panics_here!(sem.acquire_many_arc_until(big, now));
+        panics_here!(zero.acquire());
+        panics_here!(zero.try_acquire());
+        panics_here!(zero.acquire_for(t));
+        panics_here!(zero.acquire_until(now));
+        panics_here!(zero.acquire_many(1));
+        panics_here!(zero.try_acquire_many(1));
+        panics_here!(zero.acquire_many_for(1, t));
+        panics_here!(zero.acquire_many_until(1, now));
+        panics_here!(zero.acquire_arc());
+        panics_here!(zero.try_acquire_arc());
+        panics_here!(zero.acquire_arc_for(t));
+        panics_here!(zero.acquire_arc_until(now));
+        panics_here!(zero.acquire_many_arc(1));
+        panics_here!(zero.try_acquire_many_arc(1));
+        panics_here!(zero.acquire_many_arc_for(1, t));
+        panics_here!(zero.acquire_many_arc_until(1, now));
+        assert_eq!(
+            panic_location(|| {
+                let _ = sem.checked_release(1);
+            }),
+            None,
+            "checked_release returns the error instead of panicking"
+        );
+    });
 }

@@ -383,6 +383,11 @@ fn debug_never_blocks() {
             "BoundedSemaphore { available: 1, limit: 2, .. }"
         );
         assert_eq!(format!("{p:?}"), "SemaphorePermit { permits: 1, .. }");
+        let owned = Arc::new(Semaphore::new(3)).acquire_many_arc(2);
+        assert_eq!(
+            format!("{owned:?}"),
+            "ArcSemaphorePermit { permits: 2, .. }"
+        );
     });
 }
 
