@@ -2,6 +2,7 @@
 //! Bound and run times: loom-tests/README.md.
 #![cfg(feature = "loom")]
 
+mod barrier;
 mod condition;
 mod event;
 mod lock;
@@ -10,3 +11,4 @@ mod queue;
 mod rlock;
 mod semaphore;
 mod thread_local;
+mod timer;

@@ -35,6 +35,10 @@ pub mod docs {
     pub mod pipe {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/thread_local.md"))]
     pub mod thread_local {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/barrier.md"))]
+    pub mod barrier {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/timer.md"))]
+    pub mod timer {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/model-checking.md"))]
     pub mod model_checking {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/verification.md"))]
@@ -43,6 +47,7 @@ pub mod docs {
     pub mod benchmarks {}
 }
 
+mod barrier;
 mod condition;
 mod event;
 mod lock;
@@ -52,7 +57,9 @@ mod ring;
 mod rlock;
 mod semaphore;
 mod thread_local;
+mod timer;
 
+pub use barrier::*;
 pub use condition::*;
 pub use event::*;
 pub use lock::*;
@@ -61,3 +68,4 @@ pub use queue::*;
 pub use rlock::*;
 pub use semaphore::*;
 pub use thread_local::*;
+pub use timer::*;
