@@ -6,6 +6,7 @@
 #![cfg_attr(miri, allow(unused))]
 
 mod api;
+mod barrier;
 mod condition;
 mod docs_check;
 mod event;
@@ -16,6 +17,7 @@ mod queue;
 mod rlock;
 mod semaphore;
 mod thread_local;
+mod timer;
 
 /// Runs a timed call that must time out, and checks it waited its timeout: no less (a timeout
 /// means the time passed), and not wildly more (5 s: a generous margin for a loaded machine).
