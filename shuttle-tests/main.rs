@@ -2,6 +2,7 @@
 //! With `loom` also on, the library runs on loom and these tests are compiled out.
 #![cfg(all(feature = "shuttle", not(feature = "loom")))]
 
+mod barrier;
 mod condition;
 mod event;
 mod lock;
@@ -10,3 +11,4 @@ mod queue;
 mod rlock;
 mod semaphore;
 mod thread_local;
+mod timer;
