@@ -83,3 +83,13 @@ fn fuzz_corpus_pipe() {
 fn fuzz_corpus_thread_local() {
     replay("thread_local", harness::thread_local::run);
 }
+
+#[test]
+fn fuzz_corpus_barrier() {
+    replay("barrier", harness::barrier::run);
+}
+
+#[test]
+fn fuzz_corpus_timer() {
+    replay("timer", harness::timer::run);
+}
