@@ -183,6 +183,8 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("Queue", "docs/queue.md", "Q"),
     ("Pipe", "docs/pipe.md", "P"),
     ("ThreadLocal", "docs/thread_local.md", "TL"),
+    ("Barrier", "docs/barrier.md", "B"),
+    ("Timer", "docs/timer.md", "TM"),
 ];
 
 const MARKER: &str = "<!-- Generated below from the pages' promise tables by tests/std/docs_check.rs: \
