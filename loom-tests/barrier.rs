@@ -21,6 +21,8 @@ fn until_waiter_asleep(b: &Barrier) {
 
 /// Runs a loom model and returns the outcomes it recorded across all executions (kept in a std
 /// static that loom does not track), so a model can show that loom explored every side of a race.
+/// Call it inside `crate::isolated::isolated`, so the model and the check of its outcomes share
+/// one process.
 fn outcomes_of(
     model: impl Fn(&StdMutex<BTreeSet<&'static str>>) + Sync + Send + 'static,
 ) -> BTreeSet<&'static str> {
@@ -51,7 +53,7 @@ fn reset_then_two_parties_pass(b: &Arc<Barrier>) {
 /// `wait` (Relaxed writes, so only the barrier's edges can order them).
 #[test]
 fn two_parties_pass_with_distinct_indices_and_see_each_others_writes() {
-    loom::model(|| {
+    crate::model(|| {
         let b = Arc::new(Barrier::new(2));
         let data = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
         let other = {
@@ -77,7 +79,7 @@ fn two_parties_pass_with_distinct_indices_and_see_each_others_writes() {
 /// before any party is released: each party sees the action's (Relaxed) write after it passes.
 #[test]
 fn action_runs_once_after_all_arrive_and_before_any_release() {
-    loom::model(|| {
+    crate::model(|| {
         let b = Arc::new(Barrier::new(2));
         let arrived = Arc::new(AtomicUsize::new(0));
         let actions = Arc::new(AtomicUsize::new(0));
@@ -113,7 +115,7 @@ fn action_runs_once_after_all_arrive_and_before_any_release() {
 /// wake is a loom deadlock.
 #[test]
 fn sleeping_waiter_is_woken_only_by_the_last_arrival() {
-    loom::model(|| {
+    crate::model(|| {
         let b = Arc::new(Barrier::new(2));
         let t = {
             let b = Arc::clone(&b);
@@ -130,7 +132,7 @@ fn sleeping_waiter_is_woken_only_by_the_last_arrival() {
 /// second arrival sleeps until the first generation's release wakes it).
 #[test]
 fn arrival_during_action_waits_for_release_and_joins_next_generation() {
-    loom::model(|| {
+    crate::model(|| {
         let b = Arc::new(Barrier::new(1));
         let in_action = Arc::new(AtomicBool::new(false));
         let run = |b: &Barrier, in_action: &AtomicBool| {
@@ -154,32 +156,34 @@ fn arrival_during_action_waits_for_release_and_joins_next_generation() {
 /// while the action runs, where the generation is already complete and must pass.
 #[test]
 fn timeout_racing_last_arrival_is_all_or_nothing() {
-    let seen = outcomes_of(|seen| {
-        let b = Arc::new(Barrier::new(2));
-        let timed = {
-            let b = Arc::clone(&b);
-            thread::spawn(move || b.wait_for(Duration::from_secs(5)))
-        };
-        // Loom runs a thread that yielded (the timed waiter, inside its timed wait) only once the
-        // others yield or block: these yields let its timeout land before and during the action.
-        thread::yield_now();
-        let last = b.wait_with(thread::yield_now);
-        let timed = timed.join().unwrap();
-        let outcome = match (timed, last) {
-            (Ok(i), Ok(j)) => {
-                assert_ne!(i, j, "same index twice");
-                "both passed"
-            }
-            (Err(BarrierTimeoutError::Timeout), Err(BrokenBarrier)) => {
-                assert!(b.is_broken(), "a timeout must leave the barrier broken");
-                "timed out, other broken"
-            }
-            other => panic!("inconsistent outcome {other:?}"),
-        };
-        seen.lock().unwrap().insert(outcome);
-        reset_then_two_parties_pass(&b);
+    crate::isolated::isolated(|| {
+        let seen = outcomes_of(|seen| {
+            let b = Arc::new(Barrier::new(2));
+            let timed = {
+                let b = Arc::clone(&b);
+                thread::spawn(move || b.wait_for(Duration::from_secs(5)))
+            };
+            // Loom runs a thread that yielded (the timed waiter, inside its timed wait) only once the
+            // others yield or block: these yields let its timeout land before and during the action.
+            thread::yield_now();
+            let last = b.wait_with(thread::yield_now);
+            let timed = timed.join().unwrap();
+            let outcome = match (timed, last) {
+                (Ok(i), Ok(j)) => {
+                    assert_ne!(i, j, "same index twice");
+                    "both passed"
+                }
+                (Err(BarrierTimeoutError::Timeout), Err(BrokenBarrier)) => {
+                    assert!(b.is_broken(), "a timeout must leave the barrier broken");
+                    "timed out, other broken"
+                }
+                other => panic!("inconsistent outcome {other:?}"),
+            };
+            seen.lock().unwrap().insert(outcome);
+            reset_then_two_parties_pass(&b);
+        });
+        assert_eq!(seen.len(), 2, "both outcomes must be explored: {seen:?}");
     });
-    assert_eq!(seen.len(), 2, "both outcomes must be explored: {seen:?}");
 }
 
 /// `abort` racing two arrivals: both parties get the same outcome (both passed, if the abort
@@ -187,32 +191,34 @@ fn timeout_racing_last_arrival_is_all_or_nothing() {
 /// barrier is broken afterwards in every case.
 #[test]
 fn abort_racing_arrivals_breaks_all_or_none_and_sticks() {
-    let seen = outcomes_of(|seen| {
-        let b = Arc::new(Barrier::new(2));
-        let t = {
-            let b = Arc::clone(&b);
-            thread::spawn(move || b.wait().is_ok())
-        };
-        let aborter = {
-            let b = Arc::clone(&b);
-            thread::spawn(move || b.abort())
-        };
-        let mine = b.wait().is_ok();
-        let theirs = t.join().unwrap();
-        aborter.join().unwrap();
-        assert_eq!(mine, theirs, "one party passed and the other was broken");
-        assert!(b.is_broken(), "an abort must leave the barrier broken");
-        assert_eq!(
-            b.wait(),
-            Err(BrokenBarrier),
-            "a broken barrier fails new arrivals"
-        );
-        seen.lock()
-            .unwrap()
-            .insert(if mine { "both passed" } else { "both broken" });
-        reset_then_two_parties_pass(&b);
+    crate::isolated::isolated(|| {
+        let seen = outcomes_of(|seen| {
+            let b = Arc::new(Barrier::new(2));
+            let t = {
+                let b = Arc::clone(&b);
+                thread::spawn(move || b.wait().is_ok())
+            };
+            let aborter = {
+                let b = Arc::clone(&b);
+                thread::spawn(move || b.abort())
+            };
+            let mine = b.wait().is_ok();
+            let theirs = t.join().unwrap();
+            aborter.join().unwrap();
+            assert_eq!(mine, theirs, "one party passed and the other was broken");
+            assert!(b.is_broken(), "an abort must leave the barrier broken");
+            assert_eq!(
+                b.wait(),
+                Err(BrokenBarrier),
+                "a broken barrier fails new arrivals"
+            );
+            seen.lock()
+                .unwrap()
+                .insert(if mine { "both passed" } else { "both broken" });
+            reset_then_two_parties_pass(&b);
+        });
+        assert_eq!(seen.len(), 2, "both outcomes must be explored: {seen:?}");
     });
-    assert_eq!(seen.len(), 2, "both outcomes must be explored: {seen:?}");
 }
 
 /// `reset` racing two arrivals that retry once when broken: a waiter broken by the reset
@@ -222,41 +228,43 @@ fn abort_racing_arrivals_breaks_all_or_none_and_sticks() {
 /// finished, hangs or fails here.
 #[test]
 fn reset_racing_arrivals_lets_retries_meet_in_a_fresh_generation() {
-    let seen = outcomes_of(|seen| {
-        let b = Arc::new(Barrier::new(2));
-        // Returns the index, and whether this party was broken first.
-        let party = |b: &Barrier| {
-            for attempt in 0..2 {
-                if let Ok(i) = b.wait() {
-                    return (i, attempt == 1);
+    crate::isolated::isolated(|| {
+        let seen = outcomes_of(|seen| {
+            let b = Arc::new(Barrier::new(2));
+            // Returns the index, and whether this party was broken first.
+            let party = |b: &Barrier| {
+                for attempt in 0..2 {
+                    if let Ok(i) = b.wait() {
+                        return (i, attempt == 1);
+                    }
                 }
+                panic!("broken twice by a single reset");
+            };
+            let t = {
+                let b = Arc::clone(&b);
+                thread::spawn(move || party(&b))
+            };
+            let resetter = {
+                let b = Arc::clone(&b);
+                thread::spawn(move || b.reset())
+            };
+            let (mine, i_retried) = party(&b);
+            let (theirs, they_retried) = t.join().unwrap();
+            resetter.join().unwrap();
+            assert_ne!(mine, theirs, "same index twice in one generation");
+            if i_retried || they_retried {
+                seen.lock()
+                    .unwrap()
+                    .insert("a party was broken and retried");
             }
-            panic!("broken twice by a single reset");
-        };
-        let t = {
-            let b = Arc::clone(&b);
-            thread::spawn(move || party(&b))
-        };
-        let resetter = {
-            let b = Arc::clone(&b);
-            thread::spawn(move || b.reset())
-        };
-        let (mine, i_retried) = party(&b);
-        let (theirs, they_retried) = t.join().unwrap();
-        resetter.join().unwrap();
-        assert_ne!(mine, theirs, "same index twice in one generation");
-        if i_retried || they_retried {
-            seen.lock()
-                .unwrap()
-                .insert("a party was broken and retried");
-        }
-        assert!(!b.is_broken(), "a reset must leave the barrier whole");
-        assert_eq!(b.n_waiting(), 0, "a reset must leave the barrier empty");
+            assert!(!b.is_broken(), "a reset must leave the barrier whole");
+            assert_eq!(b.n_waiting(), 0, "a reset must leave the barrier empty");
+        });
+        assert!(
+            seen.contains("a party was broken and retried"),
+            "the reset must be explored breaking a waiter: {seen:?}"
+        );
     });
-    assert!(
-        seen.contains("a party was broken and retried"),
-        "the reset must be explored breaking a waiter: {seen:?}"
-    );
 }
 
 /// Two generations back to back: a party that passes the first generation and arrives again at
@@ -264,7 +272,7 @@ fn reset_racing_arrivals_lets_retries_meet_in_a_fresh_generation() {
 /// the first release yet). Each generation's action runs once, before its release.
 #[test]
 fn two_generations_back_to_back_count_each_arrival_once() {
-    loom::model(|| {
+    crate::model(|| {
         let b = Arc::new(Barrier::new(2));
         let actions = Arc::new(AtomicUsize::new(0));
         let party = |b: &Barrier, actions: &AtomicUsize| {
@@ -303,65 +311,69 @@ fn two_generations_back_to_back_count_each_arrival_once() {
 /// non-panicking party is last, both pass and the panicking closure is dropped unrun.
 #[test]
 fn panicking_action_breaks_barrier_and_reaches_its_runner() {
-    let seen = outcomes_of(|seen| {
-        let b = Arc::new(Barrier::new(2));
-        let t = {
-            let b = Arc::clone(&b);
-            thread::spawn(move || b.wait())
-        };
-        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            b.wait_with(|| panic!("action failed"))
-        }));
-        let other = t.join().unwrap();
-        let outcome = match panicked {
-            Err(_) => {
-                assert_eq!(
-                    other,
-                    Err(BrokenBarrier),
-                    "waiter must see the broken barrier"
-                );
-                assert!(b.is_broken());
-                "action panicked"
-            }
-            Ok(mine) => {
-                assert_eq!(mine, Ok(0), "the panicking party arrived first");
-                assert_eq!(other, Ok(1), "the other party ran its own (empty) action");
-                "other party was last"
-            }
-        };
-        seen.lock().unwrap().insert(outcome);
-        reset_then_two_parties_pass(&b);
+    crate::isolated::isolated(|| {
+        let seen = outcomes_of(|seen| {
+            let b = Arc::new(Barrier::new(2));
+            let t = {
+                let b = Arc::clone(&b);
+                thread::spawn(move || b.wait())
+            };
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                b.wait_with(|| panic!("action failed"))
+            }));
+            let other = t.join().unwrap();
+            let outcome = match panicked {
+                Err(_) => {
+                    assert_eq!(
+                        other,
+                        Err(BrokenBarrier),
+                        "waiter must see the broken barrier"
+                    );
+                    assert!(b.is_broken());
+                    "action panicked"
+                }
+                Ok(mine) => {
+                    assert_eq!(mine, Ok(0), "the panicking party arrived first");
+                    assert_eq!(other, Ok(1), "the other party ran its own (empty) action");
+                    "other party was last"
+                }
+            };
+            seen.lock().unwrap().insert(outcome);
+            reset_then_two_parties_pass(&b);
+        });
+        assert_eq!(
+            seen.len(),
+            2,
+            "both arrival orders must be explored: {seen:?}"
+        );
     });
-    assert_eq!(
-        seen.len(),
-        2,
-        "both arrival orders must be explored: {seen:?}"
-    );
 }
 
 /// An arrival whose timeout passes while the previous generation's action runs (it was never
 /// counted) breaks the barrier for after the release: the complete generation still passes.
 #[test]
 fn timeout_of_arrival_during_action_breaks_after_the_release() {
-    let seen = outcomes_of(|seen| {
-        let b = Arc::new(Barrier::new(1));
-        let t = {
-            let b = Arc::clone(&b);
-            thread::spawn(move || b.wait_for(Duration::from_secs(5)))
-        };
-        assert_eq!(b.wait_with(thread::yield_now), Ok(0), "a lone party passes");
-        let outcome = match t.join().unwrap() {
-            Ok(i) => {
-                assert_eq!(i, 0);
-                "passed"
-            }
-            Err(BarrierTimeoutError::Timeout) => {
-                assert!(b.is_broken(), "the timeout must leave the barrier broken");
-                "timed out during the action"
-            }
-            Err(e) => panic!("a lone party with a timeout cannot be {e:?}"),
-        };
-        seen.lock().unwrap().insert(outcome);
+    crate::isolated::isolated(|| {
+        let seen = outcomes_of(|seen| {
+            let b = Arc::new(Barrier::new(1));
+            let t = {
+                let b = Arc::clone(&b);
+                thread::spawn(move || b.wait_for(Duration::from_secs(5)))
+            };
+            assert_eq!(b.wait_with(thread::yield_now), Ok(0), "a lone party passes");
+            let outcome = match t.join().unwrap() {
+                Ok(i) => {
+                    assert_eq!(i, 0);
+                    "passed"
+                }
+                Err(BarrierTimeoutError::Timeout) => {
+                    assert!(b.is_broken(), "the timeout must leave the barrier broken");
+                    "timed out during the action"
+                }
+                Err(e) => panic!("a lone party with a timeout cannot be {e:?}"),
+            };
+            seen.lock().unwrap().insert(outcome);
+        });
+        assert_eq!(seen.len(), 2, "both outcomes must be explored: {seen:?}");
     });
-    assert_eq!(seen.len(), 2, "both outcomes must be explored: {seen:?}");
 }

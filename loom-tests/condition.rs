@@ -31,7 +31,7 @@ fn until_registered(lock: &Lock<usize>, registered: usize) {
 /// the waiter always returns, so the notify is never lost.
 #[test]
 fn notify_between_unlock_and_wait_is_not_lost() {
-    loom::model(|| {
+    crate::model(|| {
         let pair = Arc::new((Lock::new(false), Condition::new()));
         let p = Arc::clone(&pair);
         let waiter = thread::spawn(move || {
@@ -54,7 +54,7 @@ fn notify_between_unlock_and_wait_is_not_lost() {
 /// cannot be between its test and its queueing, so if it is waiting at all the notify finds it.
 #[test]
 fn notify_under_lock_reaches_queued_waiter() {
-    loom::model(|| {
+    crate::model(|| {
         let pair = Arc::new((Lock::new(false), Condition::new()));
         let p = Arc::clone(&pair);
         let waiter = thread::spawn(move || {
@@ -88,7 +88,7 @@ fn notify_under_lock_reaches_queued_waiter() {
 /// (loom tries every point at which the main thread reads the count).
 #[test]
 fn notify_one_with_two_waiters_wakes_exactly_one() {
-    loom::model(|| {
+    crate::model(|| {
         let shared = Arc::new((Lock::new(0usize), Condition::new()));
         let returned = Arc::new(AtomicUsize::new(0));
         let waiters: Vec<_> = (0..2)
@@ -126,7 +126,7 @@ fn notify_one_with_two_waiters_wakes_exactly_one() {
 /// counts would disagree. Loom explores A timing out before, while, and after the pop.
 #[test]
 fn timed_out_waiter_does_not_swallow_notify() {
-    loom::model(|| {
+    crate::model(|| {
         let shared = Arc::new((Lock::new(false), Condition::new()));
         let s = Arc::clone(&shared);
         let timed = thread::spawn(move || {
@@ -164,7 +164,7 @@ fn timed_out_waiter_does_not_swallow_notify() {
 /// A notify with nobody waiting is not kept: a waiter that starts later times out.
 #[test]
 fn notify_with_no_waiter_is_not_banked() {
-    loom::model(|| {
+    crate::model(|| {
         let pair = Arc::new((Lock::new(()), Condition::new()));
         assert_eq!(pair.1.notify_all(), 0);
         assert!(!pair.1.notify_one());
@@ -185,7 +185,7 @@ fn notify_with_no_waiter_is_not_banked() {
 /// the flag, and with the notify the untimed form always returns.
 #[test]
 fn wait_for_predicate_under_racing_notify() {
-    loom::model(|| {
+    crate::model(|| {
         let pair = Arc::new((Lock::new(false), Condition::new()));
         let p = Arc::clone(&pair);
         let waiter = thread::spawn(move || {
@@ -207,7 +207,7 @@ fn wait_for_predicate_under_racing_notify() {
 /// the lock is held again on return (loom's cell checking sees the accesses).
 #[test]
 fn wait_while_returns_after_racing_notify() {
-    loom::model(|| {
+    crate::model(|| {
         let pair = Arc::new((Lock::new(0u32), Condition::new()));
         let p = Arc::clone(&pair);
         let waiter = thread::spawn(move || {

@@ -21,7 +21,7 @@ fn until_waiter_registered(ev: &Event) {
 /// (a Relaxed write, so only the Event's Release/Acquire edge can order it).
 #[test]
 fn set_wakes_waiter_and_publishes_writes() {
-    loom::model(|| {
+    crate::model(|| {
         let ev = Arc::new(Event::new());
         let data = Arc::new(AtomicUsize::new(0));
         let (e, d) = (Arc::clone(&ev), Arc::clone(&data));
@@ -43,7 +43,7 @@ fn set_wakes_waiter_and_publishes_writes() {
 /// whichever of the three operations it registered around.
 #[test]
 fn set_clear_set_with_two_waiters_never_loses_wakeup() {
-    loom::model(|| {
+    crate::model(|| {
         let ev = Arc::new(Event::new());
         let ts: Vec<_> = (0..2)
             .map(|_| {
@@ -67,7 +67,7 @@ fn set_clear_set_with_two_waiters_never_loses_wakeup() {
 /// afterwards the flag reads clear.
 #[test]
 fn set_then_clear_before_waiter_runs_still_wakes_it() {
-    loom::model(|| {
+    crate::model(|| {
         let ev = Arc::new(Event::new());
         let e = Arc::clone(&ev);
         let t = thread::spawn(move || {
@@ -92,7 +92,7 @@ fn set_then_clear_before_waiter_runs_still_wakes_it() {
 /// blocks forever, a second (untimed) waiter is still woken, and afterwards waits see the flag.
 #[test]
 fn timeout_racing_set_leaves_event_usable() {
-    loom::model(|| {
+    crate::model(|| {
         let ev = Arc::new(Event::new());
         let timed = {
             let e = Arc::clone(&ev);
@@ -124,7 +124,7 @@ fn timeout_racing_set_leaves_event_usable() {
 /// that still meet (the stale bit costs a wake call, never a lost wake-up).
 #[test]
 fn timed_out_waiter_then_new_waiter_is_woken() {
-    loom::model(|| {
+    crate::model(|| {
         let ev = Arc::new(Event::new());
         let e = Arc::clone(&ev);
         let t = thread::spawn(move || {

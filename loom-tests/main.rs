@@ -5,6 +5,7 @@
 mod barrier;
 mod condition;
 mod event;
+mod isolation;
 mod lock;
 mod pipe;
 mod queue;
@@ -12,3 +13,18 @@ mod rlock;
 mod semaphore;
 mod thread_local;
 mod timer;
+
+#[path = "../tests/support/isolated.rs"]
+mod isolated;
+
+/// `loom::model(f)` in a child process of its own (`tests/support/isolated.rs`): a model that
+/// finds a bug fails as itself, by name, even when the bug aborts the process or hangs loom's
+/// deadlock report, and the other models still run. Every model here calls this.
+#[track_caller]
+pub fn model<F>(f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    let name = isolated::test_name(std::any::type_name::<F>());
+    isolated::isolated_as(&name, move || loom::model(f));
+}

@@ -8,7 +8,7 @@ use weftsync::{RecvError, SendError, pipe, pipe_oneway};
 /// buffered message first, then end-of-file, and end-of-file stays.
 #[test]
 fn close_while_peer_blocked_in_recv_wakes_it_with_eof_after_buffer_drains() {
-    loom::model(|| {
+    crate::model(|| {
         let (a, b) = pipe(2);
         let t = thread::spawn(move || {
             let first = b.recv();
@@ -36,7 +36,7 @@ fn close_while_peer_blocked_in_recv_wakes_it_with_eof_after_buffer_drains() {
 /// A send blocked on a full buffer when the peer closes wakes and hands its message back.
 #[test]
 fn send_to_closed_peer_returns_the_message() {
-    loom::model(|| {
+    crate::model(|| {
         let (a, b) = pipe(1);
         a.send(1).unwrap();
         let t = thread::spawn(move || a.send(2));
@@ -53,7 +53,7 @@ fn send_to_closed_peer_returns_the_message() {
 /// message (the send's one wake cannot land on the poller alone and leave the receiver asleep).
 #[test]
 fn send_wakes_both_poller_and_receiver() {
-    loom::model(|| {
+    crate::model(|| {
         let (rx, tx) = pipe_oneway(1);
         let rx = loom::sync::Arc::new(rx);
         let poller = {
@@ -77,7 +77,7 @@ fn send_wakes_both_poller_and_receiver() {
 /// not consume: a later `recv` still reports EOF after the buffered message.
 #[test]
 fn poll_wakes_on_close_and_never_consumes() {
-    loom::model(|| {
+    crate::model(|| {
         let (rx, tx) = pipe_oneway(1);
         let t = thread::spawn(move || {
             assert!(rx.poll(Duration::MAX), "poll must report readiness or EOF");

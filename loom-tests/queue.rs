@@ -14,7 +14,7 @@ const LONG: Duration = Duration::from_secs(5);
 /// the puts block on the full slot and wake each other.
 #[test]
 fn two_producers_one_consumer_capacity_1_no_loss_fifo_per_producer() {
-    loom::model(|| {
+    crate::model(|| {
         let q = Arc::new(Queue::new(1));
         let p1 = {
             let q = Arc::clone(&q);
@@ -47,7 +47,7 @@ fn two_producers_one_consumer_capacity_1_no_loss_fifo_per_producer() {
 /// leave it asleep, which loom reports as a deadlock).
 #[test]
 fn put_blocked_on_full_is_woken_by_get() {
-    loom::model(|| {
+    crate::model(|| {
         let q = Arc::new(Queue::new(1));
         q.put(1).unwrap();
         let t = {
@@ -66,7 +66,7 @@ fn put_blocked_on_full_is_woken_by_get() {
 /// would leave the second put asleep beside a free slot (a deadlock to loom).
 #[test]
 fn two_blocked_puts_are_both_woken_by_two_gets() {
-    loom::model(|| {
+    crate::model(|| {
         let q = Arc::new(Queue::new(2));
         q.put(0).unwrap();
         q.put(1).unwrap();
@@ -90,7 +90,7 @@ fn two_blocked_puts_are_both_woken_by_two_gets() {
 /// A get blocked on an empty queue is woken by a put.
 #[test]
 fn get_blocked_on_empty_is_woken_by_put() {
-    loom::model(|| {
+    crate::model(|| {
         let q = Arc::new(Queue::new(1));
         let t = {
             let q = Arc::clone(&q);
@@ -104,7 +104,7 @@ fn get_blocked_on_empty_is_woken_by_put() {
 /// Two getters blocked on an empty queue both wake when it is shut down, and fail with ShutDown.
 #[test]
 fn shutdown_wakes_every_blocked_getter() {
-    loom::model(|| {
+    crate::model(|| {
         let q: Arc<Queue<u8>> = Arc::new(Queue::new(1));
         let ts: Vec<_> = (0..2)
             .map(|_| {
@@ -123,7 +123,7 @@ fn shutdown_wakes_every_blocked_getter() {
 /// shutdown: the put fails handing its item back, and the dropped item counts as done.
 #[test]
 fn immediate_shutdown_wakes_blocked_put_and_join() {
-    loom::model(|| {
+    crate::model(|| {
         let q = Arc::new(Queue::new(1));
         q.put(1).unwrap();
         let putter = {
@@ -146,7 +146,7 @@ fn immediate_shutdown_wakes_blocked_put_and_join() {
 /// (a timeout never swallows a wake meant for it).
 #[test]
 fn get_for_timing_out_as_put_arrives_loses_nothing() {
-    loom::model(|| {
+    crate::model(|| {
         let q = Arc::new(Queue::new(1));
         let timed = {
             let q = Arc::clone(&q);
@@ -170,7 +170,7 @@ fn get_for_timing_out_as_put_arrives_loses_nothing() {
 /// A `put_for` that gives up just as a get frees the slot either went in or handed its item back.
 #[test]
 fn put_for_timing_out_as_get_arrives_loses_nothing() {
-    loom::model(|| {
+    crate::model(|| {
         let q = Arc::new(Queue::new(1));
         q.put(1).unwrap();
         let t = {
@@ -195,7 +195,7 @@ fn put_for_timing_out_as_get_arrives_loses_nothing() {
 /// `task_done` wakes a join blocked on the last unfinished task, and join does not return early.
 #[test]
 fn task_done_wakes_join() {
-    loom::model(|| {
+    crate::model(|| {
         let q = Arc::new(Queue::new(1));
         q.put(1).unwrap();
         let worker = {

@@ -15,7 +15,7 @@ use weftsync::{BoundedSemaphore, Semaphore, SemaphorePermit};
 /// timed-out sleeper) and the permit count ends where it began.
 #[test]
 fn acquire_for_times_out_as_release_happens() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(Semaphore::new(0));
         let timed = {
             let s = Arc::clone(&sem);
@@ -40,7 +40,7 @@ fn acquire_for_times_out_as_release_happens() {
 /// a lost wake-up would leave it asleep for ever, which loom reports as a deadlock.
 #[test]
 fn release_wakes_sleeper() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(Semaphore::new(0));
         let s = Arc::clone(&sem);
         let t = thread::spawn(move || SemaphorePermit::forget(s.acquire()));
@@ -55,7 +55,7 @@ fn release_wakes_sleeper() {
 /// first release and strand the permit the other one wanted.
 #[test]
 fn releases_wake_sleepers_wanting_different_counts() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(Semaphore::new(0));
         let many = {
             let s = Arc::clone(&sem);
@@ -77,7 +77,7 @@ fn releases_wake_sleepers_wanting_different_counts() {
 /// `UnsafeCell` checks the accesses), and the increments are exact.
 #[test]
 fn two_acquirers_one_permit_exclude() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(Semaphore::new(1));
         let cell = Arc::new(UnsafeCell::new(0u32));
         let t = {
@@ -105,7 +105,7 @@ fn two_acquirers_one_permit_exclude() {
 /// the order against the guard's drop, and the drop never takes the count past its limit.
 #[test]
 fn bounded_over_release_rejected_racing_permit_drop() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(BoundedSemaphore::new(1));
         let holder = {
             let s = Arc::clone(&sem);
@@ -126,7 +126,7 @@ fn bounded_over_release_rejected_racing_permit_drop() {
 /// exactly one release succeeds and the count ends at the limit.
 #[test]
 fn bounded_two_releases_race_one_forgotten_permit() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(BoundedSemaphore::new(2));
         SemaphorePermit::forget(sem.acquire());
         let ok = Arc::new(AtomicU32::new(0));
@@ -157,7 +157,7 @@ fn bounded_two_releases_race_one_forgotten_permit() {
 /// report a deadlock if it slept with nobody to wake it).
 #[test]
 fn zero_timeout_is_one_try() {
-    loom::model(|| {
+    crate::model(|| {
         let sem = Arc::new(Semaphore::new(0));
         let s = Arc::clone(&sem);
         let t = thread::spawn(move || s.acquire_for(Duration::ZERO).is_some());

@@ -25,7 +25,7 @@ impl Drop for Counted {
 /// and 2, which share bucket 1, so they also race to allocate it. Each sees only its own value.
 #[test]
 fn two_threads_initialise_at_once_each_see_own_value() {
-    loom::model(|| {
+    crate::model(|| {
         let tl = Arc::new(ThreadLocal::new());
         assert_eq!(*tl.get_or(|| 0usize), 0);
         let ts: Vec<_> = (1..=2usize)
@@ -48,7 +48,7 @@ fn two_threads_initialise_at_once_each_see_own_value() {
 /// of the `ThreadLocal` drops each exactly once.
 #[test]
 fn iter_after_joins_sees_every_value() {
-    loom::model(|| {
+    crate::model(|| {
         let drops = Arc::new(AtomicUsize::new(0));
         let tl = Arc::new(ThreadLocal::new());
         let ts: Vec<_> = (1..=2usize)
@@ -80,7 +80,7 @@ fn iter_after_joins_sees_every_value() {
 /// take). The new thread never sees the exited thread's value, and both values are kept.
 #[test]
 fn exited_thread_and_new_thread_never_share_a_value() {
-    loom::model(|| {
+    crate::model(|| {
         let tl = Arc::new(ThreadLocal::new());
         let first = {
             let tl = Arc::clone(&tl);
@@ -105,7 +105,7 @@ fn exited_thread_and_new_thread_never_share_a_value() {
 /// starts after the first has been joined. No thread ever sees a value it did not store.
 #[test]
 fn slot_handed_back_during_concurrent_store_is_never_shared() {
-    loom::model(|| {
+    crate::model(|| {
         let tl = Arc::new(ThreadLocal::new());
         let spawn = |v: usize| {
             let tl = Arc::clone(&tl);
@@ -130,7 +130,7 @@ fn slot_handed_back_during_concurrent_store_is_never_shared() {
 /// loom's last-access DPOR misses the race: the storing thread's own loads hide main's).
 #[test]
 fn iter_racing_first_store_sees_whole_value_or_nothing() {
-    loom::model(|| {
+    crate::model(|| {
         let tl = Arc::new(ThreadLocal::new());
         let t = {
             let tl = Arc::clone(&tl);
@@ -154,7 +154,7 @@ fn iter_racing_first_store_sees_whole_value_or_nothing() {
 /// than Release (or a load weaker than Acquire) fails here.
 #[test]
 fn iter_that_finds_a_value_reads_it_whole() {
-    loom::model(|| {
+    crate::model(|| {
         let tl = Arc::new(ThreadLocal::new());
         let t = {
             let tl = Arc::clone(&tl);
@@ -179,7 +179,7 @@ fn iter_that_finds_a_value_reads_it_whole() {
 /// Release would hide a too-weak node publication from loom.
 #[test]
 fn iter_that_finds_a_reused_slots_value_reads_it_whole() {
-    loom::model(|| {
+    crate::model(|| {
         let tl = Arc::new(ThreadLocal::new());
         let spawn = |v: &'static str| {
             let tl = Arc::clone(&tl);
@@ -207,7 +207,7 @@ fn iter_that_finds_a_reused_slots_value_reads_it_whole() {
 /// `clear` after the joins drops every value once and leaves every thread without a value.
 #[test]
 fn clear_after_joins_drops_each_value_once() {
-    loom::model(|| {
+    crate::model(|| {
         let drops = Arc::new(AtomicUsize::new(0));
         let tl = Arc::new(ThreadLocal::new());
         let t = {

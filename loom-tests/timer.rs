@@ -18,6 +18,8 @@ const DELAY: Duration = Duration::from_secs(60);
 
 /// Runs a loom model and returns the outcomes it recorded across all executions (kept in a std
 /// static that loom does not track), so a model can show that loom explored every side of a race.
+/// Call it inside `crate::isolated::isolated`, so the model and the check of its outcomes share
+/// one process.
 fn outcomes_of(
     model: impl Fn(&StdMutex<BTreeSet<&'static str>>) + Sync + Send + 'static,
 ) -> BTreeSet<&'static str> {
@@ -31,52 +33,54 @@ fn outcomes_of(
 /// the model's executions (the emulated timed wait really races the cancel).
 #[test]
 fn cancel_racing_fire_has_exactly_one_winner() {
-    let seen = outcomes_of(|seen| {
-        let ran = Arc::new(AtomicBool::new(false));
-        let timer = {
-            let ran = Arc::clone(&ran);
-            Timer::start(DELAY, move || {
-                ran.store(true, Relaxed);
-                7
-            })
-        };
-        // Loom runs a thread that yielded (the timer's, inside its timed wait) only once the
-        // others yield or block: this yield lets the delay end before the cancel too.
-        thread::yield_now();
-        let cancelled = timer.cancel();
-        let joined = timer.join();
-        if cancelled {
-            assert!(
-                matches!(joined, Err(TimerError::Cancelled)),
-                "cancel won but join says {joined:?}"
-            );
-            assert!(
-                !ran.load(Relaxed),
-                "cancel returned true but the closure ran"
-            );
-        } else {
-            assert_eq!(
-                joined.ok(),
-                Some(7),
-                "cancel lost, so the closure must have run"
-            );
-            assert!(
-                ran.load(Relaxed),
-                "cancel returned false but the closure never ran"
-            );
-        }
-        seen.lock()
-            .unwrap()
-            .insert(if cancelled { "cancel won" } else { "fire won" });
+    crate::isolated::isolated(|| {
+        let seen = outcomes_of(|seen| {
+            let ran = Arc::new(AtomicBool::new(false));
+            let timer = {
+                let ran = Arc::clone(&ran);
+                Timer::start(DELAY, move || {
+                    ran.store(true, Relaxed);
+                    7
+                })
+            };
+            // Loom runs a thread that yielded (the timer's, inside its timed wait) only once the
+            // others yield or block: this yield lets the delay end before the cancel too.
+            thread::yield_now();
+            let cancelled = timer.cancel();
+            let joined = timer.join();
+            if cancelled {
+                assert!(
+                    matches!(joined, Err(TimerError::Cancelled)),
+                    "cancel won but join says {joined:?}"
+                );
+                assert!(
+                    !ran.load(Relaxed),
+                    "cancel returned true but the closure ran"
+                );
+            } else {
+                assert_eq!(
+                    joined.ok(),
+                    Some(7),
+                    "cancel lost, so the closure must have run"
+                );
+                assert!(
+                    ran.load(Relaxed),
+                    "cancel returned false but the closure never ran"
+                );
+            }
+            seen.lock()
+                .unwrap()
+                .insert(if cancelled { "cancel won" } else { "fire won" });
+        });
+        assert_eq!(seen.len(), 2, "both winners must be explored: {seen:?}");
     });
-    assert_eq!(seen.len(), 2, "both winners must be explored: {seen:?}");
 }
 
 /// Two cancellers racing the fire: they agree (both `true` or both `false`), as the first
 /// cancel's outcome is final.
 #[test]
 fn two_cancels_racing_fire_agree() {
-    loom::model(|| {
+    crate::model(|| {
         let timer = Arc::new(Timer::start(DELAY, || ()));
         let other = {
             let timer = Arc::clone(&timer);
@@ -97,7 +101,7 @@ fn two_cancels_racing_fire_agree() {
 /// publishes the result, and nothing else wakes it. It then sees the closure's (Relaxed) write.
 #[test]
 fn join_is_woken_by_the_fire_and_sees_the_closures_writes() {
-    loom::model(|| {
+    crate::model(|| {
         let data = Arc::new(AtomicUsize::new(0));
         let timer = {
             let data = Arc::clone(&data);
@@ -120,7 +124,7 @@ fn join_is_woken_by_the_fire_and_sees_the_closures_writes() {
 /// the joiner (and the timer's thread) asleep: a loom deadlock.
 #[test]
 fn cancel_wakes_the_joiner_and_the_sleeping_timer_thread() {
-    loom::model(|| {
+    crate::model(|| {
         let timer = Arc::new(Timer::start(Duration::MAX, || ()));
         let joiner = {
             let timer = Arc::clone(&timer);
@@ -140,27 +144,29 @@ fn cancel_wakes_the_joiner_and_the_sleeping_timer_thread() {
 /// value at once), `false` means not yet; either way the value arrives. Both occur.
 #[test]
 fn join_for_timeout_racing_fire_is_honest() {
-    let seen = outcomes_of(|seen| {
-        let timer = Timer::start(DELAY, || 5);
-        let finished = timer.join_for(Duration::from_secs(5));
-        if finished {
-            assert!(
-                timer.is_finished(),
-                "join_for said finished, is_finished disagrees"
-            );
-        }
-        assert_eq!(timer.join().ok(), Some(5));
-        seen.lock()
-            .unwrap()
-            .insert(if finished { "finished" } else { "timed out" });
+    crate::isolated::isolated(|| {
+        let seen = outcomes_of(|seen| {
+            let timer = Timer::start(DELAY, || 5);
+            let finished = timer.join_for(Duration::from_secs(5));
+            if finished {
+                assert!(
+                    timer.is_finished(),
+                    "join_for said finished, is_finished disagrees"
+                );
+            }
+            assert_eq!(timer.join().ok(), Some(5));
+            seen.lock()
+                .unwrap()
+                .insert(if finished { "finished" } else { "timed out" });
+        });
+        assert_eq!(seen.len(), 2, "both outcomes must be explored: {seen:?}");
     });
-    assert_eq!(seen.len(), 2, "both outcomes must be explored: {seen:?}");
 }
 
 /// A panicking closure is caught on the timer's thread and its payload reaches the joiner.
 #[test]
 fn panicking_closure_reaches_the_joiner() {
-    loom::model(|| {
+    crate::model(|| {
         let timer = Timer::start(DELAY, || -> u8 { panic!("timer closure failed") });
         match timer.join() {
             Err(TimerError::Panicked(payload)) => {
@@ -174,7 +180,7 @@ fn panicking_closure_reaches_the_joiner() {
 /// Dropping the handle detaches the timer: the closure still runs.
 #[test]
 fn dropped_handle_detaches_and_the_closure_still_runs() {
-    loom::model(|| {
+    crate::model(|| {
         let ran = Arc::new(AtomicBool::new(false));
         {
             let ran = Arc::clone(&ran);

@@ -178,35 +178,35 @@ fn timeouts_and_abort_scenario() {
 /// Random scheduler, 1,000 iterations.
 #[test]
 fn generations_random() {
-    check_random(generations_scenario, 1_000);
+    crate::isolated(|| check_random(generations_scenario, 1_000));
 }
 
 /// PCT scheduler (depth 3), 1,000 iterations.
 #[test]
 fn generations_pct() {
-    check_pct(generations_scenario, 1_000, 3);
+    crate::isolated(|| check_pct(generations_scenario, 1_000, 3));
 }
 
 /// Random scheduler, 1,000 iterations.
 #[test]
 fn extra_threads_random() {
-    check_random(extra_threads_scenario, 1_000);
+    crate::isolated(|| check_random(extra_threads_scenario, 1_000));
 }
 
 /// PCT scheduler (depth 3), 1,000 iterations.
 #[test]
 fn extra_threads_pct() {
-    check_pct(extra_threads_scenario, 1_000, 3);
+    crate::isolated(|| check_pct(extra_threads_scenario, 1_000, 3));
 }
 
 /// Random scheduler, 1,000 iterations.
 #[test]
 fn timeouts_and_abort_random() {
-    check_random(timeouts_and_abort_scenario, 1_000);
+    crate::isolated(|| check_random(timeouts_and_abort_scenario, 1_000));
 }
 
 /// PCT scheduler (depth 3), 1,000 iterations.
 #[test]
 fn timeouts_and_abort_pct() {
-    check_pct(timeouts_and_abort_scenario, 1_000, 3);
+    crate::isolated(|| check_pct(timeouts_and_abort_scenario, 1_000, 3));
 }

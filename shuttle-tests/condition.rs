@@ -105,13 +105,13 @@ fn bounded_buffer_scenario() {
 /// Random scheduler, 1,000 iterations.
 #[test]
 fn bounded_buffer_accounting_random() {
-    check_random(bounded_buffer_scenario, 1_000);
+    crate::isolated(|| check_random(bounded_buffer_scenario, 1_000));
 }
 
 /// PCT scheduler (depth 3), 1,000 iterations.
 #[test]
 fn bounded_buffer_accounting_pct() {
-    check_pct(bounded_buffer_scenario, 1_000, 3);
+    crate::isolated(|| check_pct(bounded_buffer_scenario, 1_000, 3));
 }
 
 /// 4 timed waiters and 2 notifiers (`notify(2)`, `notify_one`, `notify_all`, in different
@@ -154,12 +154,14 @@ fn exact_counts_scenario() {
 /// Random scheduler, 2,000 iterations.
 #[test]
 fn notify_counts_exact_random() {
-    check_random(exact_counts_scenario, 2_000);
+    crate::isolated(|| check_random(exact_counts_scenario, 2_000));
 }
 
 /// PCT with depth 5 through the Runner API, 1,000 iterations.
 #[test]
 fn notify_counts_exact_pct() {
-    let runner = Runner::new(PctScheduler::new(5, 1_000), Config::new());
-    runner.run(exact_counts_scenario);
+    crate::isolated(|| {
+        let runner = Runner::new(PctScheduler::new(5, 1_000), Config::new());
+        runner.run(exact_counts_scenario);
+    });
 }

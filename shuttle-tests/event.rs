@@ -93,30 +93,32 @@ fn many_waiters_scenario() {
 /// Random scheduler, 1,500 iterations.
 #[test]
 fn token_ring_random() {
-    check_random(token_ring_scenario, 1_500);
+    crate::isolated(|| check_random(token_ring_scenario, 1_500));
 }
 
 /// PCT scheduler (depth 3), 1,500 iterations.
 #[test]
 fn token_ring_pct() {
-    check_pct(token_ring_scenario, 1_500, 3);
+    crate::isolated(|| check_pct(token_ring_scenario, 1_500, 3));
 }
 
 /// Random scheduler, 1,500 iterations.
 #[test]
 fn many_waiters_all_return_random() {
-    check_random(many_waiters_scenario, 1_500);
+    crate::isolated(|| check_random(many_waiters_scenario, 1_500));
 }
 
 /// PCT scheduler (depth 3), 1,500 iterations.
 #[test]
 fn many_waiters_all_return_pct() {
-    check_pct(many_waiters_scenario, 1_500, 3);
+    crate::isolated(|| check_pct(many_waiters_scenario, 1_500, 3));
 }
 
 /// PCT with a deeper bug depth through the Runner API, 1,000 iterations.
 #[test]
 fn many_waiters_all_return_pct_depth5() {
-    let runner = Runner::new(PctScheduler::new(5, 1_000), Config::new());
-    runner.run(many_waiters_scenario);
+    crate::isolated(|| {
+        let runner = Runner::new(PctScheduler::new(5, 1_000), Config::new());
+        runner.run(many_waiters_scenario);
+    });
 }

@@ -12,3 +12,10 @@ mod rlock;
 mod semaphore;
 mod thread_local;
 mod timer;
+
+// Every test runs its body through `isolated` (`tests/support/isolated.rs`), in a child process
+// of its own: a scenario that finds a bug fails as itself, by name, even when the bug aborts the
+// process, and the other scenarios still run.
+#[path = "../tests/support/isolated.rs"]
+mod isolated;
+use isolated::isolated;

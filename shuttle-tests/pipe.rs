@@ -43,13 +43,13 @@ fn ping_pong() {
 /// Random scheduler, 1,000 iterations of `PINGS` (100) round trips: 100,000 in all.
 #[test]
 fn ping_pong_answers_every_message_in_order_random() {
-    check_random(ping_pong, 1_000);
+    crate::isolated(|| check_random(ping_pong, 1_000));
 }
 
 /// PCT scheduler (depth 3), 1,000 iterations of 100 round trips.
 #[test]
 fn ping_pong_answers_every_message_in_order_pct() {
-    check_pct(ping_pong, 1_000, 3);
+    crate::isolated(|| check_pct(ping_pong, 1_000, 3));
 }
 
 /// Two threads share end A and send 3 messages each; two threads share end B and receive until
@@ -97,11 +97,11 @@ fn shared_ends_with_close() {
 /// Random scheduler, 1,000 iterations (5 threads).
 #[test]
 fn shared_ends_every_message_once_then_eof_random() {
-    check_random(shared_ends_with_close, 1_000);
+    crate::isolated(|| check_random(shared_ends_with_close, 1_000));
 }
 
 /// PCT scheduler (depth 3), 1,000 iterations.
 #[test]
 fn shared_ends_every_message_once_then_eof_pct() {
-    check_pct(shared_ends_with_close, 1_000, 3);
+    crate::isolated(|| check_pct(shared_ends_with_close, 1_000, 3));
 }

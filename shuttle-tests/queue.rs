@@ -66,13 +66,13 @@ fn mpmc_accounting() {
 /// Random scheduler, 1,000 iterations (7 threads).
 #[test]
 fn mpmc_every_item_received_exactly_once_random() {
-    check_random(mpmc_accounting, 1_000);
+    crate::isolated(|| check_random(mpmc_accounting, 1_000));
 }
 
 /// PCT scheduler (depth 3), 1,000 iterations.
 #[test]
 fn mpmc_every_item_received_exactly_once_pct() {
-    check_pct(mpmc_accounting, 1_000, 3);
+    crate::isolated(|| check_pct(mpmc_accounting, 1_000, 3));
 }
 
 /// 2 producers × 3 items, 2 workers that get and `task_done` each item, and the main thread in
@@ -117,13 +117,13 @@ fn task_done_join() {
 /// Random scheduler, 1,000 iterations (5 threads).
 #[test]
 fn join_waits_for_every_task_done_random() {
-    check_random(task_done_join, 1_000);
+    crate::isolated(|| check_random(task_done_join, 1_000));
 }
 
 /// PCT scheduler (depth 3), 1,000 iterations.
 #[test]
 fn join_waits_for_every_task_done_pct() {
-    check_pct(task_done_join, 1_000, 3);
+    crate::isolated(|| check_pct(task_done_join, 1_000, 3));
 }
 
 /// An immediate shutdown in the middle of 2 producers and 2 consumers, with a joiner waiting:
@@ -183,11 +183,11 @@ fn immediate_shutdown_races() {
 /// Random scheduler, 1,000 iterations (6 threads).
 #[test]
 fn immediate_shutdown_accounts_every_item_random() {
-    check_random(immediate_shutdown_races, 1_000);
+    crate::isolated(|| check_random(immediate_shutdown_races, 1_000));
 }
 
 /// PCT scheduler (depth 3), 1,000 iterations.
 #[test]
 fn immediate_shutdown_accounts_every_item_pct() {
-    check_pct(immediate_shutdown_races, 1_000, 3);
+    crate::isolated(|| check_pct(immediate_shutdown_races, 1_000, 3));
 }

@@ -50,13 +50,13 @@ fn permits_in_use_scenario() {
 /// Random scheduler, 2,000 iterations.
 #[test]
 fn permits_in_use_never_exceed_count_random() {
-    check_random(permits_in_use_scenario, 2_000);
+    crate::isolated(|| check_random(permits_in_use_scenario, 2_000));
 }
 
 /// PCT scheduler (depth 3), 2,000 iterations.
 #[test]
 fn permits_in_use_never_exceed_count_pct() {
-    check_pct(permits_in_use_scenario, 2_000, 3);
+    crate::isolated(|| check_pct(permits_in_use_scenario, 2_000, 3));
 }
 
 /// Semaphores as signals: 3 producers each release twice, 3 consumers each take twice (one of
@@ -98,13 +98,13 @@ fn signal_scenario() {
 /// Random scheduler, 2,000 iterations.
 #[test]
 fn signals_are_consumed_exactly_once_random() {
-    check_random(signal_scenario, 2_000);
+    crate::isolated(|| check_random(signal_scenario, 2_000));
 }
 
 /// PCT scheduler (depth 3), 2,000 iterations.
 #[test]
 fn signals_are_consumed_exactly_once_pct() {
-    check_pct(signal_scenario, 2_000, 3);
+    crate::isolated(|| check_pct(signal_scenario, 2_000, 3));
 }
 
 /// Bounded semaphore of 3, 5 threads: each takes a permit out with `forget` and gives one back
@@ -161,18 +161,20 @@ fn bounded_scenario() {
 /// Random scheduler, 2,000 iterations.
 #[test]
 fn bounded_count_never_passes_limit_random() {
-    check_random(bounded_scenario, 2_000);
+    crate::isolated(|| check_random(bounded_scenario, 2_000));
 }
 
 /// PCT scheduler (depth 3), 2,000 iterations.
 #[test]
 fn bounded_count_never_passes_limit_pct() {
-    check_pct(bounded_scenario, 2_000, 3);
+    crate::isolated(|| check_pct(bounded_scenario, 2_000, 3));
 }
 
 /// PCT with a deeper bug depth through the Runner API, 1,000 iterations.
 #[test]
 fn permits_in_use_never_exceed_count_pct_depth5() {
-    let runner = Runner::new(PctScheduler::new(5, 1_000), Config::new());
-    runner.run(permits_in_use_scenario);
+    crate::isolated(|| {
+        let runner = Runner::new(PctScheduler::new(5, 1_000), Config::new());
+        runner.run(permits_in_use_scenario);
+    });
 }

@@ -80,18 +80,20 @@ fn churn_scenario() {
 /// Random scheduler, 2,000 iterations.
 #[test]
 fn churning_threads_keep_own_values_random() {
-    check_random(churn_scenario, 2_000);
+    crate::isolated(|| check_random(churn_scenario, 2_000));
 }
 
 /// PCT scheduler (depth 3), 2,000 iterations.
 #[test]
 fn churning_threads_keep_own_values_pct() {
-    check_pct(churn_scenario, 2_000, 3);
+    crate::isolated(|| check_pct(churn_scenario, 2_000, 3));
 }
 
 /// PCT with a deeper bug depth through the Runner API, 1,000 iterations.
 #[test]
 fn churning_threads_keep_own_values_pct_depth5() {
-    let runner = Runner::new(PctScheduler::new(5, 1_000), Config::new());
-    runner.run(churn_scenario);
+    crate::isolated(|| {
+        let runner = Runner::new(PctScheduler::new(5, 1_000), Config::new());
+        runner.run(churn_scenario);
+    });
 }

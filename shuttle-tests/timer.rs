@@ -85,23 +85,23 @@ fn detach_and_cancel_scenario() {
 /// Random scheduler, 1,000 iterations.
 #[test]
 fn cancel_and_join_race_random() {
-    check_random(cancel_and_join_race_scenario, 1_000);
+    crate::isolated(|| check_random(cancel_and_join_race_scenario, 1_000));
 }
 
 /// PCT scheduler (depth 3), 1,000 iterations.
 #[test]
 fn cancel_and_join_race_pct() {
-    check_pct(cancel_and_join_race_scenario, 1_000, 3);
+    crate::isolated(|| check_pct(cancel_and_join_race_scenario, 1_000, 3));
 }
 
 /// Random scheduler, 1,000 iterations.
 #[test]
 fn detach_and_cancel_random() {
-    check_random(detach_and_cancel_scenario, 1_000);
+    crate::isolated(|| check_random(detach_and_cancel_scenario, 1_000));
 }
 
 /// PCT scheduler (depth 3), 1,000 iterations.
 #[test]
 fn detach_and_cancel_pct() {
-    check_pct(detach_and_cancel_scenario, 1_000, 3);
+    crate::isolated(|| check_pct(detach_and_cancel_scenario, 1_000, 3));
 }

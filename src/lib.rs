@@ -3,10 +3,40 @@
 //! fuzzing and Miri. The reviewer's pages are in [`docs`]; the overview follows.
 //!
 //! Features `loom` and `shuttle` run the same primitive code under those model checkers; they are
-//! for testing (see `loom-tests/README.md` and [`model`]). With both on, loom is used.
+//! for this crate's own tests (see `loom-tests/README.md`). With both on, loom is used. To check
+//! your own crate, use `--cfg weftsync_loom` / `--cfg weftsync_shuttle` and [`model`], never the
+//! features: see [`docs::model_checking`].
 //!
+//! [Lock]: crate::Lock
+//! [RLock]: crate::RLock
+//! [Semaphore]: crate::Semaphore
+//! [BoundedSemaphore]: crate::BoundedSemaphore
+//! [Event]: crate::Event
+//! [Condition]: crate::Condition
+//! [Queue]: crate::Queue
+//! [pipe]: crate::pipe()
+//! [pipe_oneway]: crate::pipe_oneway()
+//! [ThreadLocal]: crate::ThreadLocal
+//! [Barrier]: crate::Barrier
+//! [Timer]: crate::Timer
+//! [model]: crate::model
+//! [lock.md]: crate::docs::lock
+//! [rlock.md]: crate::docs::rlock
+//! [semaphore.md]: crate::docs::semaphore
+//! [event.md]: crate::docs::event
+//! [condition.md]: crate::docs::condition
+//! [queue.md]: crate::docs::queue
+//! [pipe.md]: crate::docs::pipe
+//! [thread_local.md]: crate::docs::thread_local
+//! [barrier.md]: crate::docs::barrier
+//! [timer.md]: crate::docs::timer
+//! [model-checking.md]: crate::docs::model_checking
+//! [verification.md]: crate::docs::verification
+//! [wait-layer.md]: crate::docs::wait_layer
 #![cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/overview.md"))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// docs.rs: the model-checker cfgs are internal; no item should be badged "non-weft_checker only".
+#![cfg_attr(docsrs, doc(auto_cfg(hide(weft_checker, weft_loom, weft_shuttle))))]
 
 mod shim;
 
@@ -56,7 +86,7 @@ mod queue;
 mod ring;
 mod rlock;
 mod semaphore;
-mod thread_local;
+pub mod thread_local;
 mod timer;
 
 pub use barrier::*;
@@ -67,5 +97,5 @@ pub use pipe::*;
 pub use queue::*;
 pub use rlock::*;
 pub use semaphore::*;
-pub use thread_local::*;
+pub use thread_local::ThreadLocal;
 pub use timer::*;

@@ -6,12 +6,18 @@
 //! | build | what `check(f)` does |
 //! |---|---|
 //! | `--features loom` | every interleaving of `f` up to loom's preemption bound (`LOOM_MAX_PREEMPTIONS`, default 2 in this crate's `.cargo/config.toml`) |
-//! | `--features shuttle` | `f` under shuttle's random scheduler, then its PCT scheduler (depth 3), [`Checker::iterations`] times each (default 1,000) |
+//! | `--features shuttle` | `f` under shuttle's random scheduler, then its PCT scheduler (depth 3), [`Checker::iterations`] times each (default 1,000); a closure that spawns no thread runs once under PCT, which has no schedule to vary for it |
 //! | neither | `f` once, on real threads |
+//!
+//! The features are for weftsync's own tests. In your crate, select the same backends with
+//! `RUSTFLAGS="--cfg weftsync_loom"` or `RUSTFLAGS="--cfg weftsync_shuttle"`: a feature would
+//! reach every crate in the build and make every weftsync `const fn new` non-const for all of
+//! them.
 //!
 //! A failed assertion inside `f` fails the check (loom and shuttle print the schedule that
 //! broke it). Timed waits in weftsync may time out at any point the checker picks, so code
-//! that mishandles a timeout is found too. See `docs/model-checking.md` for a worked example.
+//! that mishandles a timeout is found too. See `docs/model-checking.md` for a worked example,
+//! with a downstream crate's model test.
 //!
 //! ```
 //! use weftsync::model::{self, sync::Arc, thread};
@@ -126,7 +132,9 @@ impl Checker {
             let f = std::sync::Arc::new(f);
             let g = std::sync::Arc::clone(&f);
             shuttle::check_random(move || f(), self.iterations);
-            shuttle::check_pct(move || g(), self.iterations, self.pct_depth);
+            let pct = shuttle::scheduler::PctScheduler::new(self.pct_depth, self.iterations);
+            shuttle::Runner::new(PctUnlessSequential::new(pct), shuttle::Config::new())
+                .run(move || g());
         }
         #[cfg(not(weft_checker))]
         {
@@ -149,4 +157,57 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     Checker::new().check(f);
+}
+
+/// Shuttle's PCT scheduler, except for a closure that never has two threads to choose between:
+/// PCT panics on those ("test closure did not exercise any concurrency"), and for them there is
+/// no schedule to vary. Such a closure runs once under PCT, after the random scheduler's runs
+/// (which also vary any random choices the emulated wait layer makes). A closure that spawns
+/// threads gets every PCT iteration, exactly as `shuttle::check_pct` would run it.
+#[cfg(weft_shuttle)]
+struct PctUnlessSequential {
+    pct: shuttle::scheduler::PctScheduler,
+    executions: usize,
+    concurrent: bool,
+}
+
+#[cfg(weft_shuttle)]
+impl PctUnlessSequential {
+    fn new(pct: shuttle::scheduler::PctScheduler) -> Self {
+        PctUnlessSequential {
+            pct,
+            executions: 0,
+            concurrent: false,
+        }
+    }
+}
+
+#[cfg(weft_shuttle)]
+impl shuttle::scheduler::Scheduler for PctUnlessSequential {
+    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
+        // PCT's first execution measures the closure; it asserts on the second one that the
+        // first had a scheduling choice. Without one, stop here instead.
+        if self.executions > 0 && !self.concurrent {
+            return None;
+        }
+        self.executions += 1;
+        self.pct.new_execution()
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&shuttle::scheduler::Task],
+        current: Option<shuttle::scheduler::TaskId>,
+        is_yielding: bool,
+    ) -> Option<shuttle::scheduler::TaskId> {
+        // The same test PCT makes: a step counts only when two or more tasks could run.
+        if runnable.len() > 1 {
+            self.concurrent = true;
+        }
+        self.pct.next_task(runnable, current, is_yielding)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.pct.next_u64()
+    }
 }

@@ -1,36 +1,57 @@
-//! `ThreadLocal<T>`: one value per thread on a shared object, Python's `threading.local()`.
+//! [`ThreadLocal<T>`]: one value per thread on a shared object, Python's `threading.local()`,
+//! and its iterators [`Iter`], [`IterMut`] and [`IntoIter`].
 //!
-//! Layout: `buckets[b]` points to an array of `2^b` slot heads (allocated on first use, freed
-//! only when the `ThreadLocal` drops). A thread's [`ThreadSlot`] index `i` picks bucket
-//! `b = ilog2(i + 1)`, head `i + 1 - 2^b` (precomputed in the slot). A head points to the newest node of a chain; each
-//! node holds one value, the lease of the thread that created it, and the node it displaced.
-//! Nodes are cache-line padded, so threads updating their own values never share a line.
+//! `ThreadLocal` is also at the crate root (`weftsync::ThreadLocal`); its iterators are only
+//! here, so no root-level name is ambiguous. Promises, state table and the tests behind them:
+//! [`docs::thread_local`](crate::docs::thread_local).
 //!
-//! State of one slot head (the index is held by at most one live thread at a time):
+//! ```
+//! # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+//! use weftsync::thread_local::{Iter, ThreadLocal};
 //!
-//! | head                                | meaning                                          |
-//! |-------------------------------------|--------------------------------------------------|
-//! | null                                | no thread that held this index stored a value    |
-//! | node, `lease == holder's lease`     | the value of the thread holding the index now    |
-//! | node, `lease != holder's lease`     | an exited thread's value; the holder has none    |
-//!
-//! Transitions under `&self`: only the holder changes its head, by pushing a new node in front
-//! (null → node, or exited thread's node → node; the old node stays reachable as `older`).
-//! Under `&self` no node is ever removed, changed or freed, so every `&T` handed out stays valid
-//! until `&mut self` (`clear`, `iter_mut`, `into_iter`, drop) proves none is left.
-//! A thread finds its value by comparing leases, never by index alone: an index is reused by a
-//! new thread after its holder exits, a lease never is.
-//!
-//! Memory ordering: a node (its lease, `older` link and value) and a bucket (its null heads)
-//! are written before they are published by a Release compare-exchange; every load that follows
-//! a pointer to them is Acquire. A chain is safe to walk because each push read the node it
-//! displaces with Acquire before publishing its own with Release, so the chain is ordered
-//! transitively. Under `&mut self`, the borrow itself orders every other thread's writes first
-//! (whatever handed out the `&mut` synchronised with them), so those paths load Relaxed.
+//! let tl = ThreadLocal::new();
+//! tl.get_or(|| 1);
+//! let values: Iter<'_, i32> = tl.iter();
+//! assert_eq!(values.copied().collect::<Vec<_>>(), [1]);
+//! # }
+//! ```
+
+// Implementation notes.
+//
+// Layout: `buckets[b]` points to an array of `2^b` slot heads (allocated on first use, freed
+// only by `clear` or drop). A thread's `ThreadSlot` index `i` picks bucket `b = ilog2(i + 1)`,
+// head `i + 1 - 2^b` (precomputed in the slot). A head points to the newest node of a chain;
+// each node holds one value, the lease of the thread that created it, and the node it displaced.
+// Nodes are cache-line padded, so threads updating their own values never share a line.
+//
+// State of one slot head (the index is held by at most one live thread at a time):
+//
+// | head                                | meaning                                          |
+// |-------------------------------------|--------------------------------------------------|
+// | null                                | no thread that held this index stored a value    |
+// | node, `lease == holder's lease`     | the value of the thread holding the index now    |
+// | node, `lease != holder's lease`     | an exited thread's value; the holder has none    |
+//
+// Transitions under `&self`: only the holder changes its head, by pushing a new node in front
+// (null → node, or exited thread's node → node; the old node stays reachable as `older`).
+// Under `&self` no node is ever removed, changed or freed, so every `&T` handed out stays valid
+// until `&mut self` (`clear`, `iter_mut`, `into_iter`, drop) proves none is left. `clear` and
+// drop unlink each node (head → its `older`) before dropping its value, so when a `T::drop`
+// panics, the walk resumed during unwinding starts past it: every value dropped once.
+// A thread finds its value by comparing leases, never by index alone: an index is reused by a
+// new thread after its holder exits, a lease never is.
+//
+// Memory ordering: a node (its lease, `older` link and value) and a bucket (its null heads)
+// are written before they are published by a Release compare-exchange; every load that follows
+// a pointer to them is Acquire. A chain is safe to walk because each push read the node it
+// displaces with Acquire before publishing its own with Release, so the chain is ordered
+// transitively. Under `&mut self`, the borrow itself orders every other thread's writes first
+// (whatever handed out the `&mut` synchronised with them), so those paths load Relaxed.
 
 use core::fmt;
 use core::iter::FusedIterator;
 use core::marker::PhantomData;
+use core::panic::{RefUnwindSafe, UnwindSafe};
 use core::ptr;
 
 use crossbeam_utils::CachePadded;
@@ -40,6 +61,14 @@ use crate::shim::{
     Ordering::{Acquire, Relaxed, Release},
     ThreadSlot, UnsafeCell,
 };
+
+/// The iterators are not at the crate root (issue 9: `weftsync::Iter` was ambiguous):
+///
+/// ```compile_fail,E0432
+/// use weftsync::Iter;
+/// ```
+#[cfg(doctest)]
+pub struct IteratorsAreNotAtTheCrateRoot;
 
 /// One bucket per bit of the index: bucket `b` has `2^b` heads, enough for any `usize` index.
 const BUCKETS: usize = usize::BITS as usize;
@@ -191,6 +220,7 @@ impl<T: Send> ThreadLocal<T> {
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
     pub fn get_or<F>(&self, init: F) -> &T
     where
         F: FnOnce() -> T,
@@ -216,6 +246,7 @@ impl<T: Send> ThreadLocal<T> {
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
     pub fn get_or_try<F, E>(&self, init: F) -> Result<&T, E>
     where
         F: FnOnce() -> Result<T, E>,
@@ -246,6 +277,7 @@ impl<T: Send> ThreadLocal<T> {
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
     pub fn get_or_default(&self) -> &T
     where
         T: Default,
@@ -316,9 +348,14 @@ impl<T: Send> ThreadLocal<T> {
     /// assert_eq!(*tl.get_or(|| 2), 2);
     /// # }
     /// ```
+    ///
+    /// # Panics
+    /// If a value's `drop` panics, `clear` still drops every other value and frees the storage
+    /// while that panic unwinds (as `Vec` does), then the panic goes on; the `ThreadLocal` is
+    /// left empty. If a second value's `drop` panics during that, the process aborts, as any
+    /// panic during unwinding does.
     pub fn clear(&mut self) {
-        // Drop frees everything; the fresh table allocates nothing.
-        *self = ThreadLocal::new();
+        self.free_all();
     }
 
     /// The node the calling thread (`me`) created, if any.
@@ -350,6 +387,7 @@ impl<T: Send> ThreadLocal<T> {
 
     /// Stores `value` as `me`'s value (which the caller found missing) and returns it.
     #[cold]
+    #[track_caller]
     fn insert(&self, me: ThreadSlot, value: T) -> &T {
         let (bucket, offset) = (me.bucket, me.offset);
         let heads = self.bucket(bucket);
@@ -421,27 +459,62 @@ unsafe fn free_bucket<T>(heads: *mut Head<T>, bucket: usize) -> Box<[Head<T>]> {
     unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(heads, 1usize << bucket)) }
 }
 
+/// Drops every value once, even if one value's `drop` panics: see [`ThreadLocal::clear`].
 impl<T: Send> Drop for ThreadLocal<T> {
     fn drop(&mut self) {
+        self.free_all();
+    }
+}
+
+impl<T: Send> ThreadLocal<T> {
+    /// Drops every value and frees every node and bucket, leaving the table as `new` made it.
+    /// A panicking value's drop does not stop it: the rest are freed while the panic unwinds.
+    fn free_all(&mut self) {
+        /// Finishes the walk if a value's drop unwinds out of it, as `Vec`'s drop keeps dropping
+        /// the remaining elements. The walk unlinks each node before dropping it, so the resumed
+        /// walk starts after the node that panicked and never drops a value twice.
+        struct Resume<'a, T: Send>(&'a mut ThreadLocal<T>);
+        impl<T: Send> Drop for Resume<'_, T> {
+            fn drop(&mut self) {
+                self.0.free_each();
+            }
+        }
+        let resume = Resume(self);
+        resume.0.free_each();
+        // Done without a panic: nothing is left to resume.
+        core::mem::forget(resume);
+    }
+
+    /// The walk of [`free_all`](Self::free_all), resumable at any point: whatever it has not
+    /// freed yet is still linked from the table, and nothing it freed is.
+    fn free_each(&mut self) {
         for (bucket, at) in self.buckets.iter().enumerate() {
             // Relaxed: `&mut self`; every other thread's access was ordered before it.
             let heads = at.load(Relaxed);
             if heads.is_null() {
                 continue;
             }
-            // SAFETY: allocated by `bucket()` for this index and published; `&mut self` (and
-            // dropping) means nothing else uses it again.
-            let heads = unsafe { free_bucket(heads, bucket) };
-            for head in heads.iter() {
-                let mut node = head.load(Relaxed);
-                while !node.is_null() {
+            for offset in 0..1usize << bucket {
+                // SAFETY: a published bucket of `2^bucket > offset` heads, freed only below.
+                let head = unsafe { &*heads.add(offset) };
+                loop {
+                    let node = head.load(Relaxed);
+                    if node.is_null() {
+                        break;
+                    }
                     // SAFETY: every node was made by `Box::into_raw` in `insert` and is linked
-                    // exactly once (from a head or an `older`), so it is freed exactly once.
+                    // exactly once (from a head or an `older`); it is unlinked on the next line,
+                    // before its value drops, so it is freed exactly once.
                     let entry = unsafe { Box::from_raw(node) };
-                    node = entry.older;
+                    head.store(entry.older, Relaxed);
+                    // May panic (the user's `T::drop`); the box is still freed while unwinding.
                     drop(entry);
                 }
             }
+            at.store(ptr::null_mut(), Relaxed);
+            // SAFETY: allocated by `bucket()` for this index and published; every head in it
+            // is null now and the table no longer points to it, so this is its last use.
+            drop(unsafe { free_bucket(heads, bucket) });
         }
     }
 }
@@ -530,6 +603,11 @@ unsafe impl<T: Send + Sync> Send for Iter<'_, T> {}
 // SAFETY: no method reads or writes through `&Iter`.
 unsafe impl<T: Send + Sync> Sync for Iter<'_, T> {}
 
+/// Unwind safety as `slice::Iter`'s: it hands out `&T` only. (Its node pointers would hide
+/// this from the compiler.)
+impl<T: Send + Sync + RefUnwindSafe> UnwindSafe for Iter<'_, T> {}
+impl<T: Send + Sync + RefUnwindSafe> RefUnwindSafe for Iter<'_, T> {}
+
 impl<'a, T: Send + Sync> Iterator for Iter<'a, T> {
     type Item = &'a T;
 
@@ -575,6 +653,10 @@ unsafe impl<T: Send> Send for IterMut<'_, T> {}
 // SAFETY: no method reads or writes through `&IterMut`.
 unsafe impl<T: Send + Sync> Sync for IterMut<'_, T> {}
 
+/// `&IterMut` gives no access to any `T`, so as `slice::IterMut`: `RefUnwindSafe` when `T` is.
+/// Not `UnwindSafe`, as it hands out `&mut T`.
+impl<T: Send + RefUnwindSafe> RefUnwindSafe for IterMut<'_, T> {}
+
 impl<'a, T: Send> Iterator for IterMut<'a, T> {
     type Item = &'a mut T;
 
@@ -609,6 +691,10 @@ impl<T: Send> fmt::Debug for IterMut<'_, T> {
 pub struct IntoIter<T> {
     values: std::vec::IntoIter<T>,
 }
+
+/// Unwind-safe when `T` is, like any owning container. Stated here rather than inherited from
+/// `vec::IntoIter`, whose auto impl differs between Rust versions (1.85 says no for `Cell`).
+impl<T: UnwindSafe> UnwindSafe for IntoIter<T> {}
 
 impl<T> Iterator for IntoIter<T> {
     type Item = T;

@@ -61,6 +61,7 @@ impl Report {
                 .map(|r| r.3)
                 .fold(f64::INFINITY, f64::min);
             for (g, s, w, ns) in &self.rows[i..end] {
+                let w = code_generics(w);
                 println!("| {g} | {s} | {w} | {ns:.1} | {:.2}× |", ns / best);
             }
             i = end;
@@ -99,4 +100,19 @@ pub fn on_threads(threads: u64, n: u64, per_thread: impl Fn(u64, u64) + Sync) {
             });
         }
     });
+}
+
+/// Puts each word with a generic argument (`Mutex<bool>+Condvar`) in backticks, so the table
+/// pasted into `docs/benchmarks.md` is not read as HTML by rustdoc.
+fn code_generics(cell: &str) -> String {
+    cell.split(' ')
+        .map(|w| {
+            if w.contains('<') {
+                format!("`{w}`")
+            } else {
+                w.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -1,6 +1,7 @@
 //! Compile-time checks of the public API: sizes, Send and Sync, one block per type.
 
 use static_assertions::{assert_eq_size, assert_impl_all, assert_not_impl_any, const_assert};
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use weftsync::*;
 
 // Lock: 4 bytes for Python's data-less lock; Send + Sync when T: Send, like std's Mutex.
@@ -11,3 +12,69 @@ assert_not_impl_any!(Lock<std::rc::Rc<u8>>: Send, Sync);
 assert_not_impl_any!(LockGuard<'static, ()>: Send);
 assert_impl_all!(LockGuard<'static, ()>: Sync);
 const_assert!(core::mem::size_of::<Lock<u32>>() == 8);
+
+// Lock's other guards. All are !Send (they unlock on the thread that locked) and pointer-sized.
+// The owned guard is 'static and Sync only when T is Sync + Send (a shared `&ArcLockGuard` hands
+// out an `Arc` of the lock, which another thread could keep and lock later). Unwind safety is
+// left to the auto traits: with no poisoning, a panic can leave the value half-updated for the
+// next owner, so `Lock` is not `RefUnwindSafe` (parking_lot's choice; std's Mutex is, because
+// it poisons), and no guard is `UnwindSafe` (each hands out `&mut T`).
+assert_impl_all!(Lock<()>: Unpin, UnwindSafe);
+assert_not_impl_any!(Lock<()>: RefUnwindSafe);
+assert_impl_all!(LockGuard<'static, ()>: Unpin);
+assert_not_impl_any!(LockGuard<'static, ()>: UnwindSafe, RefUnwindSafe);
+assert_impl_all!(ArcLockGuard<()>: Sync, Unpin);
+assert_not_impl_any!(ArcLockGuard<()>: Send, UnwindSafe, RefUnwindSafe);
+assert_not_impl_any!(ArcLockGuard<std::sync::MutexGuard<'static, ()>>: Sync);
+assert_impl_all!(MappedLockGuard<'static, ()>: Sync, Unpin, RefUnwindSafe);
+assert_not_impl_any!(MappedLockGuard<'static, ()>: Send, UnwindSafe);
+assert_not_impl_any!(MappedLockGuard<'static, std::cell::Cell<u8>>: Sync);
+assert_eq_size!(LockGuard<'static, ()>, usize);
+assert_eq_size!(ArcLockGuard<()>, usize);
+assert_eq_size!(MappedLockGuard<'static, u32>, [usize; 2]);
+const _: fn() = is_static::<ArcLockGuard<u32>>;
+
+// RLock: Send + Sync when T: Send (as std's ReentrantLock), since only the owner touches T.
+// Guards are !Send (ownership belongs to the locking thread) and Sync only when T is (the owned
+// one when T is Sync + Send, as for Lock). A RawLock (4 bytes), the depth (4), the owner id (8).
+assert_impl_all!(RLock<()>: Send, Sync, Default, core::fmt::Debug, Unpin, UnwindSafe);
+assert_impl_all!(RLock<std::cell::Cell<u8>>: Send, Sync);
+assert_not_impl_any!(RLock<std::rc::Rc<u8>>: Send, Sync);
+assert_not_impl_any!(RLock<()>: RefUnwindSafe);
+assert_impl_all!(RLockGuard<'static, ()>: Sync, Unpin);
+assert_not_impl_any!(RLockGuard<'static, ()>: Send, UnwindSafe, RefUnwindSafe);
+assert_not_impl_any!(RLockGuard<'static, std::cell::Cell<u8>>: Send, Sync);
+assert_impl_all!(ArcRLockGuard<()>: Sync, Unpin);
+assert_not_impl_any!(ArcRLockGuard<()>: Send, UnwindSafe, RefUnwindSafe);
+assert_not_impl_any!(ArcRLockGuard<std::sync::MutexGuard<'static, ()>>: Sync);
+assert_eq_size!(RLock<()>, [u64; 2]);
+assert_eq_size!(RLockGuard<'static, ()>, usize);
+assert_eq_size!(ArcRLockGuard<()>, usize);
+const _: fn() = is_static::<ArcRLockGuard<u32>>;
+
+/// Compiles only for `'static` types: the owned guards borrow nothing.
+fn is_static<T: 'static>() {}
+
+// ThreadLocal: Send + Sync with only `T: Send` (each thread reaches only its own value through
+// `&self`); unwind safety follows `T`, as for a container. Its iterators live in
+// `weftsync::thread_local` and follow `slice::Iter` / `IterMut` and `vec::IntoIter`.
+mod thread_local_auto_traits {
+    use core::cell::Cell;
+    use core::panic::{RefUnwindSafe, UnwindSafe};
+    use static_assertions::{assert_impl_all, assert_not_impl_any};
+    use weftsync::ThreadLocal;
+    use weftsync::thread_local::{IntoIter, Iter, IterMut};
+
+    assert_impl_all!(ThreadLocal<u64>: Send, Sync, Unpin, UnwindSafe, RefUnwindSafe);
+    assert_impl_all!(ThreadLocal<Cell<u64>>: Send, Sync, Unpin, UnwindSafe);
+    assert_not_impl_any!(ThreadLocal<Cell<u64>>: RefUnwindSafe);
+    assert_not_impl_any!(ThreadLocal<&'static mut u64>: UnwindSafe);
+    assert_impl_all!(Iter<'static, u64>: Send, Sync, Unpin, UnwindSafe, RefUnwindSafe);
+    assert_impl_all!(IterMut<'static, u64>: Send, Sync, Unpin, RefUnwindSafe);
+    assert_not_impl_any!(IterMut<'static, u64>: UnwindSafe);
+    assert_impl_all!(IterMut<'static, Cell<u64>>: Send, Unpin);
+    assert_not_impl_any!(IterMut<'static, Cell<u64>>: Sync, RefUnwindSafe);
+    assert_impl_all!(IntoIter<u64>: Send, Sync, Unpin, UnwindSafe, RefUnwindSafe);
+    assert_impl_all!(IntoIter<Cell<u64>>: Send, Unpin, UnwindSafe);
+    assert_not_impl_any!(IntoIter<Cell<u64>>: Sync, RefUnwindSafe);
+}

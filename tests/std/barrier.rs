@@ -1,6 +1,7 @@
 //! `Barrier` on real threads: API checks, behaviour, a property test against a sequential model,
 //! and stress.
 
+use crate::watchdog::watched;
 use proptest::prelude::*;
 use static_assertions::{assert_eq_size, assert_impl_all};
 use std::panic::{RefUnwindSafe, UnwindSafe};
@@ -14,12 +15,6 @@ assert_eq_size!(Barrier, u64);
 assert_impl_all!(Barrier: Send, Sync, Unpin, UnwindSafe, RefUnwindSafe, core::fmt::Debug);
 assert_impl_all!(BrokenBarrier: Send, Sync, Copy, Eq, std::error::Error);
 assert_impl_all!(BarrierTimeoutError: Send, Sync, Copy, Eq, std::error::Error);
-
-/// Stand-in for `crate::watchdog::watched` until tests/std/watchdog.rs is on main: the same
-/// signature, so switching is one `use` line.
-fn watched<R: Send + 'static>(body: impl FnOnce() -> R + Send + 'static) -> R {
-    body()
-}
 
 /// Scaled down under Miri, which runs threads thousands of times slower.
 const STRESS_ROUNDS: usize = if cfg!(miri) { 20 } else { 5_000 };

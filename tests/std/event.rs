@@ -1,6 +1,7 @@
 //! `Event` on real threads: API checks, behaviour, a property test of the flag against a
 //! sequential model, and stress.
 
+use crate::watchdog::watched;
 use proptest::prelude::*;
 use static_assertions::{assert_eq_size, assert_impl_all};
 use std::sync::Arc;
@@ -24,91 +25,103 @@ fn until_waiter_registered(ev: &Event) {
 
 #[test]
 fn set_wakes_every_waiter() {
-    let ev = Arc::new(Event::new());
-    let hs: Vec<_> = (0..4)
-        .map(|_| {
-            let e = Arc::clone(&ev);
-            std::thread::spawn(move || e.wait())
-        })
-        .collect();
-    until_waiter_registered(&ev);
-    ev.set();
-    for h in hs {
-        h.join().unwrap();
-    }
-    assert!(ev.is_set());
+    watched(|| {
+        let ev = Arc::new(Event::new());
+        let hs: Vec<_> = (0..4)
+            .map(|_| {
+                let e = Arc::clone(&ev);
+                std::thread::spawn(move || e.wait())
+            })
+            .collect();
+        until_waiter_registered(&ev);
+        ev.set();
+        for h in hs {
+            h.join().unwrap();
+        }
+        assert!(ev.is_set());
+    });
 }
 
 #[test]
 fn blocked_waiter_returns_true_when_set_then_cleared() {
-    let ev = Arc::new(Event::new());
-    let e = Arc::clone(&ev);
-    let t = std::thread::spawn(move || e.wait_for(Duration::from_secs(60)));
-    until_waiter_registered(&ev);
-    ev.set();
-    ev.clear();
-    assert!(
-        t.join().unwrap(),
-        "a waiter blocked when set() happened must return true though clear() followed"
-    );
-    assert!(!ev.is_set());
+    watched(|| {
+        let ev = Arc::new(Event::new());
+        let e = Arc::clone(&ev);
+        let t = std::thread::spawn(move || e.wait_for(Duration::from_secs(60)));
+        until_waiter_registered(&ev);
+        ev.set();
+        ev.clear();
+        assert!(
+            t.join().unwrap(),
+            "a waiter blocked when set() happened must return true though clear() followed"
+        );
+        assert!(!ev.is_set());
+    });
 }
 
 #[test]
 fn wait_for_times_out_when_never_set() {
-    let ev = Event::new();
-    crate::assert_waits_its_timeout(Duration::from_millis(50), || {
-        assert!(!ev.wait_for(Duration::from_millis(50)), "false on timeout");
+    watched(|| {
+        let ev = Event::new();
+        crate::assert_waits_its_timeout(Duration::from_millis(50), || {
+            assert!(!ev.wait_for(Duration::from_millis(50)), "false on timeout");
+        });
     });
 }
 
 #[test]
 fn zero_timeout_and_past_deadline_are_one_check() {
-    let ev = Event::new();
-    let past = Instant::now() - Duration::from_millis(1);
-    assert!(!ev.wait_for(Duration::ZERO));
-    assert!(!ev.wait_until(past));
-    assert!(
-        !ev.__waiters_bit(),
-        "a one-check wait must not register as a waiter"
-    );
-    ev.set();
-    assert!(ev.wait_for(Duration::ZERO));
-    assert!(ev.wait_until(past));
+    watched(|| {
+        let ev = Event::new();
+        let past = Instant::now() - Duration::from_millis(1);
+        assert!(!ev.wait_for(Duration::ZERO));
+        assert!(!ev.wait_until(past));
+        assert!(
+            !ev.__waiters_bit(),
+            "a one-check wait must not register as a waiter"
+        );
+        ev.set();
+        assert!(ev.wait_for(Duration::ZERO));
+        assert!(ev.wait_until(past));
+    });
 }
 
 #[test]
 fn huge_timeout_waits_forever_without_overflow() {
-    let ev = Arc::new(Event::new());
-    let e = Arc::clone(&ev);
-    let t = std::thread::spawn(move || e.wait_for(Duration::MAX));
-    until_waiter_registered(&ev);
-    ev.set();
-    assert!(
-        t.join().unwrap(),
-        "Duration::MAX must mean wait forever, then see the set"
-    );
+    watched(|| {
+        let ev = Arc::new(Event::new());
+        let e = Arc::clone(&ev);
+        let t = std::thread::spawn(move || e.wait_for(Duration::MAX));
+        until_waiter_registered(&ev);
+        ev.set();
+        assert!(
+            t.join().unwrap(),
+            "Duration::MAX must mean wait forever, then see the set"
+        );
+    });
 }
 
 #[test]
 fn set_without_waiter_leaves_no_wake_pending() {
-    let ev = Arc::new(Event::new());
-    ev.set();
-    ev.clear();
-    ev.set();
-    assert!(
-        !ev.__waiters_bit(),
-        "set/clear with no waiter must not register one"
-    );
-    ev.clear();
-    // A blocked waiter turns the bit on; the set that wakes it turns it off again, so the next
-    // set with no waiter makes no wake call.
-    let e = Arc::clone(&ev);
-    let t = std::thread::spawn(move || e.wait());
-    until_waiter_registered(&ev);
-    ev.set();
-    assert!(!ev.__waiters_bit(), "set must clear the waiters bit");
-    t.join().unwrap();
+    watched(|| {
+        let ev = Arc::new(Event::new());
+        ev.set();
+        ev.clear();
+        ev.set();
+        assert!(
+            !ev.__waiters_bit(),
+            "set/clear with no waiter must not register one"
+        );
+        ev.clear();
+        // A blocked waiter turns the bit on; the set that wakes it turns it off again, so the next
+        // set with no waiter makes no wake call.
+        let e = Arc::clone(&ev);
+        let t = std::thread::spawn(move || e.wait());
+        until_waiter_registered(&ev);
+        ev.set();
+        assert!(!ev.__waiters_bit(), "set must clear the waiters bit");
+        t.join().unwrap();
+    });
 }
 
 #[test]
@@ -121,44 +134,48 @@ fn debug_never_blocks() {
 
 #[test]
 fn set_publishes_writes_to_waiter() {
-    let ev = Arc::new(Event::new());
-    let data = Arc::new(AtomicU64::new(0));
-    let (e, d) = (Arc::clone(&ev), Arc::clone(&data));
-    let t = std::thread::spawn(move || {
-        e.wait();
-        d.load(std::sync::atomic::Ordering::Relaxed)
+    watched(|| {
+        let ev = Arc::new(Event::new());
+        let data = Arc::new(AtomicU64::new(0));
+        let (e, d) = (Arc::clone(&ev), Arc::clone(&data));
+        let t = std::thread::spawn(move || {
+            e.wait();
+            d.load(std::sync::atomic::Ordering::Relaxed)
+        });
+        data.store(42, std::sync::atomic::Ordering::Relaxed);
+        ev.set();
+        assert_eq!(
+            t.join().unwrap(),
+            42,
+            "write before set() not visible after wait()"
+        );
     });
-    data.store(42, std::sync::atomic::Ordering::Relaxed);
-    ev.set();
-    assert_eq!(
-        t.join().unwrap(),
-        42,
-        "write before set() not visible after wait()"
-    );
 }
 
 /// Two threads bounce a token with two events (wait, clear, set): any lost wake-up hangs.
 #[test]
 fn stress_ping_pong_is_exact() {
-    let (ping, pong) = (Arc::new(Event::new()), Arc::new(Event::new()));
-    let rounds = STRESS_ITERS;
-    let (pi, po) = (Arc::clone(&ping), Arc::clone(&pong));
-    let t = std::thread::spawn(move || {
-        let mut n = 0u64;
+    watched(|| {
+        let (ping, pong) = (Arc::new(Event::new()), Arc::new(Event::new()));
+        let rounds = STRESS_ITERS;
+        let (pi, po) = (Arc::clone(&ping), Arc::clone(&pong));
+        let t = std::thread::spawn(move || {
+            let mut n = 0u64;
+            for _ in 0..rounds {
+                pi.wait();
+                pi.clear();
+                n += 1;
+                po.set();
+            }
+            n
+        });
         for _ in 0..rounds {
-            pi.wait();
-            pi.clear();
-            n += 1;
-            po.set();
+            ping.set();
+            pong.wait();
+            pong.clear();
         }
-        n
+        assert_eq!(t.join().unwrap(), rounds, "a round was lost");
     });
-    for _ in 0..rounds {
-        ping.set();
-        pong.wait();
-        pong.clear();
-    }
-    assert_eq!(t.join().unwrap(), rounds, "a round was lost");
 }
 
 /// Rounds of a start gate: 4 waiters (two with timeouts that retry) pass the gate once per
@@ -166,48 +183,50 @@ fn stress_ping_pong_is_exact() {
 /// every waiter saw the round end. Every round must release every waiter (a lost wake-up hangs).
 #[test]
 fn stress_gate_rounds_release_every_waiter() {
-    let rounds = STRESS_ITERS / 100;
-    let gate = Arc::new(Event::new());
-    let passed = Arc::new(AtomicU64::new(0));
-    let closed_rounds = Arc::new(AtomicU64::new(0));
-    let all_passed = Arc::new(Event::new());
-    let hs: Vec<_> = (0..4)
-        .map(|i| {
-            let (gate, passed, closed, all) = (
-                Arc::clone(&gate),
-                Arc::clone(&passed),
-                Arc::clone(&closed_rounds),
-                Arc::clone(&all_passed),
-            );
-            std::thread::spawn(move || {
-                for r in 0..rounds {
-                    if i < 2 {
-                        gate.wait();
-                    } else {
-                        while !gate.wait_for(Duration::from_micros(20)) {}
+    watched(|| {
+        let rounds = STRESS_ITERS / 100;
+        let gate = Arc::new(Event::new());
+        let passed = Arc::new(AtomicU64::new(0));
+        let closed_rounds = Arc::new(AtomicU64::new(0));
+        let all_passed = Arc::new(Event::new());
+        let hs: Vec<_> = (0..4)
+            .map(|i| {
+                let (gate, passed, closed, all) = (
+                    Arc::clone(&gate),
+                    Arc::clone(&passed),
+                    Arc::clone(&closed_rounds),
+                    Arc::clone(&all_passed),
+                );
+                std::thread::spawn(move || {
+                    for r in 0..rounds {
+                        if i < 2 {
+                            gate.wait();
+                        } else {
+                            while !gate.wait_for(Duration::from_micros(20)) {}
+                        }
+                        if passed.fetch_add(1, SeqCst) + 1 == 4 * (r + 1) {
+                            all.set();
+                        }
+                        // Do not pass the same open gate twice: wait until this round is closed.
+                        while closed.load(SeqCst) <= r {
+                            std::thread::yield_now();
+                        }
                     }
-                    if passed.fetch_add(1, SeqCst) + 1 == 4 * (r + 1) {
-                        all.set();
-                    }
-                    // Do not pass the same open gate twice: wait until this round is closed.
-                    while closed.load(SeqCst) <= r {
-                        std::thread::yield_now();
-                    }
-                }
+                })
             })
-        })
-        .collect();
-    for _ in 0..rounds {
-        gate.set();
-        all_passed.wait();
-        all_passed.clear();
-        gate.clear();
-        closed_rounds.fetch_add(1, SeqCst);
-    }
-    for h in hs {
-        h.join().unwrap();
-    }
-    assert_eq!(passed.load(SeqCst), 4 * rounds, "a waiter missed a round");
+            .collect();
+        for _ in 0..rounds {
+            gate.set();
+            all_passed.wait();
+            all_passed.clear();
+            gate.clear();
+            closed_rounds.fetch_add(1, SeqCst);
+        }
+        for h in hs {
+            h.join().unwrap();
+        }
+        assert_eq!(passed.load(SeqCst), 4 * rounds, "a waiter missed a round");
+    });
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -241,22 +260,25 @@ proptest! {
     /// flag; `Wait` is issued only when the model is set (else it would block forever).
     #[test]
     fn flag_matches_sequential_model(ops in proptest::collection::vec(op(), 0..64)) {
-        let ev = Event::new();
-        let mut model = false;
-        for op in ops {
-            match op {
-                Op::Set => { ev.set(); model = true; }
-                Op::Clear => { ev.clear(); model = false; }
-                Op::IsSet => prop_assert_eq!(ev.is_set(), model),
-                Op::Wait if model => ev.wait(),
-                Op::Wait | Op::WaitZero => prop_assert_eq!(ev.wait_for(Duration::ZERO), model),
-                Op::WaitUntilPast => {
-                    let past = Instant::now() - Duration::from_millis(1);
-                    prop_assert_eq!(ev.wait_until(past), model);
+        watched(move || {
+            let ev = Event::new();
+            let mut model = false;
+            for op in ops {
+                match op {
+                    Op::Set => { ev.set(); model = true; }
+                    Op::Clear => { ev.clear(); model = false; }
+                    Op::IsSet => prop_assert_eq!(ev.is_set(), model),
+                    Op::Wait if model => ev.wait(),
+                    Op::Wait | Op::WaitZero => prop_assert_eq!(ev.wait_for(Duration::ZERO), model),
+                    Op::WaitUntilPast => {
+                        let past = Instant::now() - Duration::from_millis(1);
+                        prop_assert_eq!(ev.wait_until(past), model);
+                    }
                 }
+                prop_assert_eq!(ev.is_set(), model, "flag differs from the model");
+                prop_assert_eq!(format!("{ev:?}").contains("true"), model);
             }
-            prop_assert_eq!(ev.is_set(), model, "flag differs from the model");
-            prop_assert_eq!(format!("{ev:?}").contains("true"), model);
-        }
+            Ok(())
+        })?;
     }
 }

@@ -1,9 +1,15 @@
 //! Replays each fuzz target's corpus (`fuzz/corpus/<target>/`) and a fixed set of generated
 //! inputs through the same harness the cargo-fuzz target runs, so stable CI exercises them.
+//!
+//! The harnesses and the corpus live in the nested `fuzz/` crate, which `cargo package` leaves
+//! out: in a packaged copy of weftsync `build.rs` does not set `weft_fuzz_harness`, and each
+//! replay prints a SKIPPED line instead.
 
+#[cfg(weft_fuzz_harness)]
 #[path = "../../fuzz/harness/mod.rs"]
 mod harness;
 
+use crate::watchdog::watched;
 use std::path::PathBuf;
 
 /// Generated inputs per target on top of the corpus (fewer under Miri).
@@ -44,44 +50,76 @@ fn replay(target: &str, run: fn(&[u8])) {
     }
 }
 
+/// The harness's `run` for `target`, where the harnesses exist.
+#[cfg(weft_fuzz_harness)]
+fn harness_run(target: &str) -> Option<fn(&[u8])> {
+    Some(match target {
+        "lock" => harness::lock::run,
+        "rlock" => harness::rlock::run,
+        "semaphore" => harness::semaphore::run,
+        "event" => harness::event::run,
+        "condition" => harness::condition::run,
+        "queue" => harness::queue::run,
+        "pipe" => harness::pipe::run,
+        "thread_local" => harness::thread_local::run,
+        _ => return None,
+    })
+}
+
+#[cfg(not(weft_fuzz_harness))]
+fn harness_run(_target: &str) -> Option<fn(&[u8])> {
+    None
+}
+
+/// Replays `target` under the watchdog (its harness blocks), or says why it cannot.
+fn replay_watched(target: &'static str) {
+    match harness_run(target) {
+        Some(run) => watched(move || replay(target, run)),
+        None => crate::skipped(
+            &format!("fuzz_corpus_{target}"),
+            "no fuzz/harness/ here (cargo package leaves out the nested fuzz crate)",
+        ),
+    }
+}
+
 #[test]
 fn fuzz_corpus_lock() {
-    replay("lock", harness::lock::run);
+    replay_watched("lock");
 }
 
 #[test]
 fn fuzz_corpus_rlock() {
-    replay("rlock", harness::rlock::run);
+    replay_watched("rlock");
 }
 
 #[test]
 fn fuzz_corpus_semaphore() {
-    replay("semaphore", harness::semaphore::run);
+    replay_watched("semaphore");
 }
 
 #[test]
 fn fuzz_corpus_event() {
-    replay("event", harness::event::run);
+    replay_watched("event");
 }
 
 #[test]
 fn fuzz_corpus_condition() {
-    replay("condition", harness::condition::run);
+    replay_watched("condition");
 }
 
 #[test]
 fn fuzz_corpus_queue() {
-    replay("queue", harness::queue::run);
+    replay_watched("queue");
 }
 
 #[test]
 fn fuzz_corpus_pipe() {
-    replay("pipe", harness::pipe::run);
+    replay_watched("pipe");
 }
 
 #[test]
 fn fuzz_corpus_thread_local() {
-    replay("thread_local", harness::thread_local::run);
+    replay_watched("thread_local");
 }
 
 #[test]

@@ -18,6 +18,7 @@ mod rlock;
 mod semaphore;
 mod thread_local;
 mod timer;
+mod watchdog;
 
 /// Runs a timed call that must time out, and checks it waited its timeout: no less (a timeout
 /// means the time passed), and not wildly more (5 s: a generous margin for a loaded machine).
@@ -34,4 +35,10 @@ fn assert_waits_its_timeout(timeout: std::time::Duration, call: impl FnOnce()) {
         waited < std::time::Duration::from_secs(5),
         "overslept: {waited:?}"
     );
+}
+
+/// Says on the terminal, past libtest's output capture, that a test could not run here and why.
+fn skipped(test: &str, why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
 }

@@ -1,6 +1,7 @@
 //! `Queue` on real threads: API checks, behaviour, property tests against a `VecDeque` model, and
 //! stress with a drop-counting item type.
 
+use crate::watchdog::watched;
 use proptest::prelude::*;
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -64,305 +65,337 @@ fn try_new_with_zero_capacity_is_an_error() {
 
 #[test]
 fn items_leave_in_fifo_order() {
-    let q = Queue::new(8);
-    for i in 0..8 {
-        q.put(i).unwrap();
-    }
-    assert!(q.is_full());
-    let got: Vec<_> = (0..8).map(|_| q.get().unwrap()).collect();
-    assert_eq!(
-        got,
-        (0..8).collect::<Vec<_>>(),
-        "items must leave in FIFO order"
-    );
-    assert!(q.is_empty());
+    watched(|| {
+        let q = Queue::new(8);
+        for i in 0..8 {
+            q.put(i).unwrap();
+        }
+        assert!(q.is_full());
+        let got: Vec<_> = (0..8).map(|_| q.get().unwrap()).collect();
+        assert_eq!(
+            got,
+            (0..8).collect::<Vec<_>>(),
+            "items must leave in FIFO order"
+        );
+        assert!(q.is_empty());
+    });
 }
 
 #[test]
 fn failed_puts_hand_the_item_back() {
-    let q = Queue::new(1);
-    q.put(String::from("a")).unwrap();
-    assert_eq!(q.try_put("b".into()), Err(PutError::Full("b".into())));
-    assert_eq!(
-        q.put_for("c".into(), Duration::ZERO),
-        Err(PutError::Timeout("c".into()))
-    );
-    q.shutdown(false);
-    assert_eq!(q.put("d".into()), Err(PutError::ShutDown("d".into())));
-    assert_eq!(q.try_put("e".into()).unwrap_err().into_inner(), "e");
+    watched(|| {
+        let q = Queue::new(1);
+        q.put(String::from("a")).unwrap();
+        assert_eq!(q.try_put("b".into()), Err(PutError::Full("b".into())));
+        assert_eq!(
+            q.put_for("c".into(), Duration::ZERO),
+            Err(PutError::Timeout("c".into()))
+        );
+        q.shutdown(false);
+        assert_eq!(q.put("d".into()), Err(PutError::ShutDown("d".into())));
+        assert_eq!(q.try_put("e".into()).unwrap_err().into_inner(), "e");
+    });
 }
 
 #[test]
 fn put_for_times_out_on_a_full_queue() {
-    let q = Queue::new(1);
-    q.put(1).unwrap();
-    crate::assert_waits_its_timeout(Duration::from_millis(50), || {
-        assert_eq!(
-            q.put_for(2, Duration::from_millis(50)),
-            Err(PutError::Timeout(2))
-        );
+    watched(|| {
+        let q = Queue::new(1);
+        q.put(1).unwrap();
+        crate::assert_waits_its_timeout(Duration::from_millis(50), || {
+            assert_eq!(
+                q.put_for(2, Duration::from_millis(50)),
+                Err(PutError::Timeout(2))
+            );
+        });
     });
 }
 
 #[test]
 fn get_for_times_out_on_an_empty_queue() {
-    let q: Queue<u8> = Queue::new(1);
-    crate::assert_waits_its_timeout(Duration::from_millis(50), || {
-        assert_eq!(q.get_for(Duration::from_millis(50)), Err(GetError::Timeout));
+    watched(|| {
+        let q: Queue<u8> = Queue::new(1);
+        crate::assert_waits_its_timeout(Duration::from_millis(50), || {
+            assert_eq!(q.get_for(Duration::from_millis(50)), Err(GetError::Timeout));
+        });
     });
 }
 
 #[test]
 fn zero_timeout_and_past_deadline_are_one_try() {
-    let q = Queue::new(1);
-    let past = Instant::now() - Duration::from_millis(1);
-    assert_eq!(q.get_for(Duration::ZERO), Err(GetError::Timeout));
-    assert_eq!(q.get_until(past), Err(GetError::Timeout));
-    assert!(
-        q.put_until(1, past).is_ok(),
-        "a free slot is taken even with a past deadline"
-    );
-    assert_eq!(q.put_for(2, Duration::ZERO), Err(PutError::Timeout(2)));
-    assert_eq!(
-        q.get_until(past),
-        Ok(1),
-        "an item is taken even with a past deadline"
-    );
+    watched(|| {
+        let q = Queue::new(1);
+        let past = Instant::now() - Duration::from_millis(1);
+        assert_eq!(q.get_for(Duration::ZERO), Err(GetError::Timeout));
+        assert_eq!(q.get_until(past), Err(GetError::Timeout));
+        assert!(
+            q.put_until(1, past).is_ok(),
+            "a free slot is taken even with a past deadline"
+        );
+        assert_eq!(q.put_for(2, Duration::ZERO), Err(PutError::Timeout(2)));
+        assert_eq!(
+            q.get_until(past),
+            Ok(1),
+            "an item is taken even with a past deadline"
+        );
+    });
 }
 
 #[test]
 fn huge_timeout_waits_forever_without_overflow() {
-    let q = Queue::new(1);
-    std::thread::scope(|s| {
-        let t = s.spawn(|| q.get_for(Duration::MAX));
-        q.put_for(7, Duration::MAX).unwrap();
-        assert_eq!(
-            t.join().unwrap(),
-            Ok(7),
-            "Duration::MAX must mean wait forever"
-        );
+    watched(|| {
+        let q = Queue::new(1);
+        std::thread::scope(|s| {
+            let t = s.spawn(|| q.get_for(Duration::MAX));
+            q.put_for(7, Duration::MAX).unwrap();
+            assert_eq!(
+                t.join().unwrap(),
+                Ok(7),
+                "Duration::MAX must mean wait forever"
+            );
+        });
     });
 }
 
 #[test]
 fn blocked_put_is_woken_by_get() {
-    let q = Queue::new(1);
-    q.put(0).unwrap();
-    std::thread::scope(|s| {
-        let t = s.spawn(|| q.put(1));
-        assert_eq!(q.get(), Ok(0));
-        t.join()
-            .unwrap()
-            .expect("the get must wake the put blocked on a full queue");
+    watched(|| {
+        let q = Queue::new(1);
+        q.put(0).unwrap();
+        std::thread::scope(|s| {
+            let t = s.spawn(|| q.put(1));
+            assert_eq!(q.get(), Ok(0));
+            t.join()
+                .unwrap()
+                .expect("the get must wake the put blocked on a full queue");
+        });
+        assert_eq!(q.get(), Ok(1), "the woken put must have gone in");
     });
-    assert_eq!(q.get(), Ok(1), "the woken put must have gone in");
 }
 
 #[test]
 fn blocked_get_is_woken_by_put() {
-    let q = Queue::new(1);
-    std::thread::scope(|s| {
-        let t = s.spawn(|| q.get());
-        q.put(42).unwrap();
-        assert_eq!(t.join().unwrap(), Ok(42), "a put must wake the blocked get");
+    watched(|| {
+        let q = Queue::new(1);
+        std::thread::scope(|s| {
+            let t = s.spawn(|| q.get());
+            q.put(42).unwrap();
+            assert_eq!(t.join().unwrap(), Ok(42), "a put must wake the blocked get");
+        });
     });
 }
 
 #[test]
 fn task_done_more_often_than_got_is_an_error() {
-    let q = Queue::new(2);
-    assert_eq!(q.task_done(), Err(TaskDoneError));
-    q.put(1).unwrap();
-    assert_eq!(
-        q.task_done(),
-        Err(TaskDoneError),
-        "an item put but not got is not a task that can be done"
-    );
-    q.get().unwrap();
-    assert_eq!(q.task_done(), Ok(()));
-    assert_eq!(
-        q.task_done(),
-        Err(TaskDoneError),
-        "one get allows one task_done"
-    );
-    assert_eq!(q.unfinished_tasks(), 0);
+    watched(|| {
+        let q = Queue::new(2);
+        assert_eq!(q.task_done(), Err(TaskDoneError));
+        q.put(1).unwrap();
+        assert_eq!(
+            q.task_done(),
+            Err(TaskDoneError),
+            "an item put but not got is not a task that can be done"
+        );
+        q.get().unwrap();
+        assert_eq!(q.task_done(), Ok(()));
+        assert_eq!(
+            q.task_done(),
+            Err(TaskDoneError),
+            "one get allows one task_done"
+        );
+        assert_eq!(q.unfinished_tasks(), 0);
+    });
 }
 
 #[test]
 fn join_waits_for_every_task_done() {
-    let q = Queue::new(4);
-    let done = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            while let Ok(_item) = q.get() {
-                done.fetch_add(1, SeqCst);
-                q.task_done().unwrap();
+    watched(|| {
+        let q = Queue::new(4);
+        let done = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                while let Ok(_item) = q.get() {
+                    done.fetch_add(1, SeqCst);
+                    q.task_done().unwrap();
+                }
+            });
+            for i in 0..20 {
+                q.put(i).unwrap();
             }
+            q.join();
+            assert_eq!(
+                done.load(SeqCst),
+                20,
+                "join returned before every item was marked done"
+            );
+            q.shutdown(false);
         });
-        for i in 0..20 {
-            q.put(i).unwrap();
-        }
-        q.join();
-        assert_eq!(
-            done.load(SeqCst),
-            20,
-            "join returned before every item was marked done"
-        );
-        q.shutdown(false);
     });
 }
 
 #[test]
 fn join_for_times_out_while_a_task_is_open() {
-    let q = Queue::new(1);
-    q.put(1).unwrap();
-    q.get().unwrap();
-    let start = Instant::now();
-    assert!(
-        !q.join_for(Duration::from_millis(30)),
-        "a got item is not done yet"
-    );
-    assert!(start.elapsed() >= Duration::from_millis(30));
-    q.task_done().unwrap();
-    assert!(q.join_for(Duration::ZERO));
-    assert!(q.join_until(Instant::now()));
+    watched(|| {
+        let q = Queue::new(1);
+        q.put(1).unwrap();
+        q.get().unwrap();
+        let start = Instant::now();
+        assert!(
+            !q.join_for(Duration::from_millis(30)),
+            "a got item is not done yet"
+        );
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        q.task_done().unwrap();
+        assert!(q.join_for(Duration::ZERO));
+        assert!(q.join_until(Instant::now()));
+    });
 }
 
 #[test]
 fn shutdown_makes_puts_fail_and_gets_drain_then_fail() {
-    let q = Queue::new(4);
-    q.put(1).unwrap();
-    q.put(2).unwrap();
-    q.shutdown(false);
-    assert!(q.is_shutdown());
-    assert_eq!(q.put(3), Err(PutError::ShutDown(3)));
-    assert_eq!(q.try_put(3), Err(PutError::ShutDown(3)));
-    assert_eq!(q.get(), Ok(1));
-    assert_eq!(q.try_get(), Ok(2));
-    assert_eq!(q.get(), Err(GetError::ShutDown));
-    assert_eq!(q.try_get(), Err(GetError::ShutDown));
-    assert_eq!(q.get_for(Duration::from_secs(5)), Err(GetError::ShutDown));
+    watched(|| {
+        let q = Queue::new(4);
+        q.put(1).unwrap();
+        q.put(2).unwrap();
+        q.shutdown(false);
+        assert!(q.is_shutdown());
+        assert_eq!(q.put(3), Err(PutError::ShutDown(3)));
+        assert_eq!(q.try_put(3), Err(PutError::ShutDown(3)));
+        assert_eq!(q.get(), Ok(1));
+        assert_eq!(q.try_get(), Ok(2));
+        assert_eq!(q.get(), Err(GetError::ShutDown));
+        assert_eq!(q.try_get(), Err(GetError::ShutDown));
+        assert_eq!(q.get_for(Duration::from_secs(5)), Err(GetError::ShutDown));
+    });
 }
 
 #[test]
 fn immediate_shutdown_drops_what_is_left_and_counts_it_done() {
-    let drops = drop_table(3);
-    let q = Queue::new(3);
-    for id in 0..3 {
-        q.put(Counted {
-            id,
-            drops: Arc::clone(&drops),
-        })
-        .unwrap();
-    }
-    let first = q.get().unwrap();
-    q.shutdown(true);
-    assert_eq!(
-        drops[1].load(SeqCst) + drops[2].load(SeqCst),
-        2,
-        "left items not dropped"
-    );
-    assert_eq!(q.get().err(), Some(GetError::ShutDown));
-    assert!(
-        !q.join_for(Duration::ZERO),
-        "the got item is still unfinished"
-    );
-    q.task_done().unwrap();
-    assert!(q.join_for(Duration::ZERO), "dropped items count as done");
-    drop(first);
-    drop(q);
-    assert_each_dropped_once(&drops);
+    watched(|| {
+        let drops = drop_table(3);
+        let q = Queue::new(3);
+        for id in 0..3 {
+            q.put(Counted {
+                id,
+                drops: Arc::clone(&drops),
+            })
+            .unwrap();
+        }
+        let first = q.get().unwrap();
+        q.shutdown(true);
+        assert_eq!(
+            drops[1].load(SeqCst) + drops[2].load(SeqCst),
+            2,
+            "left items not dropped"
+        );
+        assert_eq!(q.get().err(), Some(GetError::ShutDown));
+        assert!(
+            !q.join_for(Duration::ZERO),
+            "the got item is still unfinished"
+        );
+        q.task_done().unwrap();
+        assert!(q.join_for(Duration::ZERO), "dropped items count as done");
+        drop(first);
+        drop(q);
+        assert_each_dropped_once(&drops);
+    });
 }
 
 #[test]
 fn shutdown_twice_and_upgrade_but_never_downgrade() {
-    let q = Queue::new(4);
-    q.put(1).unwrap();
-    q.put(2).unwrap();
-    q.shutdown(false);
-    q.shutdown(false);
-    assert_eq!(q.len(), 2, "a repeated plain shutdown drops nothing");
-    q.shutdown(true);
-    assert_eq!(q.len(), 0, "a plain shutdown upgrades to immediate");
-    q.shutdown(false);
-    assert_eq!(
-        q.get(),
-        Err(GetError::ShutDown),
-        "no downgrade after immediate"
-    );
-    q.shutdown(true);
+    watched(|| {
+        let q = Queue::new(4);
+        q.put(1).unwrap();
+        q.put(2).unwrap();
+        q.shutdown(false);
+        q.shutdown(false);
+        assert_eq!(q.len(), 2, "a repeated plain shutdown drops nothing");
+        q.shutdown(true);
+        assert_eq!(q.len(), 0, "a plain shutdown upgrades to immediate");
+        q.shutdown(false);
+        assert_eq!(
+            q.get(),
+            Err(GetError::ShutDown),
+            "no downgrade after immediate"
+        );
+        q.shutdown(true);
+    });
 }
 
 #[test]
 fn shutdown_wakes_every_blocked_caller() {
-    let full = Queue::new(1);
-    full.put(0).unwrap();
-    let empty: Queue<u32> = Queue::new(1);
-    let joined = Queue::<u32>::new(1);
-    joined.put(1).unwrap();
-    let started = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        let putters: Vec<_> = (0..2)
-            .map(|i| {
-                s.spawn({
-                    let (full, started) = (&full, &started);
-                    move || {
+    watched(|| {
+        let full = Queue::new(1);
+        full.put(0).unwrap();
+        let empty: Queue<u32> = Queue::new(1);
+        let joined = Queue::<u32>::new(1);
+        joined.put(1).unwrap();
+        let started = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            let putters: Vec<_> = (0..2)
+                .map(|i| {
+                    s.spawn({
+                        let (full, started) = (&full, &started);
+                        move || {
+                            started.fetch_add(1, SeqCst);
+                            full.put(i)
+                        }
+                    })
+                })
+                .collect();
+            let getters: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
                         started.fetch_add(1, SeqCst);
-                        full.put(i)
-                    }
+                        empty.get()
+                    })
                 })
-            })
-            .collect();
-        let getters: Vec<_> = (0..2)
-            .map(|_| {
-                s.spawn(|| {
-                    started.fetch_add(1, SeqCst);
-                    empty.get()
-                })
-            })
-            .collect();
-        let joiner = s.spawn(|| {
-            started.fetch_add(1, SeqCst);
-            joined.join();
+                .collect();
+            let joiner = s.spawn(|| {
+                started.fetch_add(1, SeqCst);
+                joined.join();
+            });
+            while started.load(SeqCst) < 5 {
+                std::thread::yield_now();
+            }
+            full.shutdown(false);
+            empty.shutdown(false);
+            joined.shutdown(true);
+            for p in putters {
+                assert!(
+                    p.join().unwrap().unwrap_err().is_shutdown(),
+                    "blocked put must fail"
+                );
+            }
+            for g in getters {
+                assert_eq!(
+                    g.join().unwrap(),
+                    Err(GetError::ShutDown),
+                    "blocked get must fail"
+                );
+            }
+            joiner.join().unwrap();
         });
-        while started.load(SeqCst) < 5 {
-            std::thread::yield_now();
-        }
-        full.shutdown(false);
-        empty.shutdown(false);
-        joined.shutdown(true);
-        for p in putters {
-            assert!(
-                p.join().unwrap().unwrap_err().is_shutdown(),
-                "blocked put must fail"
-            );
-        }
-        for g in getters {
-            assert_eq!(
-                g.join().unwrap(),
-                Err(GetError::ShutDown),
-                "blocked get must fail"
-            );
-        }
-        joiner.join().unwrap();
     });
 }
 
 #[test]
 fn items_inside_when_the_queue_drops_are_dropped_once() {
-    let drops = drop_table(5);
-    let q = Queue::new(5);
-    for id in 0..5 {
-        q.put(Counted {
-            id,
-            drops: Arc::clone(&drops),
-        })
-        .unwrap();
-    }
-    drop(q.get().unwrap());
-    q.shutdown(false);
-    drop(q);
-    assert_each_dropped_once(&drops);
+    watched(|| {
+        let drops = drop_table(5);
+        let q = Queue::new(5);
+        for id in 0..5 {
+            q.put(Counted {
+                id,
+                drops: Arc::clone(&drops),
+            })
+            .unwrap();
+        }
+        drop(q.get().unwrap());
+        q.shutdown(false);
+        drop(q);
+        assert_each_dropped_once(&drops);
+    });
 }
 
 /// An item whose drop uses the queue that held it: if any item were dropped while the queue's
@@ -381,29 +414,33 @@ impl Drop for TouchesQueueOnDrop {
 
 #[test]
 fn items_are_dropped_outside_the_lock() {
-    static DROPPED: [AtomicBool; 4] = [const { AtomicBool::new(false) }; 4];
-    REENTRANT.put(TouchesQueueOnDrop(&DROPPED[0])).unwrap();
-    REENTRANT.put(TouchesQueueOnDrop(&DROPPED[1])).unwrap();
-    drop(REENTRANT.get().unwrap());
-    // A failed put drops its item after returning it, outside the lock.
-    REENTRANT.put(TouchesQueueOnDrop(&DROPPED[2])).unwrap();
-    REENTRANT.shutdown(false);
-    drop(REENTRANT.put(TouchesQueueOnDrop(&DROPPED[3])));
-    REENTRANT.shutdown(true); // drops items 1 and 2
-    assert!(
-        DROPPED.iter().all(|d| d.load(SeqCst)),
-        "every item dropped without deadlocking on the queue's lock"
-    );
+    watched(|| {
+        static DROPPED: [AtomicBool; 4] = [const { AtomicBool::new(false) }; 4];
+        REENTRANT.put(TouchesQueueOnDrop(&DROPPED[0])).unwrap();
+        REENTRANT.put(TouchesQueueOnDrop(&DROPPED[1])).unwrap();
+        drop(REENTRANT.get().unwrap());
+        // A failed put drops its item after returning it, outside the lock.
+        REENTRANT.put(TouchesQueueOnDrop(&DROPPED[2])).unwrap();
+        REENTRANT.shutdown(false);
+        drop(REENTRANT.put(TouchesQueueOnDrop(&DROPPED[3])));
+        REENTRANT.shutdown(true); // drops items 1 and 2
+        assert!(
+            DROPPED.iter().all(|d| d.load(SeqCst)),
+            "every item dropped without deadlocking on the queue's lock"
+        );
+    });
 }
 
 #[test]
 fn debug_never_blocks() {
-    let q = Queue::new(2);
-    q.put(1).unwrap();
-    assert_eq!(
-        format!("{q:?}"),
-        "Queue { capacity: 2, len: 1, state: Open, .. }"
-    );
+    watched(|| {
+        let q = Queue::new(2);
+        q.put(1).unwrap();
+        assert_eq!(
+            format!("{q:?}"),
+            "Queue { capacity: 2, len: 1, state: Open, .. }"
+        );
+    });
 }
 
 #[test]
@@ -421,54 +458,56 @@ fn errors_display_and_debug_without_the_item() {
 /// each producer's items arrive in the order it put them.
 #[test]
 fn stress_4x4_every_item_received_exactly_once() {
-    let producers = 4;
-    let per = STRESS_ITEMS / producers;
-    let q = Queue::new(64);
-    let results: Vec<Vec<usize>> = std::thread::scope(|s| {
-        let ps: Vec<_> = (0..producers)
-            .map(|p| {
-                let q = &q;
-                s.spawn(move || {
-                    for k in 0..per {
-                        q.put(p * per + k).unwrap();
-                    }
+    watched(|| {
+        let producers = 4;
+        let per = STRESS_ITEMS / producers;
+        let q = Queue::new(64);
+        let results: Vec<Vec<usize>> = std::thread::scope(|s| {
+            let ps: Vec<_> = (0..producers)
+                .map(|p| {
+                    let q = &q;
+                    s.spawn(move || {
+                        for k in 0..per {
+                            q.put(p * per + k).unwrap();
+                        }
+                    })
                 })
-            })
-            .collect();
-        let consumers: Vec<_> = (0..4)
-            .map(|_| {
-                let q = &q;
-                s.spawn(move || {
-                    let mut got = Vec::new();
-                    let mut last = [None::<usize>; 4];
-                    while let Ok(v) = q.get() {
-                        let p = v / per;
-                        assert!(
-                            last[p].is_none_or(|l| l < v),
-                            "producer {p}'s items reordered"
-                        );
-                        last[p] = Some(v);
-                        got.push(v);
-                        q.task_done().unwrap();
-                    }
-                    got
+                .collect();
+            let consumers: Vec<_> = (0..4)
+                .map(|_| {
+                    let q = &q;
+                    s.spawn(move || {
+                        let mut got = Vec::new();
+                        let mut last = [None::<usize>; 4];
+                        while let Ok(v) = q.get() {
+                            let p = v / per;
+                            assert!(
+                                last[p].is_none_or(|l| l < v),
+                                "producer {p}'s items reordered"
+                            );
+                            last[p] = Some(v);
+                            got.push(v);
+                            q.task_done().unwrap();
+                        }
+                        got
+                    })
                 })
-            })
-            .collect();
-        for p in ps {
-            p.join().unwrap();
+                .collect();
+            for p in ps {
+                p.join().unwrap();
+            }
+            // Every item put; once all are marked done, the shutdown ends the consumers.
+            q.join();
+            q.shutdown(false);
+            consumers.into_iter().map(|c| c.join().unwrap()).collect()
+        });
+        let mut seen = vec![false; producers * per];
+        for v in results.into_iter().flatten() {
+            assert!(!seen[v], "item {v} received twice");
+            seen[v] = true;
         }
-        // Every item put; once all are marked done, the shutdown ends the consumers.
-        q.join();
-        q.shutdown(false);
-        consumers.into_iter().map(|c| c.join().unwrap()).collect()
+        assert!(seen.iter().all(|&b| b), "an item was lost");
     });
-    let mut seen = vec![false; producers * per];
-    for v in results.into_iter().flatten() {
-        assert!(!seen[v], "item {v} received twice");
-        seen[v] = true;
-    }
-    assert!(seen.iter().all(|&b| b), "an item was lost");
 }
 
 /// Drop-counting items through 4 × 4 threads with timed operations, an immediate shutdown in the
@@ -476,65 +515,67 @@ fn stress_4x4_every_item_received_exactly_once() {
 /// got, refused (handed back), drained by the shutdown, or left in the queue.
 #[test]
 fn stress_drop_counting_with_shutdown_and_drop() {
-    let n = STRESS_ITEMS / 20;
-    let drops = drop_table(n);
-    let q = Queue::new(8);
-    let got = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        let producers: Vec<_> = (0..4)
-            .map(|p| {
-                let (q, drops) = (&q, &drops);
+    watched(|| {
+        let n = STRESS_ITEMS / 20;
+        let drops = drop_table(n);
+        let q = Queue::new(8);
+        let got = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            let producers: Vec<_> = (0..4)
+                .map(|p| {
+                    let (q, drops) = (&q, &drops);
+                    s.spawn(move || {
+                        for id in (p..n).step_by(4) {
+                            let item = Counted {
+                                id,
+                                drops: Arc::clone(drops),
+                            };
+                            let r = if id % 3 == 0 {
+                                q.put_for(item, Duration::from_micros(100))
+                            } else {
+                                q.put(item)
+                            };
+                            match r {
+                                Ok(()) => {}
+                                // Timed out or shut down: handed back and dropped here. After
+                                // the shutdown the producer keeps going, so every id is made once.
+                                Err(e) => drop(e.into_inner()),
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for c in 0..4 {
+                let (q, got) = (&q, &got);
                 s.spawn(move || {
-                    for id in (p..n).step_by(4) {
-                        let item = Counted {
-                            id,
-                            drops: Arc::clone(drops),
-                        };
-                        let r = if id % 3 == 0 {
-                            q.put_for(item, Duration::from_micros(100))
+                    loop {
+                        let r = if c % 2 == 0 {
+                            q.get()
                         } else {
-                            q.put(item)
+                            q.get_for(Duration::from_micros(100))
                         };
                         match r {
-                            Ok(()) => {}
-                            // Timed out or shut down: handed back and dropped here. After
-                            // the shutdown the producer keeps going, so every id is made once.
-                            Err(e) => drop(e.into_inner()),
-                        }
-                    }
-                })
-            })
-            .collect();
-        for c in 0..4 {
-            let (q, got) = (&q, &got);
-            s.spawn(move || {
-                loop {
-                    let r = if c % 2 == 0 {
-                        q.get()
-                    } else {
-                        q.get_for(Duration::from_micros(100))
-                    };
-                    match r {
-                        Ok(item) => {
-                            if got.fetch_add(1, SeqCst) == n / 2 {
-                                q.shutdown(true);
+                            Ok(item) => {
+                                if got.fetch_add(1, SeqCst) == n / 2 {
+                                    q.shutdown(true);
+                                }
+                                drop(item);
                             }
-                            drop(item);
+                            Err(GetError::ShutDown) => break,
+                            Err(_) => {}
                         }
-                        Err(GetError::ShutDown) => break,
-                        Err(_) => {}
                     }
-                }
-            });
-        }
-        for p in producers {
-            p.join().unwrap();
-        }
-        // In case the consumers got fewer than n / 2 items: lets them drain and stop.
-        q.shutdown(false);
+                });
+            }
+            for p in producers {
+                p.join().unwrap();
+            }
+            // In case the consumers got fewer than n / 2 items: lets them drain and stop.
+            q.shutdown(false);
+        });
+        drop(q);
+        assert_each_dropped_once(&drops);
     });
-    drop(q);
-    assert_each_dropped_once(&drops);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -587,74 +628,77 @@ proptest! {
     /// the model says they would not block.
     #[test]
     fn queue_matches_vecdeque_model(cap in 1usize..5, ops in proptest::collection::vec(op(), 0..80)) {
-        let q = Queue::new(cap);
-        let mut m = Model::default();
-        for op in ops {
-            match op {
-                Op::TryPut(v) | Op::PutZero(v) | Op::Put(v) => {
-                    let r = match op {
-                        Op::TryPut(_) => q.try_put(v),
-                        Op::PutZero(_) => q.put_for(v, Duration::ZERO),
-                        _ if m.shut > 0 || m.items.len() < cap => q.put(v),
-                        _ => continue,
-                    };
-                    let want = if m.shut > 0 {
-                        Err(PutError::ShutDown(v))
-                    } else if m.items.len() == cap {
-                        Err(if matches!(op, Op::TryPut(_)) { PutError::Full(v) } else { PutError::Timeout(v) })
-                    } else {
-                        m.items.push_back(v);
-                        Ok(())
-                    };
-                    prop_assert_eq!(r, want, "put result differs from the model");
-                }
-                Op::TryGet | Op::GetZero | Op::Get => {
-                    let r = match op {
-                        Op::TryGet => q.try_get(),
-                        Op::GetZero => q.get_for(Duration::ZERO),
-                        _ if m.shut > 0 || !m.items.is_empty() => q.get(),
-                        _ => continue,
-                    };
-                    let want = match m.items.pop_front() {
-                        Some(v) => {
-                            m.unfinished += 1;
-                            Ok(v)
-                        }
-                        None if m.shut > 0 => Err(GetError::ShutDown),
-                        None if matches!(op, Op::TryGet) => Err(GetError::Empty),
-                        None => Err(GetError::Timeout),
-                    };
-                    prop_assert_eq!(r, want, "get result differs from the model");
-                }
-                Op::TaskDone => {
-                    let want = if m.unfinished > 0 {
-                        m.unfinished -= 1;
-                        Ok(())
-                    } else {
-                        Err(TaskDoneError)
-                    };
-                    prop_assert_eq!(q.task_done(), want);
-                }
-                Op::Shutdown(immediate) => {
-                    q.shutdown(immediate);
-                    if immediate {
-                        m.shut = 2;
-                        m.items.clear();
-                    } else {
-                        m.shut = m.shut.max(1);
+        watched(move || {
+            let q = Queue::new(cap);
+            let mut m = Model::default();
+            for op in ops {
+                match op {
+                    Op::TryPut(v) | Op::PutZero(v) | Op::Put(v) => {
+                        let r = match op {
+                            Op::TryPut(_) => q.try_put(v),
+                            Op::PutZero(_) => q.put_for(v, Duration::ZERO),
+                            _ if m.shut > 0 || m.items.len() < cap => q.put(v),
+                            _ => continue,
+                        };
+                        let want = if m.shut > 0 {
+                            Err(PutError::ShutDown(v))
+                        } else if m.items.len() == cap {
+                            Err(if matches!(op, Op::TryPut(_)) { PutError::Full(v) } else { PutError::Timeout(v) })
+                        } else {
+                            m.items.push_back(v);
+                            Ok(())
+                        };
+                        prop_assert_eq!(r, want, "put result differs from the model");
                     }
+                    Op::TryGet | Op::GetZero | Op::Get => {
+                        let r = match op {
+                            Op::TryGet => q.try_get(),
+                            Op::GetZero => q.get_for(Duration::ZERO),
+                            _ if m.shut > 0 || !m.items.is_empty() => q.get(),
+                            _ => continue,
+                        };
+                        let want = match m.items.pop_front() {
+                            Some(v) => {
+                                m.unfinished += 1;
+                                Ok(v)
+                            }
+                            None if m.shut > 0 => Err(GetError::ShutDown),
+                            None if matches!(op, Op::TryGet) => Err(GetError::Empty),
+                            None => Err(GetError::Timeout),
+                        };
+                        prop_assert_eq!(r, want, "get result differs from the model");
+                    }
+                    Op::TaskDone => {
+                        let want = if m.unfinished > 0 {
+                            m.unfinished -= 1;
+                            Ok(())
+                        } else {
+                            Err(TaskDoneError)
+                        };
+                        prop_assert_eq!(q.task_done(), want);
+                    }
+                    Op::Shutdown(immediate) => {
+                        q.shutdown(immediate);
+                        if immediate {
+                            m.shut = 2;
+                            m.items.clear();
+                        } else {
+                            m.shut = m.shut.max(1);
+                        }
+                    }
+                    Op::JoinZero => {
+                        prop_assert_eq!(q.join_for(Duration::ZERO), m.unfinished == 0 && m.items.is_empty());
+                    }
+                    Op::Len => {}
                 }
-                Op::JoinZero => {
-                    prop_assert_eq!(q.join_for(Duration::ZERO), m.unfinished == 0 && m.items.is_empty());
-                }
-                Op::Len => {}
+                prop_assert_eq!(q.len(), m.items.len());
+                prop_assert_eq!(q.is_empty(), m.items.is_empty());
+                prop_assert_eq!(q.is_full(), m.items.len() == cap);
+                prop_assert_eq!(q.is_shutdown(), m.shut > 0);
+                prop_assert_eq!(q.unfinished_tasks(), m.unfinished + m.items.len());
             }
-            prop_assert_eq!(q.len(), m.items.len());
-            prop_assert_eq!(q.is_empty(), m.items.is_empty());
-            prop_assert_eq!(q.is_full(), m.items.len() == cap);
-            prop_assert_eq!(q.is_shutdown(), m.shut > 0);
-            prop_assert_eq!(q.unfinished_tasks(), m.unfinished + m.items.len());
-        }
+            Ok(())
+        })?;
     }
 
     /// Real threads: 1–4 producers and 1–4 consumers move every item through a small queue,
@@ -666,44 +710,47 @@ proptest! {
         consumers in 1usize..4,
         per in 0usize..60,
     ) {
-        let q = Queue::new(cap);
-        let received: Vec<Vec<usize>> = std::thread::scope(|s| {
-            for p in 0..producers {
-                let q = &q;
-                s.spawn(move || {
-                    for k in 0..per {
-                        let mut v = p * per + k;
-                        while let Err(e) = q.put_for(v, Duration::from_micros(20)) {
-                            v = e.into_inner(); // a timed-out put hands the item back: retry
-                        }
-                    }
-                });
-            }
-            let cs: Vec<_> = (0..consumers)
-                .map(|c| {
+        watched(move || {
+            let q = Queue::new(cap);
+            let received: Vec<Vec<usize>> = std::thread::scope(|s| {
+                for p in 0..producers {
                     let q = &q;
                     s.spawn(move || {
-                        let mut got = Vec::new();
-                        loop {
-                            let r = if c % 2 == 0 { q.get() } else { q.get_for(Duration::from_micros(20)) };
-                            match r {
-                                Ok(v) => got.push(v),
-                                Err(GetError::ShutDown) => return got,
-                                Err(_) => {}
+                        for k in 0..per {
+                            let mut v = p * per + k;
+                            while let Err(e) = q.put_for(v, Duration::from_micros(20)) {
+                                v = e.into_inner(); // a timed-out put hands the item back: retry
                             }
                         }
+                    });
+                }
+                let cs: Vec<_> = (0..consumers)
+                    .map(|c| {
+                        let q = &q;
+                        s.spawn(move || {
+                            let mut got = Vec::new();
+                            loop {
+                                let r = if c % 2 == 0 { q.get() } else { q.get_for(Duration::from_micros(20)) };
+                                match r {
+                                    Ok(v) => got.push(v),
+                                    Err(GetError::ShutDown) => return got,
+                                    Err(_) => {}
+                                }
+                            }
+                        })
                     })
-                })
-                .collect();
-            while q.unfinished_tasks() < producers * per {
-                std::thread::yield_now();
-            }
-            q.shutdown(false);
-            cs.into_iter().map(|c| c.join().unwrap()).collect()
-        });
-        let all: Vec<usize> = received.into_iter().flatten().collect();
-        let set: HashSet<usize> = all.iter().copied().collect();
-        prop_assert_eq!(all.len(), producers * per, "an item was lost or duplicated");
-        prop_assert_eq!(set.len(), producers * per, "an item was received twice");
+                    .collect();
+                while q.unfinished_tasks() < producers * per {
+                    std::thread::yield_now();
+                }
+                q.shutdown(false);
+                cs.into_iter().map(|c| c.join().unwrap()).collect()
+            });
+            let all: Vec<usize> = received.into_iter().flatten().collect();
+            let set: HashSet<usize> = all.iter().copied().collect();
+            prop_assert_eq!(all.len(), producers * per, "an item was lost or duplicated");
+            prop_assert_eq!(set.len(), producers * per, "an item was received twice");
+            Ok(())
+        })?;
     }
 }

@@ -1,6 +1,7 @@
 //! `Timer` on real threads and real time: API checks, behaviour, a property test against a
 //! sequential model, and stress.
 
+use crate::watchdog::watched;
 use proptest::prelude::*;
 use static_assertions::{assert_impl_all, assert_not_impl_any};
 use std::panic::{RefUnwindSafe, UnwindSafe};
@@ -15,12 +16,6 @@ assert_impl_all!(Timer<()>: Send, Sync, Unpin, core::fmt::Debug);
 assert_not_impl_any!(Timer<()>: UnwindSafe, RefUnwindSafe);
 assert_impl_all!(Timer<std::cell::Cell<u8>>: Send, Sync);
 assert_impl_all!(TimerError: Send, core::fmt::Debug, core::fmt::Display, std::error::Error);
-
-/// Stand-in for `crate::watchdog::watched` until tests/std/watchdog.rs is on main: the same
-/// signature, so switching is one `use` line.
-fn watched<R: Send + 'static>(body: impl FnOnce() -> R + Send + 'static) -> R {
-    body()
-}
 
 /// Scaled down under Miri, which runs threads thousands of times slower.
 const STRESS_TIMERS: usize = if cfg!(miri) { 10 } else { 2_000 };
