@@ -62,6 +62,8 @@ fn harness_run(target: &str) -> Option<fn(&[u8])> {
         "queue" => harness::queue::run,
         "pipe" => harness::pipe::run,
         "thread_local" => harness::thread_local::run,
+        "barrier" => harness::barrier::run,
+        "timer" => harness::timer::run,
         _ => return None,
     })
 }
@@ -124,10 +126,10 @@ fn fuzz_corpus_thread_local() {
 
 #[test]
 fn fuzz_corpus_barrier() {
-    replay("barrier", harness::barrier::run);
+    replay_watched("barrier");
 }
 
 #[test]
 fn fuzz_corpus_timer() {
-    replay("timer", harness::timer::run);
+    replay_watched("timer");
 }
