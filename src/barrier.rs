@@ -720,3 +720,51 @@ impl fmt::Debug for Barrier {
             .finish_non_exhaustive()
     }
 }
+
+/// Ignoring whether a Barrier wait call happened does not compile under `#![deny(unused_must_use)]`:
+/// each `compile_fail` block below is paired with a `no_run` block that differs only in using
+/// the result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let b = weftsync::Barrier::new(1);
+/// b.wait();
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let b = weftsync::Barrier::new(1);
+/// let _result = b.wait();
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let b = weftsync::Barrier::new(1);
+/// b.wait_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let b = weftsync::Barrier::new(1);
+/// let _result = b.wait_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let b = weftsync::Barrier::new(1);
+/// b.wait_until(std::time::Instant::now());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let b = weftsync::Barrier::new(1);
+/// let _result = b.wait_until(std::time::Instant::now());
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let b = weftsync::Barrier::new(1);
+/// b.wait_with_for(std::time::Duration::ZERO, || ());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let b = weftsync::Barrier::new(1);
+/// let _result = b.wait_with_for(std::time::Duration::ZERO, || ());
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

@@ -463,3 +463,51 @@ impl<T> fmt::Debug for Timer<T> {
             .finish_non_exhaustive()
     }
 }
+
+/// Ignoring whether a Timer call happened does not compile under `#![deny(unused_must_use)]`:
+/// each `compile_fail` block below is paired with a `no_run` block that differs only in using
+/// the result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let t = weftsync::Timer::start(std::time::Duration::MAX, || ());
+/// t.cancel();
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let t = weftsync::Timer::start(std::time::Duration::MAX, || ());
+/// let _result = t.cancel();
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let t = weftsync::Timer::start(std::time::Duration::MAX, || ());
+/// t.is_finished();
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let t = weftsync::Timer::start(std::time::Duration::MAX, || ());
+/// let _result = t.is_finished();
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let t = weftsync::Timer::start(std::time::Duration::MAX, || ());
+/// t.join_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let t = weftsync::Timer::start(std::time::Duration::MAX, || ());
+/// let _result = t.join_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let t = weftsync::Timer::start(std::time::Duration::MAX, || ());
+/// t.join_until(std::time::Instant::now());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let t = weftsync::Timer::start(std::time::Duration::MAX, || ());
+/// let _result = t.join_until(std::time::Instant::now());
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;
