@@ -527,8 +527,6 @@ impl<T: ?Sized> RLock<T> {
     ///   for levels it no longer owns, so a deref could race with the next owner and a drop
     ///   would release a lock another thread owns.
     #[must_use = "the depth must be handed to reacquire"]
-    // Used by Condition over an RLock (being built); until then only by the tests here.
-    #[allow(dead_code)]
     pub(crate) unsafe fn release_all(&self) -> u32 {
         debug_assert_eq!(
             self.owner.load(Relaxed),
@@ -552,8 +550,6 @@ impl<T: ?Sized> RLock<T> {
     /// The calling thread must not own the lock (it would wait for itself forever, as a `Lock`
     /// locked twice does). Safe on its own: it only records `depth` levels owned by this thread;
     /// that those levels are the guards it still holds is `release_all`'s contract.
-    // As `release_all`.
-    #[allow(dead_code)]
     pub(crate) fn reacquire(&self, depth: u32) {
         debug_assert!(
             depth > 0,

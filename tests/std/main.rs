@@ -14,6 +14,7 @@ mod fuzz_corpus;
 mod lock;
 mod pipe;
 mod queue;
+mod realtime;
 mod rlock;
 mod semaphore;
 mod thread_local;
