@@ -12,9 +12,10 @@ use std::sync::Mutex as StdMutex;
 use std::time::Duration;
 use weftsync::{Barrier, BarrierTimeoutError, BrokenBarrier};
 
-/// Blocks until some thread has registered as a sleeper on the barrier (its WAITERS bit).
-fn until_waiter_asleep(b: &Barrier) {
-    while !b.__waiters_bit() {
+/// Blocks until `n` threads have arrived in the current generation (they may be spinning,
+/// about to sleep or asleep; loom explores each).
+fn until_arrived(b: &Barrier, n: usize) {
+    while b.n_waiting() < n {
         thread::yield_now();
     }
 }
@@ -110,9 +111,10 @@ fn action_runs_once_after_all_arrive_and_before_any_release() {
     });
 }
 
-/// The only-documented-waker model: a waiter asleep in `wait` is woken by the last arrival and
-/// by nothing else (no abort, reset or timeout exists in this model). A release that forgot to
-/// wake is a loom deadlock.
+/// The only-documented-waker model: a waiter in `wait` (counted before the last party arrives,
+/// so it is spinning, about to sleep or asleep) is woken by the last arrival and by nothing else
+/// (no abort, reset or timeout exists in this model). A release that forgot to wake is a loom
+/// deadlock.
 #[test]
 fn sleeping_waiter_is_woken_only_by_the_last_arrival() {
     crate::model(|| {
@@ -121,7 +123,7 @@ fn sleeping_waiter_is_woken_only_by_the_last_arrival() {
             let b = Arc::clone(&b);
             thread::spawn(move || b.wait())
         };
-        until_waiter_asleep(&b);
+        until_arrived(&b, 1);
         assert_eq!(b.wait(), Ok(1), "the second to arrive is the last");
         assert_eq!(t.join().unwrap(), Ok(0));
     });

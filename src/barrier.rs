@@ -509,14 +509,6 @@ impl Barrier {
         self.parties as usize
     }
 
-    /// Whether the `WAITERS` bit is on: some thread is asleep in a wait, or about to sleep. For
-    /// tests that must know a waiter is blocked before they act (loom-tests/barrier.rs); not
-    /// part of the API.
-    #[doc(hidden)]
-    pub fn __waiters_bit(&self) -> bool {
-        self.word.load(Relaxed) & WAITERS != 0
-    }
-
     /// Arrives, runs `action` if last, and waits for the generation to end or `deadline`.
     #[inline]
     fn wait_deadline(
@@ -768,3 +760,79 @@ impl fmt::Debug for Barrier {
 #[cfg(doctest)]
 #[allow(dead_code)]
 struct MustUseWarns;
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    //! Checks that need the `WAITERS` bit, which the public API does not show: that a thread is
+    //! asleep (or committed to sleeping) on the word before the test acts.
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+
+    fn until_asleep(b: &Barrier) {
+        while b.word.load(Relaxed) & WAITERS == 0 {
+            std::thread::yield_now();
+        }
+    }
+
+    /// An arrival that finds the action running sleeps (uncounted) until the release, then forms
+    /// the next generation: with one party, its own action runs only after the first ended.
+    #[test]
+    fn arrival_while_the_action_runs_sleeps_then_joins_the_next_generation() {
+        let b = Barrier::new(1);
+        let in_action = AtomicBool::new(false);
+        let leave_action = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let first = s.spawn(|| {
+                b.wait_with(|| {
+                    in_action.store(true, SeqCst);
+                    while !leave_action.load(SeqCst) {
+                        std::thread::yield_now();
+                    }
+                })
+            });
+            while !in_action.load(SeqCst) {
+                std::thread::yield_now();
+            }
+            let second = s.spawn(|| b.wait_with(|| assert!(leave_action.load(SeqCst))));
+            until_asleep(&b);
+            assert_eq!(b.n_waiting(), 1, "the sleeping arrival is not counted yet");
+            leave_action.store(true, SeqCst);
+            assert_eq!(first.join().unwrap(), Ok(0));
+            assert_eq!(second.join().unwrap(), Ok(0), "it forms its own generation");
+        });
+    }
+
+    /// A waiter asleep in an untimed `wait` is woken by another party's timeout, which breaks
+    /// the barrier (Python's rule), and by nothing else here.
+    #[test]
+    fn sleeping_waiter_is_broken_by_another_partys_timeout() {
+        let b = Barrier::new(3);
+        std::thread::scope(|s| {
+            let untimed = s.spawn(|| b.wait());
+            until_asleep(&b);
+            assert_eq!(
+                b.wait_for(Duration::from_millis(20)),
+                Err(BarrierTimeoutError::Timeout)
+            );
+            assert_eq!(untimed.join().unwrap(), Err(BrokenBarrier));
+        });
+    }
+
+    /// The last arrival clears `WAITERS` when it releases, so a generation whose waiters slept
+    /// leaves no wake owed to the next one.
+    #[test]
+    fn release_leaves_no_waiters_bit_behind() {
+        let b = Barrier::new(2);
+        std::thread::scope(|s| {
+            let t = s.spawn(|| b.wait());
+            until_asleep(&b);
+            assert_eq!(b.wait(), Ok(1));
+            assert_eq!(t.join().unwrap(), Ok(0));
+        });
+        assert_eq!(
+            b.word.load(Relaxed) & WAITERS,
+            0,
+            "the release must clear WAITERS"
+        );
+    }
+}

@@ -368,13 +368,6 @@ impl<T> Timer<T> {
     fn wait_finished(&self, deadline: Option<Instant>) -> bool {
         self.inner.wait_finished(deadline)
     }
-
-    /// The state word, for tests that must know the timer's thread has fired or a joiner is
-    /// asleep before they act (loom-tests/timer.rs). Not part of the API.
-    #[doc(hidden)]
-    pub fn __state(&self) -> u32 {
-        self.inner.word.load(Relaxed)
-    }
 }
 
 impl<T> Inner<T> {
@@ -511,3 +504,42 @@ impl<T> fmt::Debug for Timer<T> {
 #[cfg(doctest)]
 #[allow(dead_code)]
 struct MustUseWarns;
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    //! Checks that need the `JOINERS` bit, which the public API does not show: that a joiner is
+    //! asleep before the test acts, and that a one-check join registered nothing.
+    use super::*;
+    use std::sync::Arc;
+
+    fn joiners_bit<T>(t: &Timer<T>) -> bool {
+        t.inner.word.load(Relaxed) & JOINERS != 0
+    }
+
+    #[test]
+    fn zero_timeout_and_past_deadline_register_no_joiner() {
+        let t = Timer::start(Duration::MAX, || ());
+        assert!(!t.join_for(Duration::ZERO));
+        assert!(!t.join_until(Instant::now() - Duration::from_millis(1)));
+        assert!(!joiners_bit(&t), "a one-check join must not register");
+        assert!(t.cancel());
+    }
+
+    /// A joiner asleep in `join_for(MAX)` on a timer that never fires is woken by `cancel`.
+    #[test]
+    fn sleeping_joiner_is_woken_by_cancel() {
+        let t = Arc::new(Timer::start(Duration::MAX, || ()));
+        let joiner = {
+            let t = Arc::clone(&t);
+            std::thread::spawn(move || t.join_for(Duration::MAX))
+        };
+        while !joiners_bit(&t) {
+            std::thread::yield_now();
+        }
+        assert!(t.cancel());
+        assert!(
+            joiner.join().unwrap(),
+            "join_for(MAX) must wait, then see the cancel"
+        );
+    }
+}

@@ -5,7 +5,7 @@ use crate::watchdog::watched;
 use proptest::prelude::*;
 use static_assertions::{assert_eq_size, assert_impl_all};
 use std::panic::{RefUnwindSafe, UnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use weftsync::{Barrier, BarrierTimeoutError, BrokenBarrier};
@@ -22,13 +22,6 @@ const STRESS_ROUNDS: usize = if cfg!(miri) { 20 } else { 5_000 };
 /// Spins until `n` threads have arrived in the current generation.
 fn until_arrived(b: &Barrier, n: usize) {
     while b.n_waiting() < n {
-        std::thread::yield_now();
-    }
-}
-
-/// Spins until a waiter has registered as a sleeper (asleep or committed to sleeping).
-fn until_asleep(b: &Barrier) {
-    while !b.__waiters_bit() {
         std::thread::yield_now();
     }
 }
@@ -280,7 +273,7 @@ fn timeout_breaks_the_other_waiters_too() {
             let b = Arc::clone(&b);
             std::thread::spawn(move || b.wait())
         };
-        until_asleep(&b);
+        until_arrived(&b, 1);
         assert_eq!(
             b.wait_for(Duration::from_millis(20)),
             Err(BarrierTimeoutError::Timeout)
@@ -330,7 +323,7 @@ fn huge_timeout_waits_forever_without_overflow() {
         let b = Barrier::new(2);
         std::thread::scope(|s| {
             let t = s.spawn(|| b.wait_for(Duration::MAX));
-            until_asleep(&b);
+            until_arrived(&b, 1);
             assert_eq!(b.wait(), Ok(1));
             assert_eq!(
                 t.join().unwrap(),
@@ -369,34 +362,6 @@ fn timeout_passing_during_the_action_does_not_break_the_generation() {
 }
 
 #[test]
-fn arrival_while_the_action_runs_joins_the_next_generation() {
-    watched(|| {
-        let b = Barrier::new(1);
-        let in_action = AtomicBool::new(false);
-        let leave_action = AtomicBool::new(false);
-        std::thread::scope(|s| {
-            let first = s.spawn(|| {
-                b.wait_with(|| {
-                    in_action.store(true, SeqCst);
-                    while !leave_action.load(SeqCst) {
-                        std::thread::yield_now();
-                    }
-                })
-            });
-            while !in_action.load(SeqCst) {
-                std::thread::yield_now();
-            }
-            let second = s.spawn(|| b.wait_with(|| assert!(leave_action.load(SeqCst))));
-            until_asleep(&b);
-            assert_eq!(b.n_waiting(), 1, "the waiting arrival is not counted yet");
-            leave_action.store(true, SeqCst);
-            assert_eq!(first.join().unwrap(), Ok(0));
-            assert_eq!(second.join().unwrap(), Ok(0), "it forms its own generation");
-        });
-    });
-}
-
-#[test]
 #[should_panic(expected = "at least one party")]
 fn zero_parties_panics() {
     let _ = Barrier::new(0);
@@ -418,7 +383,7 @@ fn debug_never_blocks_and_errors_display() {
         );
         std::thread::scope(|s| {
             let t = s.spawn(|| b.wait());
-            until_asleep(&b);
+            until_arrived(&b, 1);
             assert_eq!(
                 format!("{b:?}"),
                 "Barrier { parties: 2, n_waiting: 1, is_broken: false, .. }",
