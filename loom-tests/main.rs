@@ -2,6 +2,7 @@
 //! Bound and run times: loom-tests/README.md.
 #![cfg(feature = "loom")]
 
+mod barrier;
 mod condition;
 mod event;
 mod isolation;
@@ -11,6 +12,7 @@ mod queue;
 mod rlock;
 mod semaphore;
 mod thread_local;
+mod timer;
 
 #[path = "../tests/support/isolated.rs"]
 mod isolated;

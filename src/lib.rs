@@ -17,6 +17,8 @@
 //! [pipe]: crate::pipe()
 //! [pipe_oneway]: crate::pipe_oneway()
 //! [ThreadLocal]: crate::ThreadLocal
+//! [Barrier]: crate::Barrier
+//! [Timer]: crate::Timer
 //! [model]: crate::model
 //! [lock.md]: crate::docs::lock
 //! [rlock.md]: crate::docs::rlock
@@ -26,6 +28,8 @@
 //! [queue.md]: crate::docs::queue
 //! [pipe.md]: crate::docs::pipe
 //! [thread_local.md]: crate::docs::thread_local
+//! [barrier.md]: crate::docs::barrier
+//! [timer.md]: crate::docs::timer
 //! [model-checking.md]: crate::docs::model_checking
 //! [verification.md]: crate::docs::verification
 //! [wait-layer.md]: crate::docs::wait_layer
@@ -61,6 +65,10 @@ pub mod docs {
     pub mod pipe {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/thread_local.md"))]
     pub mod thread_local {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/barrier.md"))]
+    pub mod barrier {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/timer.md"))]
+    pub mod timer {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/model-checking.md"))]
     pub mod model_checking {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/verification.md"))]
@@ -69,6 +77,7 @@ pub mod docs {
     pub mod benchmarks {}
 }
 
+mod barrier;
 mod channel_error;
 mod condition;
 mod event;
@@ -79,7 +88,9 @@ mod ring;
 mod rlock;
 mod semaphore;
 pub mod thread_local;
+mod timer;
 
+pub use barrier::*;
 pub use channel_error::*;
 pub use condition::*;
 pub use event::*;
@@ -89,3 +100,4 @@ pub use queue::{Queue, TaskDoneError, ZeroCapacity};
 pub use rlock::*;
 pub use semaphore::*;
 pub use thread_local::ThreadLocal;
+pub use timer::*;
