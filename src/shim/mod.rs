@@ -64,61 +64,8 @@ mod table;
 #[cfg(any(weft_checker, not(target_os = "linux"), weft_force_table))]
 pub(crate) use table::{wait, wake};
 
-/// How many read-only spins a contended acquire makes before it sleeps. Under the checkers one
-/// spin keeps the spinning path in the model without multiplying its interleavings.
-pub(crate) const SPIN_LIMIT: u32 = if cfg!(weft_loom) {
-    0
-} else if cfg!(weft_shuttle) {
-    1
-} else {
-    100
-};
-
-/// The rounds of a read-only spin before sleeping: `for _ in shim::spin_rounds() { … }`.
-/// A function rather than `0..SPIN_LIMIT` at each site, so the empty range under loom is one
-/// decision made here, not a lint to silence in every primitive.
-#[inline]
-pub(crate) fn spin_rounds() -> core::ops::Range<u32> {
-    0..SPIN_LIMIT
-}
-
-/// A spin budget for loops that spin between other steps (re-checks, lock hand-offs):
-/// `while let Some(round) = spin.next()`-style, capped by `SPIN_LIMIT` on every backend.
-#[derive(Debug)]
-pub(crate) struct Spin {
-    done: u32,
-    limit: u32,
-}
-
-impl Spin {
-    /// At most `SPIN_LIMIT` rounds.
-    #[inline]
-    pub(crate) const fn new() -> Self {
-        Spin::at_most(SPIN_LIMIT)
-    }
-
-    /// At most `limit` rounds, and never more than `SPIN_LIMIT`.
-    #[inline]
-    pub(crate) const fn at_most(limit: u32) -> Self {
-        Spin {
-            done: 0,
-            limit: min_u32(limit, SPIN_LIMIT),
-        }
-    }
-
-    /// Takes one round from the budget and returns its number (from 0), or `None` when spent.
-    #[inline]
-    pub(crate) fn next_round(&mut self) -> Option<u32> {
-        (self.done < self.limit).then(|| {
-            self.done += 1;
-            self.done - 1
-        })
-    }
-}
-
-const fn min_u32(a: u32, b: u32) -> u32 {
-    if a < b { a } else { b }
-}
+mod spin;
+pub(crate) use spin::{Site, Spin};
 
 /// Wakes at most one thread sleeping on `word` (any one of them); says whether it woke one.
 #[inline]
