@@ -16,24 +16,32 @@
 //! then the caller's sleep on a word its awaited party wakes. Each thread keeps, per [`Site`] (the
 //! kind of loop), one credit per active phase in a thread-local: the number of rounds the phase
 //! gets.
-//! - A wait that ended during a phase, **quickly**, adds one round to that phase's credit (up to
-//!   `MAX_SPINS` / `MAX_YIELDS`). "Quickly" means within `SLOW` of its first round: a wait that
-//!   took longer lost its core meanwhile (preempted while spinning), which is the very sign that
-//!   threads outnumber cores.
-//! - A phase that ran in vain (the wait went on to the next phase or to sleep) halves its credit.
+//! - A wait that ended during a phase, **quickly**, adds two rounds to that phase's credit (up
+//!   to `MAX_SPINS` / `MAX_YIELDS`). "Quickly" means within `SLOW` of its first round: a wait
+//!   that took longer lost its core meanwhile (preempted while spinning), which is the very sign
+//!   that threads outnumber cores.
+//! - A phase that ran in vain (the wait went on to the next phase or to sleep), or a wait that
+//!   ended slowly, takes one round off its credit. Rounds in vain cost about a microsecond, a
+//!   paying phase saves a sleep and a wake (a few), so the credit climbs while more than a third
+//!   of the waits pay, and drains in a few waits when none do.
 //! - A yield that returned only after `LONG_YIELD` handed the core to some other thread for a
-//!   slice, a loss worth about a thousand quick hand-overs: yielding stops at once, the yield
-//!   credit drops to zero and its next trial is `2^PROBE_MAX` waits away.
-//! - A credit at zero gets a trial (half the maximum) every `2^shift` waits at its site. Each
+//!   slice, a loss worth about a thousand quick hand-overs (tens of them when many threads queue
+//!   for the core): yielding stops at once, the yield credit drops to zero and its next trial is
+//!   `2^PROBE_MAX` waits away. And the loss is the one thing shared between threads: for
+//!   `HOLD_MICROS` after it no thread of the process yields (one word, written only on such a
+//!   loss), so a thread that starts later, or another kind of loop, does not have to lose a slice
+//!   of its own to learn that the machine is busy.
+//! - A credit at zero gets a trial (the full budget) every `2^shift` waits at its site. Each
 //!   trial that fails doubles the distance to the next (from `2^PROBE_MIN` up to `2^PROBE_MAX`
 //!   waits), each wait that pays halves it. So a thread whose partner moved to another core finds
 //!   out, and one whose yields lose slices rarely tries again.
 //!
-//! The estimate is per thread so it costs no shared cache line, and it is touched only when a
-//! wait begins and ends on a slow path: the uncontended fast paths do not change. A budget is
-//! bounded whatever the estimate says (at most `MAX_SPINS` busy and `MAX_YIELDS` yield rounds),
-//! so every loop still ends in its sleep; a real-time waiter (whose yields do not let a normal
-//! thread run) loses at most that much before it sleeps, and then its credits are gone.
+//! The estimate is per thread so it costs no shared cache line (but for that one rarely written
+//! word), and it is touched only when a wait reaches its first round and when it ends: the
+//! uncontended fast paths, and waits that end before their first round, do not touch it. A
+//! budget is bounded whatever the estimate says (at most `MAX_SPINS` busy and `MAX_YIELDS` yield
+//! rounds), so every loop still ends in its sleep; a real-time waiter (whose yields do not let a
+//! normal thread run) loses at most that much before it sleeps, and then its credits are gone.
 //!
 //! Under the checkers there is no estimate: no rounds at all under loom (a spin adds
 //! interleavings, not behaviour), one busy round under shuttle (so its schedules still cover the
@@ -82,6 +90,9 @@ const SLOW: Duration = Duration::from_micros(50);
 /// A yield that took longer than this ran some other thread for a slice.
 #[cfg(not(weft_checker))]
 const LONG_YIELD: Duration = Duration::from_micros(50);
+/// After any thread of the process lost a slice to a yield, no thread yields for this long.
+#[cfg(not(weft_checker))]
+const HOLD_MICROS: u64 = 1_000_000;
 /// A credit at zero is tried again after `2^PROBE_MIN` waits at first ...
 #[cfg(not(weft_checker))]
 const PROBE_MIN: u8 = 4;
@@ -158,10 +169,6 @@ impl Spin {
             self.settle(Outcome::Spent);
             return false;
         }
-        #[cfg(not(weft_checker))]
-        if self.round == 0 {
-            self.started = Some(Instant::now());
-        }
         if self.round < self.spins {
             for _ in 0..hints(self.round) {
                 super::spin_loop();
@@ -179,7 +186,9 @@ impl Spin {
         #[cfg(not(weft_checker))]
         if self.fresh {
             self.fresh = false;
-            let (spins, yields) = estimate::begin(self.site);
+            let now = Instant::now();
+            self.started = Some(now);
+            let (spins, yields) = estimate::begin(self.site, now);
             (self.spins, self.limit) = (spins, spins + yields);
         }
         self.round >= self.limit
@@ -204,6 +213,7 @@ impl Spin {
         std::thread::yield_now();
         let after = Instant::now();
         if after.duration_since(before) > LONG_YIELD {
+            estimate::lost_slice(after);
             // Counted as a round, so the estimate sees that the yield phase ran.
             self.round += 1;
             self.settle(Outcome::LongYield);
@@ -274,6 +284,8 @@ fn hints(round: u32) -> u32 {
 #[cfg(not(weft_checker))]
 mod estimate {
     use super::*;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
     /// One phase's credit.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -311,19 +323,22 @@ mod estimate {
             }
             self.trial = true;
             self.countdown = 1 << self.shift;
-            max.div_ceil(2)
+            max
         }
 
-        /// The phase ended the wait, quickly. Trust comes back one step at a time: after a lost
-        /// slice, one lucky trial must not bring back frequent trials.
+        /// The phase ended the wait, quickly: two rounds more. A phase that ran in vain costs
+        /// its rounds (about a microsecond), one that paid saves a sleep and a wake (a few), so
+        /// the credit climbs while more than a third of the waits pay. Trust in trials comes back
+        /// one step at a time: after a lost slice, one lucky trial must not bring back frequent
+        /// trials.
         pub(super) fn paid(&mut self, max: u8) {
-            self.level = (self.level + 1).min(max);
+            self.level = (self.level + 2).min(max);
             self.shift = self.shift.saturating_sub(1).max(PROBE_MIN);
         }
 
-        /// The phase ran in vain.
+        /// The phase ran in vain: one round less.
         pub(super) fn failed(&mut self) {
-            self.level /= 2;
+            self.level = self.level.saturating_sub(1);
             if self.trial {
                 self.back_off();
             }
@@ -383,13 +398,40 @@ mod estimate {
         with(site, |c| *c).unwrap_or(START)
     }
 
-    /// The busy and yield rounds for a wait at `site`.
-    pub(super) fn begin(site: Site) -> (u32, u32) {
+    /// The busy and yield rounds for a wait at `site` beginning `now`.
+    pub(super) fn begin(site: Site, now: Instant) -> (u32, u32) {
         let (spins, yields) = with(site, |c| {
             (c.spins.budget(MAX_SPINS), c.yields.budget(MAX_YIELDS))
         })
         .unwrap_or((MAX_SPINS, 0));
+        let yields = if recently_lost_slice(now) { 0 } else { yields };
         (u32::from(spins), u32::from(yields))
+    }
+
+    /// The origin of `LOST_SLICE`'s clock: the first time any thread asked.
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    /// When a thread of this process last lost a slice to a yield, in microseconds after
+    /// `ORIGIN`, plus one (0: never). Written only on such a loss, so it stays in every core's
+    /// cache; Relaxed, as it is a hint that publishes nothing.
+    static LOST_SLICE: AtomicU64 = AtomicU64::new(0);
+
+    fn micros_after_origin(t: Instant) -> u64 {
+        let origin = *ORIGIN.get_or_init(|| t);
+        u64::try_from(t.saturating_duration_since(origin).as_micros()).unwrap_or(u64::MAX)
+    }
+
+    /// Some thread of this process lost a slice to a yield at `t`.
+    pub(super) fn lost_slice(t: Instant) {
+        LOST_SLICE.store(micros_after_origin(t).saturating_add(1), Relaxed);
+    }
+
+    /// Whether a thread of this process lost a slice to a yield within `HOLD_MICROS` before `now`:
+    /// the machine runs other busy threads, and a yield may hand one of them the core.
+    pub(super) fn recently_lost_slice(now: Instant) -> bool {
+        match LOST_SLICE.load(Relaxed) {
+            0 => false,
+            last => micros_after_origin(now) < (last - 1).saturating_add(HOLD_MICROS),
+        }
     }
 
     /// Records a wait at `site` that had `spins` busy rounds and did `rounds` (at least one).
@@ -485,6 +527,56 @@ mod tests {
     }
 
     #[test]
+    fn spins_that_pay_half_the_time_keep_their_budget_and_a_quarter_do_not() {
+        let mut half = START;
+        let mut quarter = START;
+        for i in 0..400 {
+            let ends = if i % 2 == 0 {
+                Outcome::Ended
+            } else {
+                Outcome::Spent
+            };
+            wait(
+                &mut half,
+                |s, y| {
+                    if ends == Outcome::Ended {
+                        s.min(3)
+                    } else {
+                        s + y
+                    }
+                },
+                ends,
+                true,
+            );
+            let ends = if i % 4 == 0 {
+                Outcome::Ended
+            } else {
+                Outcome::Spent
+            };
+            wait(
+                &mut quarter,
+                |s, y| {
+                    if ends == Outcome::Ended {
+                        s.min(3)
+                    } else {
+                        s + y
+                    }
+                },
+                ends,
+                true,
+            );
+        }
+        assert!(
+            half.spins.level() >= MAX_SPINS - 1,
+            "a spin that saves a sleep every other wait is worth its budget"
+        );
+        assert!(
+            quarter.spins.level() <= 1,
+            "a spin that pays one wait in four costs more than it saves"
+        );
+    }
+
+    #[test]
     fn a_wait_that_ended_slowly_counts_as_failed() {
         let mut c = START;
         for _ in 0..10 {
@@ -572,6 +664,19 @@ mod tests {
             !spin.pause() && spin.is_spent(),
             "a stopped budget grants no round"
         );
+    }
+
+    #[test]
+    fn a_slice_lost_to_a_yield_stops_every_thread_yielding_for_a_while() {
+        let now = Instant::now();
+        estimate::lost_slice(now);
+        let other = std::thread::spawn(move || estimate::recently_lost_slice(now)).join();
+        assert!(
+            other.unwrap(),
+            "a lost slice is a hint for every thread of the process"
+        );
+        let later = now + Duration::from_micros(HOLD_MICROS) + Duration::from_millis(1);
+        assert!(!estimate::recently_lost_slice(later), "the hold ends");
     }
 
     #[test]
