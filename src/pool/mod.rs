@@ -275,7 +275,8 @@ pub struct Builder {
     workers: Option<usize>,
     prefix: String,
     stack_size: Option<usize>,
-    initializer: Option<Arc<dyn Fn() + Send + Sync + 'static>>,
+    /// A std `Arc`: loom's cannot hold a `dyn`, and the closure is only read, never synchronized.
+    initializer: Option<std::sync::Arc<dyn Fn() + Send + Sync + 'static>>,
 }
 
 /// Why [`Builder::build`] made no pool. Every thread it started has been joined.
@@ -443,7 +444,7 @@ impl Builder {
     /// # }
     /// ```
     pub fn initializer(mut self, init: impl Fn() + Send + Sync + 'static) -> Self {
-        self.initializer = Some(Arc::new(init));
+        self.initializer = Some(std::sync::Arc::new(init));
         self
     }
 
@@ -558,7 +559,7 @@ impl PoolInner {
 fn worker(
     inner: &PoolInner,
     reports: &Queue<Result<u64, Box<dyn Any + Send>>>,
-    init: Option<Arc<dyn Fn() + Send + Sync + 'static>>,
+    init: Option<std::sync::Arc<dyn Fn() + Send + Sync + 'static>>,
 ) {
     let started = match init {
         Some(init) => catch_unwind(AssertUnwindSafe(|| init())),
