@@ -254,6 +254,11 @@ pub struct ThreadPool {
     worker_ids: Vec<u64>,
 }
 
+/// No operation leaves a pool half-changed when a panic unwinds through it (a `shutdown` whose
+/// cancelled closure panics on drop finishes its work before re-raising), so it is unwind safe.
+impl std::panic::UnwindSafe for ThreadPool {}
+impl std::panic::RefUnwindSafe for ThreadPool {}
+
 /// Configures a [`ThreadPool`]: worker count, thread names, stack size, an initializer.
 ///
 /// ```

@@ -17,6 +17,24 @@ use weftsync::pool::{
 };
 use weftsync::{Event, ThreadPool};
 
+// Auto traits, pinned: the pool is shared freely; a future is handed over, never shared (its
+// outcome, a panic payload included, is not `Sync`); both are unwind safe, as the channel ends.
+mod traits {
+    use static_assertions::{assert_impl_all, assert_not_impl_any};
+    use std::panic::{RefUnwindSafe, UnwindSafe};
+    use weftsync::pool::*;
+    assert_impl_all!(weftsync::ThreadPool: Send, Sync, Unpin, UnwindSafe, RefUnwindSafe, std::fmt::Debug);
+    assert_impl_all!(Future<u8>: Send, Unpin, UnwindSafe, RefUnwindSafe, std::fmt::Debug);
+    assert_not_impl_any!(Future<u8>: Sync);
+    assert_not_impl_any!(Future<std::rc::Rc<u8>>: Send);
+    assert_impl_all!(ResultError: Send, std::error::Error);
+    assert_not_impl_any!(ResultError: Sync);
+    assert_impl_all!(SubmitError<u8>: Send, Sync, Copy, Eq, std::error::Error);
+    assert_impl_all!(WaitFor: Send, Sync, Copy, Eq, std::hash::Hash);
+    assert_impl_all!(Builder: Send, Sync, Default, std::fmt::Debug);
+    assert_impl_all!(TimeoutError<Future<u8>>: Send, std::error::Error);
+}
+
 /// An Event that is set when dropped too, so a failing test unblocks its gate task and the
 /// pool's drop (which waits for running tasks) does not hang.
 struct Gate(Arc<Event>);
