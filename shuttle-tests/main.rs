@@ -6,6 +6,7 @@ mod condition;
 mod event;
 mod lock;
 mod pipe;
+mod pool;
 mod queue;
 mod rlock;
 mod semaphore;
