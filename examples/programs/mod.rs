@@ -5,6 +5,7 @@ pub mod condition_producer_consumer;
 pub mod counter;
 pub mod echo_server;
 pub mod event_start;
+pub mod futures_executor;
 pub mod pipe_parent_child;
 pub mod queue_producer_consumer;
 pub mod semaphore_cap;
@@ -25,6 +26,7 @@ pub const ALL: &[Program] = &[
     ),
     (queue_producer_consumer::NAME, queue_producer_consumer::run),
     (worker_pool::NAME, worker_pool::run),
+    (futures_executor::NAME, futures_executor::run),
     (pipe_parent_child::NAME, pipe_parent_child::run),
     (thread_names::NAME, thread_names::run),
     (echo_server::NAME, echo_server::run),
