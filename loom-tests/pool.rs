@@ -34,7 +34,11 @@ fn result_is_woken_only_by_the_task_completing() {
             })
             .unwrap();
         assert_eq!(f.result().unwrap(), 3, "result() returns the task's value");
-        assert_eq!(data.load(Relaxed), 7, "the task's writes are visible after result()");
+        assert_eq!(
+            data.load(Relaxed),
+            7,
+            "the task's writes are visible after result()"
+        );
     });
 }
 
@@ -48,7 +52,11 @@ fn cancel_racing_the_worker_pickup_has_exactly_one_winner() {
         let r = Arc::clone(&ran);
         let f = pool.submit(move || r.fetch_add(1, Relaxed)).unwrap();
         let cancelled = f.cancel();
-        assert_eq!(f.cancelled(), cancelled, "cancelled() agrees with the winning cancel");
+        assert_eq!(
+            f.cancelled(),
+            cancelled,
+            "cancelled() agrees with the winning cancel"
+        );
         let outcome = f.result();
         drop(pool); // joins the worker: it has dropped or run the job
         match outcome {
@@ -79,7 +87,11 @@ fn callback_added_while_the_task_completes_runs_exactly_once() {
             c.fetch_add(1, Relaxed);
         });
         assert_eq!(f.result().unwrap(), 5);
-        assert_eq!(calls.load(Relaxed), 1, "the callback ran exactly once, before result()");
+        assert_eq!(
+            calls.load(Relaxed),
+            1,
+            "the callback ran exactly once, before result()"
+        );
     });
 }
 
@@ -106,7 +118,11 @@ fn wait_first_completed_is_woken_only_by_a_completion() {
         let pool = ThreadPool::new(1);
         let f = pool.submit(|| 1u8).unwrap();
         let w = pool::wait([&f], WaitFor::FirstCompleted);
-        assert_eq!(w.done.len(), 1, "an untimed wait returns with the future done");
+        assert_eq!(
+            w.done.len(),
+            1,
+            "an untimed wait returns with the future done"
+        );
         assert!(f.done());
     });
 }
@@ -151,7 +167,11 @@ fn shutdown_wait_is_woken_only_by_the_worker_exiting() {
         let d = Arc::clone(&done);
         let f = pool.submit(move || d.store(1, Relaxed)).unwrap();
         pool.shutdown(true, false);
-        assert_eq!(done.load(Relaxed), 1, "a queued task runs before shutdown(wait) returns");
+        assert_eq!(
+            done.load(Relaxed),
+            1,
+            "a queued task runs before shutdown(wait) returns"
+        );
         assert!(f.done());
     });
 }

@@ -87,9 +87,7 @@ fn waiters_see_every_completion() {
             .count();
         assert_eq!(panicked, 1, "exactly the planned panic");
     });
-    let mut got: Vec<i32> = pool::as_completed(a)
-        .map(|f| f.result().unwrap())
-        .collect();
+    let mut got: Vec<i32> = pool::as_completed(a).map(|f| f.result().unwrap()).collect();
     got.sort_unstable();
     assert_eq!(got, [0, 1, 2], "as_completed yields each future once");
     waiter.join().unwrap();
@@ -132,7 +130,10 @@ fn shutdown_races_callbacks_and_workers() {
     }
     stopper.join().unwrap();
     for (i, f) in futures.into_iter().enumerate() {
-        assert!(f.done(), "after shutdown(wait, cancel) every future is done");
+        assert!(
+            f.done(),
+            "after shutdown(wait, cancel) every future is done"
+        );
         assert_eq!(calls[i].load(SeqCst), 1, "callback {i} ran exactly once");
         let cancelled = f.cancelled();
         assert_eq!(runs[i].load(SeqCst), usize::from(!cancelled), "task {i}");

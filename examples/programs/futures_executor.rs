@@ -66,7 +66,11 @@ fn run_quietly() -> Result<String, String> {
         }
     }
     pages.sort_unstable();
-    let want = [("a.example", 900), ("bb.example", 1000), ("dddd.example", 1200)];
+    let want = [
+        ("a.example", 900),
+        ("bb.example", 1000),
+        ("dddd.example", 1200),
+    ];
     if pages != want || failed != ["broken.example"] {
         return Err(format!("pages {pages:?}, failed {failed:?}"));
     }
@@ -82,7 +86,9 @@ fn run_quietly() -> Result<String, String> {
     let slow = slow.map_err(|_| "submit refused")?;
     let ran = Arc::new(AtomicBool::new(false));
     let r = Arc::clone(&ran);
-    let queued = one.submit(move || r.store(true, SeqCst)).map_err(|_| "refused")?;
+    let queued = one
+        .submit(move || r.store(true, SeqCst))
+        .map_err(|_| "refused")?;
     let timeout = Duration::from_millis(20);
     let start = Instant::now();
     let slow = match slow.result_for(timeout) {
@@ -92,7 +98,9 @@ fn run_quietly() -> Result<String, String> {
     let waited = start.elapsed();
     let cancelled = queued.cancel();
     gate.set();
-    let page = slow.result().map_err(|e| format!("after the timeout: {e}"))?;
+    let page = slow
+        .result()
+        .map_err(|e| format!("after the timeout: {e}"))?;
     drop(one); // joins: the cancelled task would have run by now if cancel had lied
     if waited < timeout || !cancelled || ran.load(SeqCst) || page != "slow page" {
         return Err(format!(

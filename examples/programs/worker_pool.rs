@@ -46,7 +46,9 @@ pub fn run() -> Result<String, String> {
     } else if runs.iter().any(|&n| n != 1) {
         Err(format!("each item must run exactly once, runs: {runs:?}"))
     } else if ahead > 2 * 3 {
-        Err(format!("took {ahead} items ahead; buffersize 2 × chunksize 3 allows 6"))
+        Err(format!(
+            "took {ahead} items ahead; buffersize 2 × chunksize 3 allows 6"
+        ))
     } else {
         Ok(format!("{line} (at most {ahead} items taken ahead)"))
     }

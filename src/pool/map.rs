@@ -99,7 +99,10 @@ where
     /// ```
     #[track_caller]
     pub fn buffersize(mut self, tasks: usize) -> Self {
-        assert!(tasks > 0, "weftsync::pool::Map::buffersize must be at least 1");
+        assert!(
+            tasks > 0,
+            "weftsync::pool::Map::buffersize must be at least 1"
+        );
         self.buffersize = tasks;
         self
     }
@@ -119,7 +122,10 @@ where
     /// ```
     #[track_caller]
     pub fn chunksize(mut self, items: usize) -> Self {
-        assert!(items > 0, "weftsync::pool::Map::chunksize must be at least 1");
+        assert!(
+            items > 0,
+            "weftsync::pool::Map::chunksize must be at least 1"
+        );
         self.chunksize = items;
         self
     }
@@ -128,7 +134,9 @@ where
     fn fill(&mut self) {
         while !self.refused && self.in_flight.len() < self.buffersize {
             let task = if self.chunksize == 1 {
-                let Some(item) = self.items.next() else { return };
+                let Some(item) = self.items.next() else {
+                    return;
+                };
                 let f = Arc::clone(&self.f);
                 // SAFETY: `new`'s contract covers `F`, the items and `T`.
                 match unsafe { self.spawner.spawn(move || f(item)) } {

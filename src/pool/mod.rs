@@ -54,8 +54,8 @@ mod wait;
 pub use future::{Future, ResultError, ResultTimeoutError, TryResultError};
 pub use map::Map;
 pub use wait::{
-    AsCompleted, AsCompletedUntil, TimeoutError, WaitFor, Waited, as_completed,
-    as_completed_for, as_completed_until, try_as_completed, try_wait, wait, wait_for, wait_until,
+    AsCompleted, AsCompletedUntil, TimeoutError, WaitFor, Waited, as_completed, as_completed_for,
+    as_completed_until, try_as_completed, try_wait, wait, wait_for, wait_until,
 };
 
 use future::{FINISHED, Shared};
@@ -477,8 +477,7 @@ impl Builder {
         let reports: Arc<Queue<Result<u64, Box<dyn Any + Send>>>> = Arc::new(Queue::new(workers));
         let mut handles = Vec::with_capacity(workers);
         for index in 0..workers {
-            let mut builder =
-                shim::thread::Builder::new().name(format!("{}_{index}", self.prefix));
+            let mut builder = shim::thread::Builder::new().name(format!("{}_{index}", self.prefix));
             if let Some(bytes) = self.stack_size {
                 builder = builder.stack_size(bytes);
             }

@@ -293,7 +293,9 @@ impl<F: AsRef<Future<T>>, T> Completions<F, T> {
         let mut ready = VecDeque::new();
         let mut pending = Vec::new();
         for (i, f) in futures.iter().enumerate() {
-            let f = f.as_ref().expect("every future is here before the first next()");
+            let f = f
+                .as_ref()
+                .expect("every future is here before the first next()");
             if f.as_ref().done() {
                 ready.push_back(i);
             } else {
@@ -332,7 +334,10 @@ impl<F: AsRef<Future<T>>, T> Completions<F, T> {
             if self.awaited == 0 {
                 return Ok(None);
             }
-            let queue = self.queue.as_ref().expect("a queue while futures are awaited");
+            let queue = self
+                .queue
+                .as_ref()
+                .expect("a queue while futures are awaited");
             let note = match block {
                 Block::No => queue.try_get().ok(),
                 Block::Until(None) => queue.get().ok(),

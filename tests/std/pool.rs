@@ -73,7 +73,11 @@ fn submit_returns_the_tasks_value() {
     watched(|| {
         let pool = ThreadPool::new(2);
         let f = pool.submit(|| 21 * 2).unwrap();
-        assert_eq!(f.result().unwrap(), 42, "result() must return the task's value");
+        assert_eq!(
+            f.result().unwrap(),
+            42,
+            "result() must return the task's value"
+        );
     });
 }
 
@@ -85,7 +89,11 @@ fn a_panicking_task_is_reported_by_its_future_and_the_worker_survives() {
         let good = pool.submit(|| 7).unwrap();
         match bad.result() {
             Err(ResultError::Panicked(p)) => {
-                assert_eq!(*p.downcast::<&str>().unwrap(), "task failed", "payload kept")
+                assert_eq!(
+                    *p.downcast::<&str>().unwrap(),
+                    "task failed",
+                    "payload kept"
+                )
             }
             other => panic!("a panicking task must report Panicked, got {other:?}"),
         }
@@ -107,8 +115,14 @@ fn cancel_before_start_wins_and_the_task_never_runs() {
         let queued = pool.submit(move || r.fetch_add(1, SeqCst)).unwrap();
         assert!(!queued.running() && !queued.done());
         assert!(queued.cancel(), "a queued task must be cancellable");
-        assert!(queued.cancel(), "cancelling again still says cancelled (Python)");
-        assert!(queued.cancelled() && queued.done(), "cancel completes the future");
+        assert!(
+            queued.cancel(),
+            "cancelling again still says cancelled (Python)"
+        );
+        assert!(
+            queued.cancelled() && queued.done(),
+            "cancel completes the future"
+        );
         gate.set();
         busy.result().unwrap();
         pool.shutdown(true, false);
@@ -126,7 +140,10 @@ fn cancel_after_start_fails_and_the_task_finishes() {
         assert!(!running.cancel(), "a running task cannot be cancelled");
         assert!(!running.cancelled());
         gate.set();
-        assert!(running.result().is_ok(), "a refused cancel leaves the task to finish");
+        assert!(
+            running.result().is_ok(),
+            "a refused cancel leaves the task to finish"
+        );
     });
 }
 
@@ -199,7 +216,11 @@ fn zero_timeout_and_past_deadline_are_one_check() {
             Some(f) => f,
             None => panic!("an untimed AllCompleted wait returns every future done"),
         };
-        assert_eq!(f.result_for(Duration::ZERO).unwrap(), 1, "done: one check suffices");
+        assert_eq!(
+            f.result_for(Duration::ZERO).unwrap(),
+            1,
+            "done: one check suffices"
+        );
     });
 }
 
@@ -225,10 +246,22 @@ fn callbacks_run_once_on_the_completing_thread_before_done() {
         busy.result().unwrap();
         assert_eq!(f.result().unwrap(), 3);
         let log = log.lock().unwrap();
-        assert_eq!(log.len(), 3, "each callback runs exactly once before result() returns");
+        assert_eq!(
+            log.len(),
+            3,
+            "each callback runs exactly once before result() returns"
+        );
         for (k, (i, v, name)) in log.iter().enumerate() {
-            assert_eq!((*i, *v), (k, 3), "callbacks run in the order added, with the value");
-            assert_eq!(name.as_deref(), Some("cbworker_0"), "on the worker that ran the task");
+            assert_eq!(
+                (*i, *v),
+                (k, 3),
+                "callbacks run in the order added, with the value"
+            );
+            assert_eq!(
+                name.as_deref(),
+                Some("cbworker_0"),
+                "on the worker that ran the task"
+            );
         }
     });
 }
@@ -247,8 +280,16 @@ fn a_callback_added_after_done_runs_at_once_on_the_caller() {
             assert_eq!(*outcome.unwrap(), 9);
             r.fetch_add(1, SeqCst);
         });
-        assert_eq!(ran.load(SeqCst), 1, "already done: the callback ran before returning");
-        assert_eq!(f.result().unwrap(), 9, "the value is still there after the callback");
+        assert_eq!(
+            ran.load(SeqCst),
+            1,
+            "already done: the callback ran before returning"
+        );
+        assert_eq!(
+            f.result().unwrap(),
+            9,
+            "the value is still there after the callback"
+        );
     });
 }
 
@@ -263,11 +304,19 @@ fn a_cancelled_futures_callbacks_run_on_the_cancelling_thread() {
         let s = Arc::clone(&seen);
         f.add_done_callback(move |outcome| {
             assert!(matches!(outcome, Err(ResultError::Cancelled)));
-            assert_eq!(std::thread::current().id(), me, "the canceller runs the callbacks");
+            assert_eq!(
+                std::thread::current().id(),
+                me,
+                "the canceller runs the callbacks"
+            );
             s.fetch_add(1, SeqCst);
         });
         assert!(f.cancel());
-        assert_eq!(seen.load(SeqCst), 1, "callbacks ran before cancel() returned");
+        assert_eq!(
+            seen.load(SeqCst),
+            1,
+            "callbacks ran before cancel() returned"
+        );
         gate.set();
         busy.result().unwrap();
     });
@@ -276,26 +325,32 @@ fn a_cancelled_futures_callbacks_run_on_the_cancelling_thread() {
 #[test]
 fn a_panicking_callback_on_a_worker_loses_nothing() {
     watched(|| {
-        {
-            let pool = ThreadPool::new(1);
-            let (gate, busy) = block_worker(&pool);
-            let f = pool.submit(|| 4).unwrap();
-            let after = Arc::new(AtomicUsize::new(0));
-            f.add_done_callback(|_| panic!("callback failed"));
-            let a = Arc::clone(&after);
-            f.add_done_callback(move |_| {
-                a.fetch_add(1, SeqCst);
-            });
-            gate.set();
-            busy.result().unwrap();
-            assert_eq!(f.result().unwrap(), 4, "the future completes with the task's value");
-            assert_eq!(after.load(SeqCst), 1, "the callbacks after a panicking one still run");
-            assert_eq!(
-                pool.submit(|| 5).unwrap().result().unwrap(),
-                5,
-                "the worker survives a panicking callback"
-            );
-        }
+        let pool = ThreadPool::new(1);
+        let (gate, busy) = block_worker(&pool);
+        let f = pool.submit(|| 4).unwrap();
+        let after = Arc::new(AtomicUsize::new(0));
+        f.add_done_callback(|_| panic!("callback failed"));
+        let a = Arc::clone(&after);
+        f.add_done_callback(move |_| {
+            a.fetch_add(1, SeqCst);
+        });
+        gate.set();
+        busy.result().unwrap();
+        assert_eq!(
+            f.result().unwrap(),
+            4,
+            "the future completes with the task's value"
+        );
+        assert_eq!(
+            after.load(SeqCst),
+            1,
+            "the callbacks after a panicking one still run"
+        );
+        assert_eq!(
+            pool.submit(|| 5).unwrap().result().unwrap(),
+            5,
+            "the worker survives a panicking callback"
+        );
     });
 }
 
@@ -308,7 +363,10 @@ fn a_panicking_callback_on_the_caller_propagates_and_leaves_the_future_done() {
         let r = catch_unwind(AssertUnwindSafe(|| {
             f.add_done_callback(|_| panic!("mine"));
         }));
-        assert!(r.is_err(), "a callback run on the caller's thread panics in the caller");
+        assert!(
+            r.is_err(),
+            "a callback run on the caller's thread panics in the caller"
+        );
         assert_eq!(f.result().unwrap(), 1, "the future is unchanged");
     });
 }
@@ -373,7 +431,11 @@ fn submit_after_shutdown_hands_the_closure_back() {
         assert!(pool.is_shutdown());
         let token = String::from("kept");
         let err = pool.submit(move || token).unwrap_err();
-        assert_eq!((err.into_inner())(), "kept", "the refused closure comes back intact");
+        assert_eq!(
+            (err.into_inner())(),
+            "kept",
+            "the refused closure comes back intact"
+        );
     });
 }
 
@@ -414,7 +476,10 @@ fn the_last_handle_dropped_by_the_pools_own_task_does_not_deadlock() {
         drop(pool);
         gate.set();
         done.wait();
-        assert!(f.result().is_ok(), "the task finished; its worker was not made to wait for itself");
+        assert!(
+            f.result().is_ok(),
+            "the task finished; its worker was not made to wait for itself"
+        );
     });
 }
 
@@ -446,7 +511,11 @@ fn builder_names_threads_and_runs_the_initializer_once_per_worker() {
             })
             .build()
             .unwrap();
-        assert_eq!(inits.load(SeqCst), 3, "build returns after every initializer");
+        assert_eq!(
+            inits.load(SeqCst),
+            3,
+            "build returns after every initializer"
+        );
         let names: Vec<_> = (0..9)
             .map(|_| {
                 pool.submit(|| std::thread::current().name().unwrap().to_owned())
@@ -455,10 +524,17 @@ fn builder_names_threads_and_runs_the_initializer_once_per_worker() {
             .collect();
         for n in names {
             let n = n.result().unwrap();
-            assert!(["w_0", "w_1", "w_2"].contains(&n.as_str()), "unexpected name {n}");
+            assert!(
+                ["w_0", "w_1", "w_2"].contains(&n.as_str()),
+                "unexpected name {n}"
+            );
         }
         drop(pool);
-        assert_eq!(inits.load(SeqCst), 3, "the initializer runs once per worker, no more");
+        assert_eq!(
+            inits.load(SeqCst),
+            3,
+            "the initializer runs once per worker, no more"
+        );
     });
 }
 
@@ -477,12 +553,22 @@ fn a_panicking_initializer_fails_build_and_joins_every_worker() {
             .build();
         match r {
             Err(BuildError::Initializer(p)) => {
-                assert_eq!(*p.downcast::<&str>().unwrap(), "second worker's initializer")
+                assert_eq!(
+                    *p.downcast::<&str>().unwrap(),
+                    "second worker's initializer"
+                )
             }
             other => panic!("a panicking initializer must fail build, got {other:?}"),
         }
-        assert_eq!(started.load(SeqCst), 3, "every worker ran its initializer first");
-        assert!(matches!(Builder::new().workers(0).build(), Err(BuildError::ZeroWorkers)));
+        assert_eq!(
+            started.load(SeqCst),
+            3,
+            "every worker ran its initializer first"
+        );
+        assert!(matches!(
+            Builder::new().workers(0).build(),
+            Err(BuildError::ZeroWorkers)
+        ));
     });
 }
 
@@ -509,7 +595,11 @@ fn map_yields_results_in_input_order() {
             )
             .map(Result::unwrap)
             .collect();
-        assert_eq!(out, (0..100).map(|x| x * x).collect::<Vec<_>>(), "input order");
+        assert_eq!(
+            out,
+            (0..100).map(|x| x * x).collect::<Vec<_>>(),
+            "input order"
+        );
     });
 }
 
@@ -522,11 +612,18 @@ fn map_submits_at_most_buffersize_ahead_and_nothing_before_next() {
             taken.fetch_add(1, SeqCst);
         });
         let mut it = pool.map(|x: u32| x, inputs).buffersize(4).chunksize(3);
-        assert_eq!(taken.load(SeqCst), 0, "lazy: nothing taken before the first next()");
+        assert_eq!(
+            taken.load(SeqCst),
+            0,
+            "lazy: nothing taken before the first next()"
+        );
         for want in 0..10 {
             assert_eq!(it.next().unwrap().unwrap(), want);
             let ahead = taken.load(SeqCst) - (want as usize + 1);
-            assert!(ahead <= 4 * 3, "ran {ahead} items ahead with buffersize 4 × chunksize 3");
+            assert!(
+                ahead <= 4 * 3,
+                "ran {ahead} items ahead with buffersize 4 × chunksize 3"
+            );
         }
     });
 }
@@ -534,23 +631,21 @@ fn map_submits_at_most_buffersize_ahead_and_nothing_before_next() {
 #[test]
 fn map_chunks_report_each_items_panic_in_its_place() {
     watched(|| {
-        {
-            let pool = ThreadPool::new(2);
-            let out: Vec<_> = pool
-                .map(
-                    |x: u32| {
-                        assert!(x % 5 != 3, "bad item");
-                        x
-                    },
-                    0..20,
-                )
-                .chunksize(4)
-                .collect();
-            for (i, r) in out.into_iter().enumerate() {
-                match r {
-                    Ok(v) => assert_eq!(v as usize, i),
-                    Err(e) => assert!(i % 5 == 3 && e.is_panicked(), "item {i}: {e:?}"),
-                }
+        let pool = ThreadPool::new(2);
+        let out: Vec<_> = pool
+            .map(
+                |x: u32| {
+                    assert!(x % 5 != 3, "bad item");
+                    x
+                },
+                0..20,
+            )
+            .chunksize(4)
+            .collect();
+        for (i, r) in out.into_iter().enumerate() {
+            match r {
+                Ok(v) => assert_eq!(v as usize, i),
+                Err(e) => assert!(i % 5 == 3 && e.is_panicked(), "item {i}: {e:?}"),
             }
         }
     });
@@ -609,7 +704,11 @@ fn scope_tasks_borrow_the_stack_and_all_finish_before_scope_returns() {
                 s.submit(move || *c = *base + i as u64).unwrap();
             }
         });
-        assert_eq!(cells, (0..64).map(|i| 10 + i).collect::<Vec<_>>(), "every task ran");
+        assert_eq!(
+            cells,
+            (0..64).map(|i| 10 + i).collect::<Vec<_>>(),
+            "every task ran"
+        );
         let sum: u64 = pool.scope(|s| s.map(|c: &u64| *c, &cells).map(Result::unwrap).sum());
         assert_eq!(sum, (10..74).sum::<u64>());
     });
@@ -633,7 +732,11 @@ fn scope_waits_for_its_tasks_even_when_its_closure_panics() {
             })
         }));
         assert!(r.is_err(), "the closure's panic is re-raised");
-        assert_eq!(finished.load(SeqCst), 8, "but only after every task is over");
+        assert_eq!(
+            finished.load(SeqCst),
+            8,
+            "but only after every task is over"
+        );
     });
 }
 
@@ -676,15 +779,17 @@ fn wait_first_completed_returns_when_one_future_is_done() {
 #[test]
 fn wait_first_exception_returns_early_on_a_panic() {
     watched(|| {
-        {
-            let pool = ThreadPool::new(2);
-            let (gate, slow) = block_worker(&pool);
-            let bad = pool.submit(|| -> () { panic!("x") }).unwrap();
-            let w = pool::wait(vec![slow, bad], WaitFor::FirstException);
-            assert_eq!(w.not_done.len(), 1, "returned on the panic, the slow one still runs");
-            assert!(w.done[0].done());
-            gate.set();
-        }
+        let pool = ThreadPool::new(2);
+        let (gate, slow) = block_worker(&pool);
+        let bad = pool.submit(|| -> () { panic!("x") }).unwrap();
+        let w = pool::wait(vec![slow, bad], WaitFor::FirstException);
+        assert_eq!(
+            w.not_done.len(),
+            1,
+            "returned on the panic, the slow one still runs"
+        );
+        assert!(w.done[0].done());
+        gate.set();
     });
 }
 
@@ -701,7 +806,10 @@ fn wait_first_exception_ignores_cancellation_and_waits_for_all() {
         };
         let w = pool::wait(vec![c, busy], WaitFor::FirstException);
         opener.join().unwrap();
-        assert!(w.not_done.is_empty(), "no exception: FirstException waits for all");
+        assert!(
+            w.not_done.is_empty(),
+            "no exception: FirstException waits for all"
+        );
     });
 }
 
@@ -719,7 +827,11 @@ fn timed_wait_returns_the_unfinished_in_not_done() {
         let w = pool::try_wait([&busy], WaitFor::FirstCompleted);
         assert_eq!(w.not_done.len(), 1, "try_wait never blocks");
         gate.set();
-        let w = pool::wait_until([&busy], WaitFor::AllCompleted, Instant::now() + Duration::from_secs(600));
+        let w = pool::wait_until(
+            [&busy],
+            WaitFor::AllCompleted,
+            Instant::now() + Duration::from_secs(600),
+        );
         assert_eq!(w.done.len(), 1);
     });
 }
@@ -732,11 +844,14 @@ fn as_completed_yields_in_completion_order() {
         let futures: Vec<_> = (0..3)
             .map(|i| {
                 let g = Arc::clone(&gates[i]);
-                ("key", pool.submit(move || {
-                    g.wait();
-                    i
-                })
-                .unwrap())
+                (
+                    "key",
+                    pool.submit(move || {
+                        g.wait();
+                        i
+                    })
+                    .unwrap(),
+                )
             })
             .collect();
         let mut it = pool::as_completed(futures);
@@ -760,7 +875,10 @@ fn as_completed_with_a_timeout_hands_back_the_rest() {
         let mut it = pool::as_completed_for(vec![slow, fast], t);
         assert!(it.next().unwrap().is_ok(), "the fast one first");
         let rest = it.next().unwrap().unwrap_err().into_inner();
-        assert!(start.elapsed() >= t, "the timeout is reported only after it passed");
+        assert!(
+            start.elapsed() >= t,
+            "the timeout is reported only after it passed"
+        );
         assert!(it.next().is_none(), "ends after the timeout");
         assert_eq!(rest.len(), 1, "the slow future comes back");
         gate.set();
@@ -792,7 +910,10 @@ fn debug_never_blocks() {
         let (gate, busy) = block_worker(&pool);
         let q = pool.submit(|| ()).unwrap();
         let s = format!("{pool:?} {busy:?} {q:?}");
-        assert!(s.contains("queued: 1") && s.contains("running") && s.contains("pending"), "{s}");
+        assert!(
+            s.contains("queued: 1") && s.contains("running") && s.contains("pending"),
+            "{s}"
+        );
         gate.set();
         let e = format!("{:?} {}", ResultError::Cancelled, pool::SubmitError(()));
         assert!(e.contains("Cancelled"), "{e}");
@@ -842,7 +963,11 @@ fn stress_as_completed_sees_every_future_once() {
                 .map(|f| f.result().unwrap())
                 .collect();
             got.sort_unstable();
-            assert_eq!(got, (0..200).collect::<Vec<_>>(), "each future yielded once");
+            assert_eq!(
+                got,
+                (0..200).collect::<Vec<_>>(),
+                "each future yielded once"
+            );
         }
     });
 }
