@@ -14,6 +14,7 @@ mod groups {
     pub mod event;
     pub mod lock;
     pub mod pipe;
+    pub mod pool;
     pub mod queue;
     pub mod semaphore;
     pub mod thread_local;
@@ -26,7 +27,7 @@ type Group = (&'static str, fn(&mut harness::Report));
 #[cfg(not(any(feature = "loom", feature = "shuttle")))]
 fn main() {
     use groups::*;
-    let all: [Group; 7] = [
+    let all: [Group; 8] = [
         ("lock", lock::run),
         ("semaphore", semaphore::run),
         ("event", event::run),
@@ -34,6 +35,7 @@ fn main() {
         ("queue", queue::run),
         ("pipe", pipe::run),
         ("thread_local", thread_local::run),
+        ("pool", pool::run),
     ];
     let wanted: Vec<String> = std::env::args()
         .skip(1)
