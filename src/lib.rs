@@ -61,6 +61,8 @@ pub mod docs {
     pub mod pipe {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/thread_local.md"))]
     pub mod thread_local {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/processes.md"))]
+    pub mod processes {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/model-checking.md"))]
     pub mod model_checking {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/verification.md"))]
@@ -73,6 +75,7 @@ mod condition;
 mod event;
 mod lock;
 mod pipe;
+pub mod process;
 mod queue;
 mod ring;
 mod rlock;

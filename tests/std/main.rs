@@ -12,6 +12,7 @@ mod event;
 mod fuzz_corpus;
 mod lock;
 mod pipe;
+mod process;
 mod queue;
 mod rlock;
 mod semaphore;
