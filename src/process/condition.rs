@@ -457,6 +457,23 @@ impl Condition {
         notified
     }
 
+    /// Under the model checkers: registers as a waiter and releases the lock, as `wait` does,
+    /// then "is killed" (`__simulate_death`) and returns, leaving its slot WAITING. The guard's
+    /// lock is released: `mem::forget` the guard. For `loom-tests/process.rs`; not API.
+    #[cfg(weft_checker)]
+    #[doc(hidden)]
+    pub fn __wait_then_die<T: ?Sized>(&self, guard: &mut LockGuard<'_, T>) {
+        let _ = self.lock.lock(None);
+        let claimed = self.claim(owner::thread_token());
+        assert!(
+            claimed.is_some(),
+            "a model with a dying waiter needs a free slot"
+        );
+        self.lock.unlock();
+        LockGuard::lock_of(guard).raw().unlock();
+        owner::simulate_death();
+    }
+
     /// One sleep in slot `i`. `Some(notified)` when the wait is over (the slot is freed).
     fn wait_in_slot(&self, i: usize, deadline: Option<Instant>, watch: &mut Watch) -> Option<bool> {
         let slot = &self.slots[i];
