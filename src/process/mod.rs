@@ -51,13 +51,11 @@ mod event;
 mod lock;
 mod robust;
 mod semaphore;
-// Regions and children need real shared memory and real processes: not under the checkers,
-// whose atomics are not plain memory (the primitives above run in their models as they are).
-#[cfg(not(weft_checker))]
+// Regions exist under the checkers too, so code using them compiles there (downstream crates
+// built with `--cfg weftsync_loom`), but cannot be created: the checkers' atomics are not plain
+// memory (the primitives run in their models in ordinary memory instead).
 mod array;
-#[cfg(not(weft_checker))]
 mod region;
-#[cfg(not(weft_checker))]
 mod spawn;
 
 #[cfg(not(weft_checker))]
@@ -74,7 +72,6 @@ pub use lock::{Lock, LockGuard, RLock, RLockGuard, Value};
 #[cfg(not(weft_checker))]
 pub use region::{NAME_MAX, Placeable, Region, RegionError};
 pub use semaphore::{BoundedSemaphore, ReleaseError, Semaphore, SemaphorePermit};
-#[cfg(not(weft_checker))]
 pub use spawn::{Builder, Child, entry};
 
 /// Under the model checkers: the calling modelled thread "is killed" (kill -9). It is marked
@@ -87,13 +84,11 @@ pub fn __simulate_death() {
     crate::shim::owner::simulate_death();
 }
 
-#[cfg(not(weft_checker))]
 use region::sealed::Sealed;
 
 // The process primitives that may be placed in a region, with plain-data contents. Every one is
 // `#[repr(C)]`, made of atomics (and the plain data), and valid with all fields as written by
 // `new` in another process.
-#[cfg(not(weft_checker))]
 mod placeable {
     use super::*;
     impl<T: bytemuck::AnyBitPattern + Send> Sealed for Lock<T> {}

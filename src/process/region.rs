@@ -308,11 +308,11 @@ impl Region {
     /// # }
     /// ```
     pub fn create(size: usize) -> Result<Region, RegionError> {
-        #[cfg(target_os = "linux")]
+        #[cfg(all(target_os = "linux", not(weft_checker)))]
         {
             os::create(size)
         }
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(not(all(target_os = "linux", not(weft_checker))))]
         {
             let _ = size;
             Err(RegionError::Unsupported)
@@ -330,7 +330,7 @@ impl Region {
     /// # }
     /// ```
     pub fn attach() -> Result<Region, RegionError> {
-        #[cfg(target_os = "linux")]
+        #[cfg(all(target_os = "linux", not(weft_checker)))]
         {
             let fd = std::env::var(REGION_FD_ENV).map_err(|_| RegionError::NoRegion)?;
             let fd: i32 = fd
@@ -338,7 +338,7 @@ impl Region {
                 .map_err(|_| RegionError::Corrupt("the region descriptor is not a number"))?;
             os::attach(fd)
         }
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(not(all(target_os = "linux", not(weft_checker))))]
         {
             Err(RegionError::Unsupported)
         }
@@ -889,7 +889,7 @@ impl fmt::Debug for Region {
     }
 }
 
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(weft_checker)))]
 mod os {
     use super::*;
     use std::io::Error;
