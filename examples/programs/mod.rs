@@ -40,7 +40,7 @@ pub const ALL: &[Program] = &[
 
 /// The entry points the process programs start children for (`weftsync::process::Builder`):
 /// a child is this same executable, run for one of these.
-pub fn entries() -> Vec<(&'static str, fn() -> Result<(), String>)> {
+pub fn entries() -> Vec<crate::standalone::Entry> {
     [
         process_queue::ENTRIES,
         process_pipe::ENTRIES,

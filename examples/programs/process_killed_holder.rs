@@ -13,7 +13,7 @@ use weftsync::process::{Builder, Event, LockGuard, Region, Value};
 pub const NAME: &str =
     "killed holder: a process dies mid-transfer; the survivor gets the lock, told";
 
-pub const ENTRIES: &[(&str, fn() -> Result<(), String>)] = &[("transfer", transfer)];
+pub const ENTRIES: &[crate::standalone::Entry] = &[("transfer", transfer)];
 
 fn transfer() -> Result<(), String> {
     let r = Region::attach().map_err(|e| e.to_string())?;

@@ -14,7 +14,7 @@ use weftsync::process::{Builder, End, RecvError, Region};
 
 pub const NAME: &str = "process pipe: parent and child process over a duplex Pipe, then EOF";
 
-pub const ENTRIES: &[(&str, fn() -> Result<(), String>)] = &[("pipe_child", child)];
+pub const ENTRIES: &[crate::standalone::Entry] = &[("pipe_child", child)];
 
 fn child() -> Result<(), String> {
     let r = Region::attach().map_err(|e| e.to_string())?;

@@ -18,7 +18,7 @@ pub const NAME: &str = "process queue: 2 producer and 2 consumer processes, ever
 const PER_PRODUCER: u64 = 300;
 const DONE: u64 = u64::MAX;
 
-pub const ENTRIES: &[(&str, fn() -> Result<(), String>)] =
+pub const ENTRIES: &[crate::standalone::Entry] =
     &[("queue_producer", producer), ("queue_consumer", consumer)];
 
 fn producer() -> Result<(), String> {

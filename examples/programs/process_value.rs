@@ -17,7 +17,7 @@ pub const NAME: &str = "process value: 4 processes + parent x 2,000 increments u
 
 const ADDS: u64 = 2_000;
 
-pub const ENTRIES: &[(&str, fn() -> Result<(), String>)] = &[("value_adder", adder)];
+pub const ENTRIES: &[crate::standalone::Entry] = &[("value_adder", adder)];
 
 fn adder() -> Result<(), String> {
     let r = Region::attach().map_err(|e| e.to_string())?;

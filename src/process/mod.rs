@@ -58,7 +58,6 @@ mod array;
 mod region;
 mod spawn;
 
-#[cfg(not(weft_checker))]
 pub use array::{Array, ArrayGuard};
 #[cfg(feature = "serde")]
 pub use channel::Serde;
@@ -69,7 +68,6 @@ pub use channel::{
 pub use condition::Condition;
 pub use event::Event;
 pub use lock::{Lock, LockGuard, RLock, RLockGuard, Value};
-#[cfg(not(weft_checker))]
 pub use region::{NAME_MAX, Placeable, Region, RegionError};
 pub use semaphore::{BoundedSemaphore, ReleaseError, Semaphore, SemaphorePermit};
 pub use spawn::{Builder, Child, entry};
