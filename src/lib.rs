@@ -26,6 +26,8 @@
 //! [queue.md]: crate::docs::queue
 //! [pipe.md]: crate::docs::pipe
 //! [thread_local.md]: crate::docs::thread_local
+//! [process]: crate::process
+//! [processes.md]: crate::docs::processes
 //! [model-checking.md]: crate::docs::model_checking
 //! [verification.md]: crate::docs::verification
 //! [wait-layer.md]: crate::docs::wait_layer

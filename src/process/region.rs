@@ -1012,3 +1012,40 @@ mod os {
         })
     }
 }
+
+#[cfg(all(test, target_os = "linux", not(weft_checker), not(miri)))]
+mod tests {
+    use super::*;
+
+    /// Scribbles on the region's bookkeeping (as a misbehaving process could) and checks every
+    /// lookup reports `Corrupt` instead of reading outside the mapping.
+    #[test]
+    fn corrupt_headers_are_refused_never_read_past() {
+        let region = Region::create(4096).unwrap();
+        region.place_plain("a", 1u64).unwrap();
+        let first = align_up(size_of::<RegionHeader>() as u64, 8) as usize;
+        let scribble = |offset: usize, bytes: &[u8]| {
+            // SAFETY: inside the mapping (offsets below its 4096 bytes); the test holds no
+            // reference to these bytes, and the region reads headers by copy.
+            unsafe {
+                ptr::copy_nonoverlapping(bytes.as_ptr(), region.base.add(offset), bytes.len())
+            }
+        };
+        let end_field = first + core::mem::offset_of!(AllocHeader, end);
+        scribble(end_field, &u64::MAX.to_le_bytes());
+        assert!(
+            matches!(region.find_plain::<u64>("a"), Err(RegionError::Corrupt(_))),
+            "an allocation claiming to end past the region must be refused"
+        );
+        scribble(first, &[0; 8]); // the magic
+        assert!(matches!(
+            region.place_plain("b", 2u64),
+            Err(RegionError::Corrupt(_))
+        ));
+        region.header().next.store(1 << 40, Relaxed);
+        assert!(matches!(
+            region.find_plain::<u64>("a"),
+            Err(RegionError::Corrupt(_))
+        ));
+    }
+}

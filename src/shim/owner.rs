@@ -120,7 +120,7 @@ pub(crate) fn scan_due(at: &AtomicU32) -> bool {
 
 /// CLOCK_MONOTONIC in milliseconds, truncated: the same clock in every process of the machine.
 fn monotonic_millis() -> u32 {
-    #[cfg(all(unix, not(weft_checker)))]
+    #[cfg(all(unix, not(weft_checker), not(miri)))]
     {
         let mut ts = libc::timespec {
             tv_sec: 0,
@@ -132,7 +132,13 @@ fn monotonic_millis() -> u32 {
             .wrapping_mul(1000)
             .wrapping_add(ts.tv_nsec as u64 / 1_000_000) as u32
     }
-    #[cfg(not(all(unix, not(weft_checker))))]
+    #[cfg(all(not(weft_checker), any(not(unix), miri)))]
+    {
+        // No shared clock to read here (and no other process to share with): this process's own.
+        static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        START.get_or_init(Instant::now).elapsed().as_millis() as u32
+    }
+    #[cfg(weft_checker)]
     {
         0
     }
@@ -140,7 +146,7 @@ fn monotonic_millis() -> u32 {
 
 // ---- std on Linux: kernel ids and /proc ----
 
-#[cfg(all(target_os = "linux", not(weft_checker)))]
+#[cfg(all(target_os = "linux", not(weft_checker), not(miri)))]
 mod os {
     use std::io::Read;
 
@@ -185,13 +191,13 @@ mod os {
     }
 }
 
-#[cfg(all(target_os = "linux", not(weft_checker)))]
+#[cfg(all(target_os = "linux", not(weft_checker), not(miri)))]
 std::thread_local! {
     static THREAD_TOKEN: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
 }
 
 /// The calling thread's token (see the module docs), read from `/proc` once per thread.
-#[cfg(all(target_os = "linux", not(weft_checker)))]
+#[cfg(all(target_os = "linux", not(weft_checker), not(miri)))]
 #[inline]
 pub(crate) fn thread_token() -> u64 {
     let cached = THREAD_TOKEN.with(|t| t.get());
@@ -202,7 +208,7 @@ pub(crate) fn thread_token() -> u64 {
     }
 }
 
-#[cfg(all(target_os = "linux", not(weft_checker)))]
+#[cfg(all(target_os = "linux", not(weft_checker), not(miri)))]
 #[cold]
 fn new_thread_token() -> u64 {
     let tid = os::gettid();
@@ -214,7 +220,7 @@ fn new_thread_token() -> u64 {
 }
 
 /// The calling process's token: its pid and the process's start time.
-#[cfg(all(target_os = "linux", not(weft_checker)))]
+#[cfg(all(target_os = "linux", not(weft_checker), not(miri)))]
 pub(crate) fn process_token() -> u64 {
     static TOKEN: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
     *TOKEN.get_or_init(|| {
@@ -227,7 +233,7 @@ pub(crate) fn process_token() -> u64 {
 /// Whether the thread or process `id` is alive. `record` is the holder's token as the
 /// primitive recorded it, or 0 when it has none: when it names `id`, a start time that differs
 /// from it means `id` was reused, so the holder is dead.
-#[cfg(all(target_os = "linux", not(weft_checker)))]
+#[cfg(all(target_os = "linux", not(weft_checker), not(miri)))]
 pub(crate) fn alive(id: u32, record: u64) -> bool {
     if id == 0 {
         return false;
@@ -246,7 +252,7 @@ pub(crate) fn alive(id: u32, record: u64) -> bool {
     }
 }
 
-#[cfg(all(target_os = "linux", not(weft_checker)))]
+#[cfg(all(target_os = "linux", not(weft_checker), not(miri)))]
 fn proc_mounted() -> bool {
     static MOUNTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *MOUNTED.get_or_init(|| os::stat("/proc/self/stat").is_some())
@@ -258,21 +264,22 @@ pub(crate) fn token_alive(token: u64) -> bool {
     alive(token_id(token), token)
 }
 
-// ---- other std targets: no cross-process identity; nothing is ever found dead ----
+// ---- other std targets, and Miri (no /proc, no raw system calls): ids from this process's
+// own counter, no cross-process identity; nothing is ever found dead ----
 
-#[cfg(all(not(target_os = "linux"), not(weft_checker)))]
+#[cfg(all(any(not(target_os = "linux"), miri), not(weft_checker)))]
 pub(crate) fn thread_token() -> u64 {
-    (super::current_thread_id() & 0xffff_ffff) << 32 | 1
+    ((super::current_thread_id() & 0x3fff_ffff) << 32) | 1
 }
 
-#[cfg(all(not(target_os = "linux"), not(weft_checker)))]
+#[cfg(all(any(not(target_os = "linux"), miri), not(weft_checker)))]
 pub(crate) fn process_token() -> u64 {
     (u64::from(std::process::id()) << 32) | 1
 }
 
-#[cfg(all(not(target_os = "linux"), not(weft_checker)))]
-pub(crate) fn alive(_: u32, _: u64) -> bool {
-    true
+#[cfg(all(any(not(target_os = "linux"), miri), not(weft_checker)))]
+pub(crate) fn alive(id: u32, _: u64) -> bool {
+    id != 0
 }
 
 // ---- loom / shuttle: a modelled thread is a process; deaths are simulated ----
@@ -308,7 +315,7 @@ pub(crate) fn simulate_death() {
     super::table::announce_death(token_id(thread_token()));
 }
 
-#[cfg(all(test, target_os = "linux", not(weft_checker)))]
+#[cfg(all(test, target_os = "linux", not(weft_checker), not(miri)))]
 mod tests {
     use super::*;
 

@@ -195,6 +195,7 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("Queue", "docs/queue.md", "Q"),
     ("Pipe", "docs/pipe.md", "P"),
     ("ThreadLocal", "docs/thread_local.md", "TL"),
+    ("Processes", "docs/processes.md", "PR"),
 ];
 
 const MARKER: &str = "<!-- Generated below from the pages' promise tables by tests/std/docs_check.rs: \

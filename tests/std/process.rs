@@ -5,8 +5,9 @@
 //! exits non-zero and the parent's join says so.
 //!
 //! Every parent body runs under the watchdog; children block only with timeouts, so a failed
-//! parent never leaves a child behind for long.
-#![cfg(all(target_os = "linux", not(miri)))]
+//! parent never leaves a child behind for long. Under Miri only the in-memory tests run (Miri
+//! cannot start processes or map shared memory); they cover the ring's framing and wrap-around.
+#![cfg(target_os = "linux")]
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -18,6 +19,39 @@ use weftsync::process::{
 };
 
 use crate::watchdog::{watched, watched_for};
+
+// API pins: sizes and auto traits of the process types (a change is a decision).
+mod api {
+    use static_assertions::{assert_eq_size, assert_impl_all, assert_not_impl_any};
+    use weftsync::process::*;
+
+    assert_eq_size!(Event, u32);
+    assert_eq_size!(Lock<()>, [u64; 2]);
+    assert_impl_all!(Lock<u64>: Send, Sync, core::fmt::Debug, Placeable);
+    assert_impl_all!(RLock<u64>: Send, Sync, Placeable);
+    assert_impl_all!(Value<[u32; 4]>: Send, Sync, Placeable);
+    assert_impl_all!(Semaphore: Send, Sync, Placeable);
+    assert_impl_all!(BoundedSemaphore: Send, Sync, Placeable);
+    assert_impl_all!(Event: Send, Sync, Placeable);
+    assert_impl_all!(Condition: Send, Sync, Placeable);
+    assert_impl_all!(Region: Send, Sync);
+    assert_impl_all!(Child: Send, Sync);
+    assert_impl_all!(SemaphorePermit<'static>: Send);
+    assert_not_impl_any!(LockGuard<'static, u64>: Send);
+    assert_not_impl_any!(RLockGuard<'static, u64>: Send);
+    assert_not_impl_any!(ArrayGuard<'static, u64>: Send);
+    // Pointers and references are not plain data: they cannot be placed in a region.
+    assert_not_impl_any!(Lock<&'static u8>: Placeable);
+    assert_not_impl_any!(Value<*const u8>: Placeable);
+    assert_not_impl_any!(Lock<String>: Placeable);
+    assert_impl_all!(
+        SendError: Send, Sync, Clone, PartialEq, std::error::Error
+    );
+    assert_impl_all!(
+        RecvError: Send, Sync, Clone, PartialEq, std::error::Error
+    );
+    assert_impl_all!(RegionError: Send, Sync, std::error::Error);
+}
 
 /// How long a child waits for its parent before giving up (so a failed parent test never leaves
 /// children blocked for long).
@@ -53,6 +87,7 @@ fn await_event(ev: &Event, what: &str) {
 // ---- regions ----
 
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn child_finds_what_the_parent_placed_and_wrong_lookups_are_errors() {
     if process::entry().as_deref() == Some("reader") {
         let r = attach();
@@ -97,6 +132,7 @@ fn child_finds_what_the_parent_placed_and_wrong_lookups_are_errors() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn region_too_small_and_bad_names_are_errors_never_ub() {
     watched(|| {
         let r = Region::create(4096).unwrap();
@@ -127,6 +163,7 @@ fn region_too_small_and_bad_names_are_errors_never_ub() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn attach_without_a_region_is_an_error() {
     if process::entry().as_deref() == Some("no_region") {
         assert!(
@@ -152,6 +189,7 @@ fn attach_without_a_region_is_an_error() {
 // ---- starting and joining ----
 
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn join_forms_and_exit_status() {
     if let Some(role) = process::entry() {
         match role.as_str() {
@@ -207,6 +245,7 @@ const ADDERS: usize = 4;
 const ADDS: u64 = 2_000;
 
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn value_counter_is_exact_across_processes() {
     if process::entry().as_deref() == Some("adder") {
         let r = attach();
@@ -250,6 +289,7 @@ const CONSUMERS: usize = 2;
 const ITEMS: u64 = 600;
 
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn queue_items_are_neither_lost_nor_duplicated_across_processes() {
     if let Some(role) = process::entry() {
         let r = attach();
@@ -314,6 +354,7 @@ fn queue_items_are_neither_lost_nor_duplicated_across_processes() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn semaphore_caps_concurrency_across_processes() {
     if process::entry().as_deref() == Some("worker") {
         let r = attach();
@@ -354,6 +395,7 @@ fn semaphore_caps_concurrency_across_processes() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn condition_and_event_wake_a_waiter_in_another_process() {
     if process::entry().as_deref() == Some("waiter") {
         let r = attach();
@@ -393,6 +435,7 @@ fn condition_and_event_wake_a_waiter_in_another_process() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn pipe_between_parent_and_child() {
     if process::entry().as_deref() == Some("echo") {
         let r = attach();
@@ -426,8 +469,7 @@ fn pipe_between_parent_and_child() {
 #[test]
 fn oversized_messages_and_corrupt_frames_are_clear_errors() {
     watched(|| {
-        let r = Region::create(64 * 1024).unwrap();
-        let q = r.place_queue("q", 64).unwrap();
+        let q = Queue::boxed(64);
         let big = [0u8; 61];
         assert!(
             matches!(q.put(&big[..]), Err(SendError::TooLarge(t)) if t.len == 61 && t.max == 60),
@@ -450,7 +492,7 @@ fn oversized_messages_and_corrupt_frames_are_clear_errors() {
             }
         }
         // A wrong-sized plain message is a decode error that hands the bytes back.
-        let q2 = r.place_queue("q2", 64).unwrap();
+        let q2 = Queue::boxed(64);
         q2.put("xyz").unwrap();
         match q2.get::<Plain<u64>>() {
             Err(RecvError::Decode(e)) => assert_eq!(e.into_bytes(), b"xyz"),
@@ -533,6 +575,7 @@ fn holder_region() -> Region {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn killed_lock_holder_is_replaced_with_owner_died() {
     if let Some(role) = process::entry() {
         return hang_holding(&role);
@@ -579,6 +622,7 @@ fn killed_lock_holder_is_replaced_with_owner_died() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn killed_permit_holder_permits_come_back() {
     if let Some(role) = process::entry() {
         return hang_holding(&role);
@@ -603,6 +647,7 @@ fn killed_permit_holder_permits_come_back() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn killed_condition_waiter_does_not_swallow_a_notification() {
     if let Some(role) = process::entry() {
         return hang_holding(&role);
@@ -643,6 +688,7 @@ fn killed_condition_waiter_does_not_swallow_a_notification() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn dead_processes_pipe_end_reads_as_closed() {
     if let Some(role) = process::entry() {
         return hang_holding(&role);
@@ -670,6 +716,7 @@ fn dead_processes_pipe_end_reads_as_closed() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn child_that_exits_while_blocked_leaves_primitives_usable() {
     if process::entry().as_deref() == Some("blocked") {
         let r: &'static Region = Box::leak(Box::new(attach()));
@@ -710,6 +757,7 @@ fn child_that_exits_while_blocked_leaves_primitives_usable() {
 /// always reported (and repaired), and the queue the holder fills never shows a torn frame, a
 /// duplicate, or an entry the counter does not account for.
 #[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
 fn kill_at_random_points_never_hangs_or_loses_committed_work() {
     const ROUNDS: u64 = 25;
     if process::entry().as_deref() == Some("busy") {
@@ -779,10 +827,92 @@ fn in_memory_forms_work_without_a_region() {
         let q = Queue::boxed(32);
         q.put("x").unwrap();
         assert_eq!(q.get::<String>().unwrap(), "x");
+        // Frames that wrap around the end of the ring come out whole and in order.
+        for round in 0..20u8 {
+            let msg = vec![round; 1 + round as usize % 11];
+            q.put(&msg).unwrap();
+            assert_eq!(
+                q.get::<Vec<u8>>().unwrap(),
+                msg,
+                "a wrapped frame came out torn"
+            );
+        }
         let pipe = Pipe::boxed(32);
         let a = pipe.open(End::A).unwrap();
         let b = pipe.open(End::B).unwrap();
         a.send("y").unwrap();
         assert_eq!(b.recv::<String>().unwrap(), "y");
+    });
+}
+
+/// Many threads on the process primitives in ordinary memory, exact accounting (also the test
+/// ThreadSanitizer runs: `scripts/nightly-checks` stage tsan picks tests named `stress`).
+#[test]
+fn stress_process_primitives_between_threads_are_exact() {
+    let rounds = if cfg!(miri) { 20 } else { 5_000 };
+    watched(move || {
+        let lock = Lock::new(0u64);
+        let sem = Semaphore::new(2);
+        let inside = Lock::new(0u32);
+        let q = Queue::boxed(64);
+        std::thread::scope(|s| {
+            for t in 0..3u64 {
+                let (lock, sem, inside, q) = (&lock, &sem, &inside, &q);
+                s.spawn(move || {
+                    for i in 0..rounds {
+                        *lock.lock() += 1;
+                        let _p = sem.acquire();
+                        let mut n = inside.lock();
+                        *n += 1;
+                        assert!(*n <= 2, "more semaphore holders than permits");
+                        *n -= 1;
+                        drop(n);
+                        q.put(&Plain(t * rounds + i)).unwrap();
+                    }
+                });
+            }
+            let mut got = vec![0u8; 3 * rounds as usize];
+            for _ in 0..3 * rounds {
+                let Plain(id) = q.get::<Plain<u64>>().unwrap();
+                got[id as usize] += 1;
+            }
+            assert!(got.iter().all(|&n| n == 1), "a message lost or duplicated");
+        });
+        assert_eq!(lock.into_inner(), 3 * rounds, "an increment was lost");
+        assert_eq!(sem.available_permits(), 2);
+    });
+}
+
+/// Every timed form waits its timeout, and a zero timeout or past deadline is one try.
+#[test]
+fn timed_forms_wait_their_timeout_and_zero_is_one_try() {
+    watched(|| {
+        let t = Duration::from_millis(30);
+        let lock = Lock::new(());
+        let sem = Semaphore::new(0);
+        let cond = Condition::new();
+        let ev = Event::new();
+        let q = Queue::boxed(16);
+        std::thread::scope(|s| {
+            let held = lock.lock();
+            s.spawn(|| {
+                crate::assert_waits_its_timeout(t, || assert!(lock.try_lock_for(t).is_none()));
+                assert!(lock.try_lock_for(Duration::ZERO).is_none());
+                assert!(lock.try_lock_until(Instant::now()).is_none());
+            })
+            .join()
+            .unwrap();
+            drop(held);
+        });
+        crate::assert_waits_its_timeout(t, || assert!(sem.acquire_for(t).is_none()));
+        assert!(sem.acquire_many_until(1, Instant::now()).is_none());
+        crate::assert_waits_its_timeout(t, || assert!(!ev.wait_for(t)));
+        crate::assert_waits_its_timeout(t, || {
+            assert_eq!(q.get_for::<Vec<u8>>(t), Err(RecvTimeoutError::Timeout))
+        });
+        let cl = Lock::new(0u32);
+        let mut g = cl.lock();
+        crate::assert_waits_its_timeout(t, || assert!(!cond.wait_for(&mut g, t)));
+        assert!(!cond.wait_until(&mut g, Instant::now()));
     });
 }
