@@ -461,6 +461,14 @@ impl Semaphore {
         self.reclaimed.load(Relaxed)
     }
 
+    /// The count if the state lock is free right now (for `Debug`, which must not block).
+    fn try_available(&self) -> Option<u32> {
+        self.lock.try_lock()?;
+        let n = self.available();
+        self.lock.unlock();
+        Some(n)
+    }
+
     /// Takes the state lock. A dead holder of it needs no repair: every step leaves a
     /// consistent state (see the file docs).
     fn lock_state(&self) {
@@ -691,20 +699,24 @@ impl fmt::Debug for SemaphorePermit<'_> {
     }
 }
 
-/// Never blocks for long: takes the state lock briefly to print the count.
+/// Never blocks: prints the count if the state lock is free right now, `<busy>` otherwise.
 impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("process::Semaphore")
-            .field("available_permits", &self.available_permits())
-            .field("reclaimed_permits", &self.reclaimed_permits())
+        let mut d = f.debug_struct("process::Semaphore");
+        match self.try_available() {
+            Some(n) => d.field("available_permits", &n),
+            None => d.field("available_permits", &format_args!("<busy>")),
+        };
+        d.field("reclaimed_permits", &self.reclaimed_permits())
             .finish_non_exhaustive()
     }
 }
 
+/// Never blocks, as `Semaphore`'s.
 impl fmt::Debug for BoundedSemaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("process::BoundedSemaphore")
-            .field("available_permits", &self.available_permits())
+            .field("semaphore", &self.sem)
             .field("limit", &self.limit.load(Relaxed))
             .finish_non_exhaustive()
     }

@@ -916,3 +916,42 @@ fn timed_forms_wait_their_timeout_and_zero_is_one_try() {
         assert!(!cond.wait_until(&mut g, Instant::now()));
     });
 }
+
+/// Typed messages through serde (feature `serde`, postcard's format), across processes.
+#[cfg(feature = "serde")]
+#[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
+fn serde_messages_cross_processes() {
+    use weftsync::process::Serde;
+    type Job = (u32, String, Vec<u16>);
+    if process::entry().as_deref() == Some("serde_echo") {
+        let r = attach();
+        let conn = r.find_pipe("p").unwrap().open(End::B).unwrap();
+        let Serde((n, s, v)) = conn.recv::<Serde<Job>>().unwrap();
+        conn.send(&Serde((
+            n + 1,
+            s.to_uppercase(),
+            v.iter().rev().copied().collect::<Vec<_>>(),
+        )))
+        .unwrap();
+        return;
+    }
+    watched(|| {
+        let r = Region::create(64 * 1024).unwrap();
+        let pipe = r.place_pipe("p", 256).unwrap();
+        let a = pipe.open(End::A).unwrap();
+        let c = child("serde_messages_cross_processes", "serde_echo", &r);
+        a.send(&Serde((1u32, "job".to_string(), vec![1u16, 2, 3])))
+            .unwrap();
+        let Serde(back) = a.recv::<Serde<Job>>().unwrap();
+        assert_eq!(back, (2, "JOB".to_string(), vec![3, 2, 1]));
+        join_ok(&c, "serde_echo");
+        // A message that is not a `Job` is a decode error that hands the bytes back.
+        let q = Queue::boxed(64);
+        q.put(&[0xffu8; 3][..]).unwrap();
+        match q.get::<Serde<Job>>() {
+            Err(RecvError::Decode(e)) => assert_eq!(e.into_bytes(), [0xff; 3]),
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    });
+}
