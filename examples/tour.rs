@@ -34,6 +34,11 @@ fn main() {
         programs::ALL.len(),
         started.elapsed()
     );
+    // The distributed master/worker program needs a Redis server and its own crate.
+    println!(
+        "beyond one machine: `cargo run -p weftsync-redis --example master_worker` \
+         (docs/distributed.md)"
+    );
     if failed > 0 {
         std::process::exit(1);
     }

@@ -2,6 +2,7 @@
 //! Bound and run times: loom-tests/README.md.
 #![cfg(feature = "loom")]
 
+mod barrier;
 mod condition;
 mod event;
 mod isolation;
@@ -12,6 +13,7 @@ mod queue;
 mod rlock;
 mod semaphore;
 mod thread_local;
+mod timer;
 
 #[path = "../tests/support/isolated.rs"]
 mod isolated;

@@ -2,6 +2,7 @@
 //! With `loom` also on, the library runs on loom and these tests are compiled out.
 #![cfg(all(feature = "shuttle", not(feature = "loom")))]
 
+mod barrier;
 mod condition;
 mod event;
 mod lock;
@@ -11,6 +12,7 @@ mod queue;
 mod rlock;
 mod semaphore;
 mod thread_local;
+mod timer;
 
 // Every test runs its body through `isolated` (`tests/support/isolated.rs`), in a child process
 // of its own: a scenario that finds a bug fails as itself, by name, even when the bug aborts the

@@ -1,6 +1,7 @@
 //! The tour's programs, one module each; every standalone example includes its own module.
 //! Each `run()` returns the line it prints, or an error saying what came out wrong.
 
+pub mod barrier_phases;
 pub mod condition_producer_consumer;
 pub mod counter;
 pub mod echo_server;
@@ -13,6 +14,7 @@ pub mod process_value;
 pub mod queue_producer_consumer;
 pub mod semaphore_cap;
 pub mod thread_names;
+pub mod timer_cancel;
 pub mod worker_pool;
 
 /// A program: its title, and its body returning the checked result line.
@@ -31,6 +33,8 @@ pub const ALL: &[Program] = &[
     (worker_pool::NAME, worker_pool::run),
     (pipe_parent_child::NAME, pipe_parent_child::run),
     (thread_names::NAME, thread_names::run),
+    (barrier_phases::NAME, barrier_phases::run),
+    (timer_cancel::NAME, timer_cancel::run),
     (echo_server::NAME, echo_server::run),
     (process_queue::NAME, process_queue::run),
     (process_pipe::NAME, process_pipe::run),

@@ -8,7 +8,7 @@
 //! Jobs carry their index; four workers put `(index, square)` on a result queue; the caller puts
 //! every result back in input order. A shutdown ends the workers.
 
-use weftsync::{GetError, Queue};
+use weftsync::{Queue, RecvError};
 
 pub const NAME: &str = "worker pool: Pool.map(square, range(10)) on 4 workers, results in order";
 
@@ -27,8 +27,8 @@ fn pool_map<T: Send, R: Send>(workers: usize, inputs: Vec<T>, f: fn(T) -> R) -> 
                             let put = results.put((i, f(x)));
                             assert!(put.is_ok(), "the result queue is open and has room");
                         }
-                        Err(GetError::ShutDown) => return,
-                        Err(e) => unreachable!("blocking get fails only on shutdown: {e}"),
+                        // Shut down and drained: the only way a blocking get can fail.
+                        Err(RecvError) => return,
                     }
                 }
             });

@@ -46,6 +46,9 @@ pub(crate) use std::{
 mod cell;
 pub(crate) use cell::UnsafeCell;
 
+mod epochs;
+pub(crate) use epochs::epoch_word;
+
 mod identity;
 pub(crate) use identity::{ThreadSlot, current_thread_id, current_thread_slot, known_thread_slot};
 

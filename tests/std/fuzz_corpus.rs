@@ -62,6 +62,8 @@ fn harness_run(target: &str) -> Option<fn(&[u8])> {
         "queue" => harness::queue::run,
         "pipe" => harness::pipe::run,
         "thread_local" => harness::thread_local::run,
+        "barrier" => harness::barrier::run,
+        "timer" => harness::timer::run,
         _ => return None,
     })
 }
@@ -120,4 +122,14 @@ fn fuzz_corpus_pipe() {
 #[test]
 fn fuzz_corpus_thread_local() {
     replay_watched("thread_local");
+}
+
+#[test]
+fn fuzz_corpus_barrier() {
+    replay_watched("barrier");
+}
+
+#[test]
+fn fuzz_corpus_timer() {
+    replay_watched("timer");
 }

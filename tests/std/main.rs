@@ -6,6 +6,7 @@
 #![cfg_attr(miri, allow(unused))]
 
 mod api;
+mod barrier;
 mod condition;
 mod docs_check;
 mod event;
@@ -14,9 +15,11 @@ mod lock;
 mod pipe;
 mod process;
 mod queue;
+mod realtime;
 mod rlock;
 mod semaphore;
 mod thread_local;
+mod timer;
 mod watchdog;
 
 /// Runs a timed call that must time out, and checks it waited its timeout: no less (a timeout

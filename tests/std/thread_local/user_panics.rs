@@ -3,6 +3,7 @@
 //! twice or left half-stored. Run under Miri, whose leak check reports any value left behind.
 
 use super::{Counted, DropLog, THREADS};
+use crate::watchdog::watched;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -55,40 +56,44 @@ fn filled(log: &Arc<DropLog>, armed: &Arc<AtomicBool>) -> ThreadLocal<FirstDropP
 /// it in the table leaked (1 of 8 dropped, measured with 8 values).
 #[test]
 fn drop_drops_every_value_once_when_one_drop_panics() {
-    let log = Arc::new(DropLog::default());
-    let armed = Arc::new(AtomicBool::new(true));
-    let tl = filled(&log, &armed);
-    let r = catch_unwind(AssertUnwindSafe(move || drop(tl)));
-    assert!(r.is_err(), "the value's panic reaches the caller of drop");
-    assert!(!armed.load(Relaxed), "one value panicked");
-    log.assert_each_dropped_once("after a drop in which one value's drop panicked");
+    watched(|| {
+        let log = Arc::new(DropLog::default());
+        let armed = Arc::new(AtomicBool::new(true));
+        let tl = filled(&log, &armed);
+        let r = catch_unwind(AssertUnwindSafe(move || drop(tl)));
+        assert!(r.is_err(), "the value's panic reaches the caller of drop");
+        assert!(!armed.load(Relaxed), "one value panicked");
+        log.assert_each_dropped_once("after a drop in which one value's drop panicked");
+    });
 }
 
 /// The same for `clear`; and the `ThreadLocal` is left empty and usable.
 #[test]
 fn clear_drops_every_value_once_when_one_drop_panics_and_empties() {
-    let log = Arc::new(DropLog::default());
-    let armed = Arc::new(AtomicBool::new(true));
-    let mut tl = filled(&log, &armed);
-    let r = catch_unwind(AssertUnwindSafe(|| tl.clear()));
-    assert!(r.is_err(), "the value's panic reaches the caller of clear");
-    log.assert_each_dropped_once("after a clear in which one value's drop panicked");
-    assert!(tl.get().is_none(), "a clear that panicked still empties");
-    assert_eq!(
-        tl.iter_mut().count(),
-        0,
-        "a clear that panicked still empties"
-    );
-    let again = tl
-        .get_or(|| FirstDropPanics {
-            counted: log.make(),
-            armed: Arc::clone(&armed),
-        })
-        .counted
-        .id;
-    assert_eq!(again, THREADS as u64 + 4, "usable after the panic");
-    drop(tl);
-    log.assert_each_dropped_once("after drop");
+    watched(|| {
+        let log = Arc::new(DropLog::default());
+        let armed = Arc::new(AtomicBool::new(true));
+        let mut tl = filled(&log, &armed);
+        let r = catch_unwind(AssertUnwindSafe(|| tl.clear()));
+        assert!(r.is_err(), "the value's panic reaches the caller of clear");
+        log.assert_each_dropped_once("after a clear in which one value's drop panicked");
+        assert!(tl.get().is_none(), "a clear that panicked still empties");
+        assert_eq!(
+            tl.iter_mut().count(),
+            0,
+            "a clear that panicked still empties"
+        );
+        let again = tl
+            .get_or(|| FirstDropPanics {
+                counted: log.make(),
+                armed: Arc::clone(&armed),
+            })
+            .counted
+            .id;
+        assert_eq!(again, THREADS as u64 + 4, "usable after the panic");
+        drop(tl);
+        log.assert_each_dropped_once("after drop");
+    });
 }
 
 /// A panicking `init` stores nothing, allocates nothing that outlives the call, and the next
