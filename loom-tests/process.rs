@@ -99,7 +99,7 @@ fn timeout_racing_unlock_leaves_robust_lock_usable() {
         let timed = {
             let l = Arc::clone(&lock);
             thread::spawn(move || {
-                if let Some(mut g) = l.try_lock_for(Duration::from_secs(5)) {
+                if let Some(mut g) = l.lock_for(Duration::from_secs(5)) {
                     *g += 1;
                 }
             })

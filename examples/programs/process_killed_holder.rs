@@ -47,7 +47,7 @@ pub fn run() -> Result<String, String> {
     let status = kid.join().map_err(|e| e.to_string())?;
     let mut g = accounts
         .get_lock()
-        .try_lock_for(Duration::from_secs(5))
+        .lock_for(Duration::from_secs(5))
         .ok_or("the lock of a killed holder was never handed on")?;
     let took = killed.elapsed();
     if !LockGuard::owner_died(&g) {

@@ -146,12 +146,13 @@ impl<T> Array<T> {
     /// use std::time::Duration;
     /// let region = weftsync::process::Region::create(4096).unwrap();
     /// let a = region.place_array::<u8>("a", 2).unwrap();
-    /// assert!(a.try_lock_for(Duration::from_millis(5)).is_some());
+    /// assert!(a.lock_for(Duration::from_millis(5)).is_some());
     /// # }
     /// # }
     /// ```
     #[must_use]
-    pub fn try_lock_for(&self, timeout: Duration) -> Option<ArrayGuard<'_, T>> {
+    #[doc(alias = "try_lock_for")]
+    pub fn lock_for(&self, timeout: Duration) -> Option<ArrayGuard<'_, T>> {
         self.raw
             .lock(shim::deadline_after(timeout))
             .map(|t| self.guard(t))
@@ -165,12 +166,13 @@ impl<T> Array<T> {
     /// use std::time::Instant;
     /// let region = weftsync::process::Region::create(4096).unwrap();
     /// let a = region.place_array::<u8>("a", 2).unwrap();
-    /// assert!(a.try_lock_until(Instant::now()).is_some());
+    /// assert!(a.lock_until(Instant::now()).is_some());
     /// # }
     /// # }
     /// ```
     #[must_use]
-    pub fn try_lock_until(&self, deadline: Instant) -> Option<ArrayGuard<'_, T>> {
+    #[doc(alias = "try_lock_until")]
+    pub fn lock_until(&self, deadline: Instant) -> Option<ArrayGuard<'_, T>> {
         self.raw.lock(Some(deadline)).map(|t| self.guard(t))
     }
 

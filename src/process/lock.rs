@@ -172,14 +172,15 @@ impl<T: ?Sized> Lock<T> {
     /// use std::time::Duration;
     /// let lock = weftsync::process::Lock::new(());
     /// let held = lock.lock();
-    /// assert!(lock.try_lock_for(Duration::from_millis(1)).is_none());
+    /// assert!(lock.lock_for(Duration::from_millis(1)).is_none());
     /// drop(held);
-    /// assert!(lock.try_lock_for(Duration::from_secs(1)).is_some());
+    /// assert!(lock.lock_for(Duration::from_secs(1)).is_some());
     /// # }
     /// ```
     #[inline]
     #[must_use]
-    pub fn try_lock_for(&self, timeout: Duration) -> Option<LockGuard<'_, T>> {
+    #[doc(alias = "try_lock_for")]
+    pub fn lock_for(&self, timeout: Duration) -> Option<LockGuard<'_, T>> {
         self.raw
             .lock(shim::deadline_after(timeout))
             .map(|t| self.guard(t))
@@ -191,13 +192,14 @@ impl<T: ?Sized> Lock<T> {
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// use std::time::{Duration, Instant};
     /// let lock = weftsync::process::Lock::new(5);
-    /// let g = lock.try_lock_until(Instant::now() + Duration::from_secs(1)).unwrap();
+    /// let g = lock.lock_until(Instant::now() + Duration::from_secs(1)).unwrap();
     /// assert_eq!(*g, 5);
     /// # }
     /// ```
     #[inline]
     #[must_use]
-    pub fn try_lock_until(&self, deadline: Instant) -> Option<LockGuard<'_, T>> {
+    #[doc(alias = "try_lock_until")]
+    pub fn lock_until(&self, deadline: Instant) -> Option<LockGuard<'_, T>> {
         self.raw.lock(Some(deadline)).map(|t| self.guard(t))
     }
 
@@ -448,12 +450,13 @@ impl<T: ?Sized> RLock<T> {
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// use std::time::Duration;
     /// let lock = weftsync::process::RLock::new(());
-    /// assert!(lock.try_lock_for(Duration::from_millis(10)).is_some());
+    /// assert!(lock.lock_for(Duration::from_millis(10)).is_some());
     /// # }
     /// ```
     #[track_caller]
     #[must_use]
-    pub fn try_lock_for(&self, timeout: Duration) -> Option<RLockGuard<'_, T>> {
+    #[doc(alias = "try_lock_for")]
+    pub fn lock_for(&self, timeout: Duration) -> Option<RLockGuard<'_, T>> {
         self.lock_deadline(shim::deadline_after(timeout), true)
     }
 
@@ -463,12 +466,13 @@ impl<T: ?Sized> RLock<T> {
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// use std::time::{Duration, Instant};
     /// let lock = weftsync::process::RLock::new(());
-    /// assert!(lock.try_lock_until(Instant::now() + Duration::from_millis(10)).is_some());
+    /// assert!(lock.lock_until(Instant::now() + Duration::from_millis(10)).is_some());
     /// # }
     /// ```
     #[track_caller]
     #[must_use]
-    pub fn try_lock_until(&self, deadline: Instant) -> Option<RLockGuard<'_, T>> {
+    #[doc(alias = "try_lock_until")]
+    pub fn lock_until(&self, deadline: Instant) -> Option<RLockGuard<'_, T>> {
         self.lock_deadline(Some(deadline), true)
     }
 

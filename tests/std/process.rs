@@ -896,9 +896,9 @@ fn timed_forms_wait_their_timeout_and_zero_is_one_try() {
         std::thread::scope(|s| {
             let held = lock.lock();
             s.spawn(|| {
-                crate::assert_waits_its_timeout(t, || assert!(lock.try_lock_for(t).is_none()));
-                assert!(lock.try_lock_for(Duration::ZERO).is_none());
-                assert!(lock.try_lock_until(Instant::now()).is_none());
+                crate::assert_waits_its_timeout(t, || assert!(lock.lock_for(t).is_none()));
+                assert!(lock.lock_for(Duration::ZERO).is_none());
+                assert!(lock.lock_until(Instant::now()).is_none());
             })
             .join()
             .unwrap();
