@@ -3,11 +3,16 @@
 //! also checks; the tour exits non-zero if any result is wrong.
 //!
 //! `cargo run --example tour` (each program is also its own example, e.g.
-//! `cargo run --example counter`).
+//! `cargo run --example counter`). The `process_*` programs start child processes of this same
+//! executable (`weftsync::process`), which run an entry point and exit.
 
 mod programs;
+#[path = "programs/standalone.rs"]
+mod standalone;
 
 fn main() {
+    // A child process started by one of the process programs runs its entry point and exits.
+    standalone::run_entry_if_child(&programs::entries());
     if cfg!(any(feature = "loom", feature = "shuttle")) {
         eprintln!("the tour runs on real threads: build it without the checker features");
         return;
