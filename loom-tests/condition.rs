@@ -5,10 +5,13 @@
 //! decides (src/shim/table.rs), so every crossing of a timeout with a notify is explored.
 
 use loom::sync::Arc;
-use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use loom::thread;
+use std::cell::Cell;
+use std::collections::BTreeSet;
+use std::sync::Mutex as StdMutex;
 use std::time::Duration;
-use weftsync::{Condition, Lock};
+use weftsync::{Condition, Lock, RLock};
 
 /// Long enough never to pass in real time; under loom the shim decides when it "passes".
 const LONG: Duration = Duration::from_secs(60);
@@ -132,7 +135,7 @@ fn timed_out_waiter_does_not_swallow_notify() {
         let timed = thread::spawn(move || {
             let (lock, cond) = &*s;
             let mut g = lock.lock();
-            !cond.wait_for(&mut g, LONG).timed_out()
+            cond.wait_for(&mut g, LONG)
         });
         let s = Arc::clone(&shared);
         let untimed = thread::spawn(move || {
@@ -171,28 +174,31 @@ fn notify_with_no_waiter_is_not_banked() {
         let p = Arc::clone(&pair);
         let t = thread::spawn(move || {
             let mut g = p.0.lock();
-            p.1.wait_for(&mut g, LONG).timed_out()
+            p.1.wait_for(&mut g, LONG)
         });
         assert!(
-            t.join().unwrap(),
+            !t.join().unwrap(),
             "an earlier notify must not wake a later waiter"
         );
     });
 }
 
-/// Python's `wait_for(predicate, timeout)` against a racing set-and-notify: the result is the
-/// predicate's value when the call returned (read again under the lock), a `true` result needs
-/// the flag, and with the notify the untimed form always returns.
+/// `wait_while_for` (Python's `wait_for(predicate, timeout)`, negated) against a racing
+/// set-and-notify: the result says whether the condition was false when the call returned (read
+/// again under the lock), and a `true` result needs the flag.
 #[test]
-fn wait_for_predicate_under_racing_notify() {
+fn wait_while_for_under_racing_notify() {
     crate::model(|| {
         let pair = Arc::new((Lock::new(false), Condition::new()));
         let p = Arc::clone(&pair);
         let waiter = thread::spawn(move || {
             let (lock, cond) = &*p;
             let mut g = lock.lock();
-            let got = cond.wait_for_predicate(&mut g, |ready| *ready, LONG);
-            assert_eq!(got, *g, "result must be the predicate's final value");
+            let got = cond.wait_while_for(&mut g, |ready| !*ready, LONG);
+            assert_eq!(
+                got, *g,
+                "result must say whether the condition became false"
+            );
             got
         });
         let (lock, cond) = &*pair;
@@ -221,5 +227,178 @@ fn wait_while_returns_after_racing_notify() {
         cond.notify_one();
         waiter.join().unwrap();
         assert_eq!(*lock.lock(), 11);
+    });
+}
+
+/// Only a notify wakes `wait`: one waiter (nothing else queued to ride on), no timeout, and the
+/// main thread contends for the lock meanwhile (its wakes open the wait layer's window for a
+/// spurious return). The waiter asserts that the notify had started when it returned: a wait
+/// that returned on a spurious wake-up of the wait layer, a lock wake or a park wake fails.
+#[test]
+fn only_a_notify_ends_wait() {
+    crate::model(|| {
+        let shared = Arc::new((Lock::new(0usize), Condition::new()));
+        let notifying = Arc::new(AtomicBool::new(false));
+        let (s, n) = (Arc::clone(&shared), Arc::clone(&notifying));
+        let waiter = thread::spawn(move || {
+            let (lock, cond) = &*s;
+            let mut g = lock.lock();
+            *g += 1;
+            cond.wait(&mut g);
+            assert!(n.load(SeqCst), "wait returned before any notify");
+        });
+        let (lock, cond) = &*shared;
+        until_registered(lock, 1);
+        notifying.store(true, SeqCst);
+        assert!(cond.notify_one(), "the queued waiter must be found");
+        waiter.join().unwrap();
+    });
+}
+
+/// Only a notify wakes `wait_while`: the state changes only after the waiter is queued, so it
+/// cannot see the change on its first test, and it must not return before the notify (it
+/// would, on a spurious wake-up, if the loop trusted a wake instead of re-testing after one).
+#[test]
+fn only_a_notify_ends_wait_while() {
+    crate::model(|| {
+        let shared = Arc::new((Lock::new((0usize, false)), Condition::new()));
+        let notifying = Arc::new(AtomicBool::new(false));
+        let (s, n) = (Arc::clone(&shared), Arc::clone(&notifying));
+        let waiter = thread::spawn(move || {
+            let (lock, cond) = &*s;
+            let mut g = lock.lock();
+            g.0 += 1;
+            cond.wait_while(&mut g, |(_, ready)| !*ready);
+            assert!(n.load(SeqCst), "wait_while returned before any notify");
+        });
+        let (lock, cond) = &*shared;
+        loop {
+            let mut g = lock.lock();
+            if g.0 == 1 {
+                g.1 = true; // changed under the lock, after the waiter queued itself
+                break;
+            }
+            drop(g);
+            thread::yield_now();
+        }
+        notifying.store(true, SeqCst);
+        assert!(cond.notify_one(), "the queued waiter must be found");
+        waiter.join().unwrap();
+    });
+}
+
+/// The hand-over that used to yield without bound: the notifier stores DONE and only then wakes
+/// by address, so loom preempts it between the two. Meanwhile the waiter may see DONE (without
+/// the wake), return, free its node and wait again at the same stack address; the late wake
+/// then reaches that second wait, which must sleep on until the second notify. A notifier that
+/// touched the node after DONE would be a loom data race (the node's drop is recorded as a
+/// write), and a second wait ended by the stale wake fails the assertion.
+#[test]
+fn late_wake_after_done_reaches_a_freed_or_reused_node() {
+    crate::model(|| {
+        let shared = Arc::new((Lock::new(0usize), Condition::new()));
+        let second_notify = Arc::new(AtomicBool::new(false));
+        let (s, second) = (Arc::clone(&shared), Arc::clone(&second_notify));
+        let waiter = thread::spawn(move || {
+            let (lock, cond) = &*s;
+            let mut g = lock.lock();
+            for round in 1..=2 {
+                *g = round;
+                cond.wait(&mut g);
+            }
+            assert!(
+                second.load(SeqCst),
+                "the second wait returned on the first notify's late wake"
+            );
+        });
+        let (lock, cond) = &*shared;
+        until_registered(lock, 1);
+        assert!(cond.notify_one(), "first wait queued");
+        until_registered(lock, 2);
+        second_notify.store(true, SeqCst);
+        assert!(cond.notify_one(), "second wait queued");
+        waiter.join().unwrap();
+    });
+}
+
+/// Two notifiers and a waiter whose timeout races them all take the queue lock; with no spin
+/// under loom every contender parks on the park epoch at once. A contender parked with no unlock
+/// left to wake it is a loom deadlock; the counts must still agree.
+#[test]
+fn queue_lock_contenders_park_and_are_woken() {
+    crate::model(|| {
+        let shared = Arc::new((Lock::new(()), Condition::new()));
+        let s = Arc::clone(&shared);
+        let timed = thread::spawn(move || {
+            let (lock, cond) = &*s;
+            let mut g = lock.lock();
+            usize::from(cond.wait_for(&mut g, LONG))
+        });
+        let s = Arc::clone(&shared);
+        let other = thread::spawn(move || s.1.notify_one());
+        let sent = usize::from(shared.1.notify_one()) + usize::from(other.join().unwrap());
+        let notified = timed.join().unwrap();
+        assert_eq!(
+            sent, notified,
+            "notify counts and notified waiters disagree"
+        );
+        assert_eq!(shared.1.notify_all(), 0, "the waiter left the queue");
+    });
+}
+
+/// Python's default `Condition()` wraps an RLock: the waiter holds it at depth 2 and waits;
+/// the notifier can only take the RLock (to set the flag) if the wait released both levels.
+/// The waiter gets its depth back, and loom checks every access to the value.
+#[test]
+fn rlock_wait_releases_every_level_under_racing_notify() {
+    crate::model(|| {
+        let pair = Arc::new((RLock::new(Cell::new(false)), Condition::new()));
+        let p = Arc::clone(&pair);
+        let waiter = thread::spawn(move || {
+            let (lock, cond) = &*p;
+            let outer = lock.lock();
+            let mut inner = lock.lock();
+            cond.wait_while(&mut inner, |ready| !ready.get());
+            assert_eq!(lock.depth(), 2, "re-taken at the same depth");
+            assert!(outer.get());
+        });
+        let (lock, cond) = &*pair;
+        lock.lock().set(true);
+        cond.notify_all();
+        waiter.join().unwrap();
+        assert!(!lock.is_locked(), "both levels released in the end");
+    });
+}
+
+/// A zero-timeout wait still releases and re-takes the lock once: across loom's executions,
+/// another thread's `try_lock` sometimes gets the lock *during* the call (the value changes
+/// between the waiter's reads before and after it), and the call always reports a timeout. The
+/// outcomes are kept in a std static (loom does not track it), so the model and the check of its
+/// outcomes run together in one child process (`crate::isolated::isolated`).
+#[test]
+fn zero_timeout_wait_lets_another_thread_take_the_lock() {
+    crate::isolated::isolated(|| {
+        let seen: &'static StdMutex<BTreeSet<bool>> = Box::leak(Box::default());
+        loom::model(move || {
+            let lock = Arc::new(Lock::new(0u32));
+            let cond = Arc::new(Condition::new());
+            let l = Arc::clone(&lock);
+            let other = thread::spawn(move || {
+                if let Some(mut g) = l.try_lock() {
+                    *g += 1;
+                }
+            });
+            let mut g = lock.lock();
+            let before = *g;
+            assert!(!cond.wait_for(&mut g, Duration::ZERO), "nobody notifies");
+            let during = *g != before;
+            drop(g);
+            other.join().unwrap();
+            seen.lock().unwrap().insert(during);
+        });
+        assert!(
+            seen.lock().unwrap().contains(&true),
+            "no execution let another thread take the lock during a zero-timeout wait"
+        );
     });
 }

@@ -2,16 +2,19 @@
 //! Bound and run times: loom-tests/README.md.
 #![cfg(feature = "loom")]
 
+mod barrier;
 mod condition;
 mod event;
 mod isolation;
 mod lock;
 mod pipe;
 mod pool;
+mod process;
 mod queue;
 mod rlock;
 mod semaphore;
 mod thread_local;
+mod timer;
 
 #[path = "../tests/support/isolated.rs"]
 mod isolated;

@@ -1,11 +1,14 @@
 //! Loom models of `Queue`'s promises. Bound: LOOM_MAX_PREEMPTIONS=2 (.cargo/config.toml).
+//! `put_blocked_on_full_is_woken_by_get`, `get_blocked_on_empty_is_woken_by_put` and
+//! `task_done_wakes_join` give each blocking call only the waker its docs name: no shutdown, no
+//! drop, no other blocked thread whose wake it could ride on.
 //! Timed calls use a 5 s timeout that never passes in real time: the shim lets loom decide when
 //! a timed wait gives up, so every crossing of a timeout and a wake is explored.
 
 use loom::sync::Arc;
 use loom::thread;
 use std::time::Duration;
-use weftsync::{GetError, PutError, Queue};
+use weftsync::{Queue, RecvError, SendError, SendTimeoutError, TryRecvError};
 
 const LONG: Duration = Duration::from_secs(5);
 
@@ -114,7 +117,7 @@ fn shutdown_wakes_every_blocked_getter() {
             .collect();
         q.shutdown(false);
         for t in ts {
-            assert_eq!(t.join().unwrap(), Err(GetError::ShutDown));
+            assert_eq!(t.join().unwrap(), Err(RecvError));
         }
     });
 }
@@ -135,9 +138,9 @@ fn immediate_shutdown_wakes_blocked_put_and_join() {
             thread::spawn(move || q.join())
         };
         q.shutdown(true);
-        assert_eq!(putter.join().unwrap(), Err(PutError::ShutDown(2)));
+        assert_eq!(putter.join().unwrap(), Err(SendError(2)));
         joiner.join().unwrap();
-        assert_eq!(q.try_get(), Err(GetError::ShutDown));
+        assert_eq!(q.try_get(), Err(TryRecvError::Disconnected));
     });
 }
 
@@ -183,7 +186,7 @@ fn put_for_timing_out_as_get_arrives_loses_nothing() {
             Err(e) => {
                 assert_eq!(
                     e,
-                    PutError::Timeout(2),
+                    SendTimeoutError::Timeout(2),
                     "a timed-out put must hand its item back"
                 );
                 assert!(q.is_empty());
@@ -208,5 +211,40 @@ fn task_done_wakes_join() {
         q.join();
         assert_eq!(q.unfinished_tasks(), 0, "join returned before task_done");
         worker.join().unwrap();
+    });
+}
+
+/// Two puts blocked on a full queue, one timed: the timed one may give up at any point, even just
+/// as a get frees the slot, but never with the wake that the untimed one needs. Every get frees a
+/// slot, and only gets can wake the untimed put here (no shutdown, no other getter): it must go
+/// in, and the timed one either went in or handed its item back.
+#[test]
+fn put_for_timing_out_beside_a_blocked_put_never_swallows_its_wake() {
+    crate::model(|| {
+        let q = Arc::new(Queue::new(1));
+        q.put(0).unwrap();
+        let timed = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put_for(1, LONG).is_ok())
+        };
+        let blocking = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put(2))
+        };
+        let mut got = vec![q.get().unwrap(), q.get().unwrap()];
+        let timed_went_in = timed.join().unwrap();
+        if timed_went_in {
+            // Three items went in and two were got: the third is inside or on its way.
+            got.push(q.get().unwrap());
+        }
+        assert_eq!(
+            blocking.join().unwrap(),
+            Ok(()),
+            "the blocked put must go in"
+        );
+        got.extend(q.try_get());
+        got.sort_unstable();
+        let want: &[i32] = if timed_went_in { &[0, 1, 2] } else { &[0, 2] };
+        assert_eq!(got, want, "an item was lost or duplicated");
     });
 }

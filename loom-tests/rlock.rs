@@ -7,7 +7,9 @@
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
-use std::time::Duration;
+use std::collections::BTreeSet;
+use std::sync::{Arc as StdArc, Mutex as StdMutex};
+use std::time::{Duration, Instant};
 use weftsync::RLock;
 
 type Counter = RLock<UnsafeCell<u32>>;
@@ -28,11 +30,12 @@ fn read(g: &UnsafeCell<u32>) -> u32 {
     g.with(|p| unsafe { *p })
 }
 
-/// The owner holds two guards; a second thread blocks in `lock`. Dropping the first guard must
+/// The owner holds two guards; a second thread blocks in `lock`, and the owner's guard drops are
+/// the only events that can wake it (no timeout, no third thread). Dropping the first guard must
 /// not let it in (the owner still writes through the second guard, and loom would flag the
 /// overlap); dropping the last one must wake it (a lost wake-up shows as a loom deadlock).
 #[test]
-fn handoff_waits_for_last_guard() {
+fn blocked_lock_waits_out_the_first_guard_drop_and_is_woken_by_the_last() {
     crate::model(|| {
         let lock = Arc::new(Counter::new(UnsafeCell::new(0)));
         let outer = lock.lock();
@@ -116,7 +119,7 @@ fn exclusion_three_threads() {
     });
 }
 
-/// A `try_lock_for` that times out just as the owner drops its last guard leaves the lock
+/// A `lock_for` that times out just as the owner drops its last guard leaves the lock
 /// usable: a third thread blocked without a timeout still gets in, and a timed-out caller holds
 /// nothing (afterwards the lock is free).
 #[test]
@@ -128,7 +131,7 @@ fn timed_lock_racing_final_unlock_leaves_lock_usable() {
         let timed = {
             let l = Arc::clone(&lock);
             thread::spawn(move || {
-                if let Some(g) = l.try_lock_for(Duration::from_secs(5)) {
+                if let Some(g) = l.lock_for(Duration::from_secs(5)) {
                     bump(&g);
                 }
                 assert_eq!(l.depth(), 0, "a timed-out or finished caller owns nothing");
@@ -157,7 +160,9 @@ fn timed_lock_racing_final_unlock_leaves_lock_usable() {
 }
 
 /// Depth is per thread: while the main thread holds depth 2, another thread reads depth 0 and
-/// its zero-timeout try fails without blocking.
+/// its zero-timeout and past-deadline tries fail without blocking. (That they change nothing is
+/// checked on the fields themselves by
+/// `src/rlock.rs::tests::expired_timed_take_by_non_owner_changes_nothing`.)
 #[test]
 fn depth_is_per_thread_and_zero_timeout_is_one_try() {
     crate::model(|| {
@@ -168,7 +173,11 @@ fn depth_is_per_thread_and_zero_timeout_is_one_try() {
         let t = thread::spawn(move || {
             assert_eq!(other.depth(), 0, "another thread's depth leaked");
             assert!(
-                other.try_lock_for(Duration::ZERO).is_none(),
+                other.lock_for(Duration::ZERO).is_none(),
+                "entered a held lock"
+            );
+            assert!(
+                other.lock_until(Instant::now()).is_none(),
                 "entered a held lock"
             );
         });
@@ -176,5 +185,103 @@ fn depth_is_per_thread_and_zero_timeout_is_one_try() {
         assert_eq!(lock.depth(), 2);
         drop((a, b));
         assert_eq!(lock.depth(), 0);
+    });
+}
+
+/// `lock_for(Duration::MAX)` waits forever, so, as for `lock`, the owner's guard drops are its
+/// only wakers: the owner at depth 2 drops one guard (which must not let it in) and then the
+/// last (which must wake it; a lost wake is a loom deadlock).
+#[test]
+fn blocked_lock_for_max_is_woken_by_the_last_guard_drop_alone() {
+    crate::model(|| {
+        let lock = Arc::new(Counter::new(UnsafeCell::new(0)));
+        let outer = lock.lock();
+        let inner = lock.lock();
+        let other = Arc::clone(&lock);
+        let t = thread::spawn(move || {
+            let g = other
+                .lock_for(Duration::MAX)
+                .expect("Duration::MAX must never time out");
+            assert_eq!(read(&g), 1, "the new owner sees the old owner's write");
+        });
+        drop(outer);
+        bump(&inner); // still exclusive after the first drop
+        drop(inner);
+        t.join().unwrap();
+    });
+}
+
+/// Outcomes seen across all executions of a model (kept in a std static, which loom does not
+/// track), for models that must reach every allowed outcome at least once. Call it inside
+/// `crate::isolated::isolated`, so the model and the check of its outcomes share one process.
+fn outcomes_of(
+    model: impl Fn(&StdMutex<BTreeSet<&'static str>>) + Sync + Send + 'static,
+) -> BTreeSet<&'static str> {
+    let seen: &'static StdMutex<BTreeSet<&'static str>> = Box::leak(Box::default());
+    loom::model(move || model(seen));
+    seen.lock().unwrap().clone()
+}
+
+/// A timed `lock_until` by a non-owner while the owner holds depth 2 and then drops its guards
+/// one by one: the drops are its only possible wakers. Under loom a timed wait may end at any
+/// step, so it either gets the lock (only after the last drop: it sees both writes) or times out
+/// (owning nothing); both must be explored.
+#[test]
+fn blocked_lock_until_is_woken_by_the_last_guard_drop_or_times_out() {
+    crate::isolated::isolated(|| {
+        let seen = outcomes_of(|seen| {
+            let lock = Arc::new(Counter::new(UnsafeCell::new(0)));
+            let outer = lock.lock();
+            let inner = lock.lock();
+            let other = Arc::clone(&lock);
+            let far = Instant::now() + Duration::from_secs(3600);
+            let t = thread::spawn(move || {
+                let got = other.lock_until(far).map(|g| read(&g));
+                assert_eq!(other.depth(), 0, "done either way: owns nothing");
+                got
+            });
+            bump(&outer);
+            drop(outer);
+            bump(&inner); // still exclusive after the first drop
+            drop(inner);
+            let outcome = match t.join().unwrap() {
+                Some(v) => {
+                    assert_eq!(v, 2, "the new owner sees both of the old owner's writes");
+                    "took the lock"
+                }
+                None => "timed out",
+            };
+            assert!(
+                !lock.is_locked(),
+                "lock left held after every guard dropped"
+            );
+            seen.lock().unwrap().insert(outcome);
+        });
+        assert_eq!(
+            seen.len(),
+            2,
+            "the timed locker must both take the lock and time out across executions: {seen:?}"
+        );
+    });
+}
+
+/// Owned guards count as levels like borrowed ones: the owner holds an `ArcRLockGuard` and an
+/// `RLockGuard`, and a non-owner blocked in `lock_arc` is woken by the last of the two drops
+/// alone (a lost wake is a loom deadlock; an early hand-off is a race loom reports).
+#[test]
+fn blocked_lock_arc_is_woken_by_the_last_guard_drop_alone() {
+    crate::model(|| {
+        let lock = StdArc::new(Counter::new(UnsafeCell::new(0)));
+        let owned = lock.lock_arc();
+        let borrowed = lock.lock();
+        let other = StdArc::clone(&lock);
+        let t = thread::spawn(move || {
+            let g = other.lock_arc();
+            assert_eq!(read(&g), 1, "the new owner sees the old owner's write");
+        });
+        drop(owned);
+        bump(&borrowed); // still exclusive after the owned guard's drop
+        drop(borrowed);
+        t.join().unwrap();
     });
 }

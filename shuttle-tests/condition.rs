@@ -6,7 +6,7 @@ use shuttle::sync::Arc;
 use shuttle::{Config, Runner, check_pct, check_random, thread};
 use std::collections::VecDeque;
 use std::time::Duration;
-use weftsync::{Condition, Lock};
+use weftsync::{Condition, Lock, RLock};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -60,7 +60,7 @@ fn bounded_buffer_scenario() {
                     let blocked = |b: &mut Buffer| b.items.is_empty() && b.taken < TOTAL;
                     if c == 0 {
                         // Timed waits: a timeout just retries.
-                        while not_empty.wait_while_for(&mut b, blocked, LONG).timed_out() {}
+                        while !not_empty.wait_while_for(&mut b, blocked, LONG) {}
                     } else {
                         not_empty.wait_while(&mut b, blocked);
                     }
@@ -125,7 +125,7 @@ fn exact_counts_scenario() {
             thread::spawn(move || {
                 let (lock, cond) = &*s;
                 let mut g = lock.lock();
-                usize::from(!cond.wait_for(&mut g, LONG).timed_out())
+                usize::from(cond.wait_for(&mut g, LONG))
             })
         })
         .collect();
@@ -164,4 +164,101 @@ fn notify_counts_exact_pct() {
         let runner = Runner::new(PctScheduler::new(5, 1_000), Config::new());
         runner.run(exact_counts_scenario);
     });
+}
+
+/// The exact-counts scenario with an `RLock`: 3 timed waiters, each holding the RLock at depth
+/// 1–3 while it waits, and 2 notifiers; 5 threads. The counts agree, every waiter gets its depth
+/// back, and nothing stays queued.
+fn rlock_exact_counts_scenario() {
+    let shared = Arc::new((RLock::new(()), Condition::new()));
+    let waiters: Vec<_> = (1..=3u32)
+        .map(|depth| {
+            let s = Arc::clone(&shared);
+            thread::spawn(move || {
+                let (lock, cond) = &*s;
+                let mut held: Vec<_> = (0..depth).map(|_| lock.lock()).collect();
+                let notified = cond.wait_for(held.last_mut().unwrap(), LONG);
+                assert_eq!(lock.depth(), depth, "the wait must restore the depth");
+                usize::from(notified)
+            })
+        })
+        .collect();
+    let notifiers: Vec<_> = (0..2)
+        .map(|i| {
+            let s = Arc::clone(&shared);
+            thread::spawn(move || {
+                let cond = &s.1;
+                if i == 0 {
+                    cond.notify(2)
+                } else {
+                    usize::from(cond.notify_one())
+                }
+            })
+        })
+        .collect();
+    let sent: usize = notifiers.into_iter().map(|t| t.join().unwrap()).sum();
+    let notified: usize = waiters.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(
+        sent, notified,
+        "notifies counted {sent} but {notified} waiters reported one"
+    );
+    assert_eq!(shared.1.notify_all(), 0, "a waiter was left queued");
+    assert!(!shared.0.is_locked());
+}
+
+/// Random scheduler, 2,000 iterations.
+#[test]
+fn rlock_notify_counts_exact_random() {
+    crate::isolated(|| check_random(rlock_exact_counts_scenario, 2_000));
+}
+
+/// PCT scheduler (depth 3), 1,000 iterations.
+#[test]
+fn rlock_notify_counts_exact_pct() {
+    crate::isolated(|| check_pct(rlock_exact_counts_scenario, 1_000, 3));
+}
+
+/// Three threads take turns on a counter, each notifying all *after* it unlocks: a woken waiter
+/// often finds the lock free while its notifier is still between popping it and storing DONE
+/// (the hand-over that used to yield until DONE; now it sleeps on its node). Every turn is taken
+/// exactly once and no thread is left asleep (shuttle reports a deadlock otherwise).
+fn turns_notified_after_unlock_scenario() {
+    const THREADS: u64 = 3;
+    const ROUNDS: u64 = 3;
+    let shared = Arc::new((Lock::new(0u64), Condition::new()));
+    let ts: Vec<_> = (0..THREADS)
+        .map(|me| {
+            let s = Arc::clone(&shared);
+            thread::spawn(move || {
+                let (lock, cond) = &*s;
+                for _ in 0..ROUNDS {
+                    let mut turn = lock.lock();
+                    cond.wait_while(&mut turn, |t| *t % THREADS != me);
+                    *turn += 1;
+                    drop(turn);
+                    cond.notify_all();
+                }
+            })
+        })
+        .collect();
+    for t in ts {
+        t.join().unwrap();
+    }
+    assert_eq!(
+        *shared.0.lock(),
+        THREADS * ROUNDS,
+        "a turn was lost or repeated"
+    );
+}
+
+/// Random scheduler, 1,000 iterations.
+#[test]
+fn turns_notified_after_unlock_random() {
+    crate::isolated(|| check_random(turns_notified_after_unlock_scenario, 1_000));
+}
+
+/// PCT scheduler (depth 3), 1,000 iterations.
+#[test]
+fn turns_notified_after_unlock_pct() {
+    crate::isolated(|| check_pct(turns_notified_after_unlock_scenario, 1_000, 3));
 }

@@ -5,7 +5,7 @@ use shuttle::sync::Arc;
 use shuttle::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use shuttle::{check_pct, check_random, thread};
 use std::time::Duration;
-use weftsync::{GetError, Queue};
+use weftsync::{Queue, RecvTimeoutError};
 
 const LONG: Duration = Duration::from_secs(5);
 
@@ -37,11 +37,16 @@ fn mpmc_accounting() {
             thread::spawn(move || {
                 let mut got = Vec::new();
                 loop {
-                    let r = if c == 0 { q.get_for(LONG) } else { q.get() };
+                    let r = if c == 0 {
+                        q.get_for(LONG)
+                    } else {
+                        q.get().map_err(RecvTimeoutError::from)
+                    };
                     match r {
                         Ok(v) => got.push(v),
-                        Err(GetError::ShutDown) => return got,
-                        Err(_) => {}
+                        Err(RecvTimeoutError::Disconnected) => return got,
+                        // The checker may let a timed wait give up: nothing was taken.
+                        Err(RecvTimeoutError::Timeout) => {}
                     }
                 }
             })
@@ -143,9 +148,8 @@ fn immediate_shutdown_races() {
             let (q, drops) = (Arc::clone(&q), Arc::clone(&drops));
             thread::spawn(move || {
                 for _ in 0..3 {
-                    if let Err(e) = q.put(Item(Arc::clone(&drops))) {
-                        assert!(e.is_shutdown());
-                    }
+                    // A blocking put fails only on shutdown; the item handed back drops here.
+                    let _ = q.put(Item(Arc::clone(&drops)));
                 }
             })
         })

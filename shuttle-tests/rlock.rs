@@ -5,7 +5,7 @@ use shuttle::scheduler::PctScheduler;
 use shuttle::sync::Arc;
 use shuttle::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
 use shuttle::{Config, Runner, check_pct, check_random, thread};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use weftsync::RLock;
 
 /// The protected state: who owns the lock (checked by the owner at every level) and a count.
@@ -14,9 +14,9 @@ struct Shared {
     count: AtomicU64,
 }
 
-/// 6 threads × 3 rounds; each round nests to depth 1–3 through `lock`, `try_lock` and
-/// `try_lock_for` (which may time out, counted). At every level the thread checks that it alone
-/// is inside and that `depth()` matches its nesting; the final count is exact.
+/// 6 threads × 3 rounds; each round nests to depth 1–3 through `lock`, `try_lock`, and
+/// `lock_for` / `lock_until` (which may time out, counted). At every level the thread checks
+/// that it alone is inside and that `depth()` matches its nesting; the final count is exact.
 fn nesting_scenario() {
     let lock = Arc::new(RLock::new(Shared {
         owner: AtomicUsize::new(usize::MAX),
@@ -29,7 +29,12 @@ fn nesting_scenario() {
             thread::spawn(move || {
                 for round in 0..3usize {
                     let outer = if i % 3 == 2 {
-                        match l.try_lock_for(Duration::from_secs(1)) {
+                        let timed = if round % 2 == 0 {
+                            l.lock_for(Duration::from_secs(1))
+                        } else {
+                            l.lock_until(Instant::now() + Duration::from_secs(1))
+                        };
+                        match timed {
                             Some(g) => g,
                             None => {
                                 assert_eq!(l.depth(), 0, "timed-out caller owns the lock");

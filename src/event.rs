@@ -158,8 +158,8 @@ impl Event {
         });
     }
 
-    /// Whether the flag is raised right now. Only a snapshot; if `true`, what the setter did
-    /// before `set` is visible.
+    /// Whether the flag is raised right now: the non-blocking form of [`wait`](Self::wait)
+    /// (`try_wait`). Only a snapshot; if `true`, what the setter did before `set` is visible.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -171,6 +171,8 @@ impl Event {
     /// ```
     #[inline]
     #[doc(alias = "isSet")]
+    #[doc(alias = "try_wait")]
+    #[must_use]
     pub fn is_set(&self) -> bool {
         // Acquire: pairs with `set`'s Release.
         self.word.load(Acquire) & SET != 0
@@ -198,8 +200,11 @@ impl Event {
     }
 
     /// Blocks until the flag is raised or `timeout` passes. Returns `true` if a `set` was seen
-    /// (even if `clear` followed), `false` only on timeout. `Duration::ZERO` is one check; a
-    /// timeout too large for `Instant` waits forever.
+    /// (even if `clear` followed), `false` only on timeout. Python's `event.wait(timeout)`.
+    ///
+    /// `Duration::ZERO` is one check of the flag, exactly as [`is_set`](Self::is_set), with no
+    /// side effect (it never registers as a waiter); a timeout too large for `Instant` waits
+    /// forever.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -210,33 +215,41 @@ impl Event {
     /// assert!(ev.wait_for(Duration::ZERO));
     /// # }
     /// ```
+    ///
+    /// Ignoring the result is the "timeout taken as a set" bug, so it warns:
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// let ev = weftsync::Event::new();
+    /// ev.wait_for(std::time::Duration::from_millis(1));
+    /// ```
     #[inline]
+    #[doc(alias = "wait_timeout")]
+    #[must_use = "`false` means the time ran out without a set"]
     pub fn wait_for(&self, timeout: Duration) -> bool {
         self.is_set() || self.wait_slow(shim::deadline_after(timeout))
     }
 
     /// Blocks until the flag is raised or `deadline` passes. Returns `true` if a `set` was seen
-    /// (even if `clear` followed), `false` only on timeout. A deadline already past is one check.
+    /// (even if `clear` followed), `false` only on timeout. A deadline already past is one check,
+    /// with no side effect.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::sync::Arc;
     /// use std::time::{Duration, Instant};
-    /// let ev = weftsync::Event::new();
-    /// ev.set();
-    /// assert!(ev.wait_until(Instant::now() + Duration::from_secs(1)));
+    /// let ev = Arc::new(weftsync::Event::new());
+    /// let setter = Arc::clone(&ev);
+    /// let t = std::thread::spawn(move || setter.set());
+    /// assert!(ev.wait_until(Instant::now() + Duration::from_secs(60)));
+    /// assert!(ev.wait_until(Instant::now()), "a past deadline is one check: the flag is set");
+    /// # t.join().unwrap();
     /// # }
     /// ```
     #[inline]
+    #[must_use = "`false` means the deadline passed without a set"]
     pub fn wait_until(&self, deadline: Instant) -> bool {
         self.is_set() || self.wait_slow(Some(deadline))
-    }
-
-    /// Whether the `WAITERS` bit is on: some thread is asleep in `wait`, is about to sleep, or
-    /// timed out since the last `set`. For tests that must know a waiter is blocked before they
-    /// act (loom-tests/event.rs); not part of the API.
-    #[doc(hidden)]
-    pub fn __waiters_bit(&self) -> bool {
-        self.word.load(Relaxed) & WAITERS != 0
     }
 
     /// Waits for a `set` after the current state; `false` only if `deadline` passed first.
@@ -306,5 +319,194 @@ impl fmt::Debug for Event {
         f.debug_struct("Event")
             .field("is_set", &self.is_set())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    //! Checks that need the `WAITERS` bit, which the public API does not show: that a waiter is
+    //! registered (asleep or committed to sleeping) before the test acts, and that an operation
+    //! left no waiter registered.
+    use super::*;
+    use std::sync::Arc;
+
+    fn waiters_bit(ev: &Event) -> bool {
+        ev.word.load(Relaxed) & WAITERS != 0
+    }
+
+    /// Spins until a thread has registered as a waiter on `ev`.
+    fn until_waiter_registered(ev: &Event) {
+        while !waiters_bit(ev) {
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn set_wakes_every_blocked_waiter() {
+        let ev = Arc::new(Event::new());
+        let hs: Vec<_> = (0..4)
+            .map(|_| {
+                let e = Arc::clone(&ev);
+                std::thread::spawn(move || e.wait())
+            })
+            .collect();
+        until_waiter_registered(&ev);
+        ev.set();
+        for h in hs {
+            h.join().unwrap();
+        }
+        assert!(
+            ev.is_set(),
+            "every blocked waiter returned and the flag is set"
+        );
+    }
+
+    #[test]
+    fn blocked_waiter_returns_true_when_set_then_cleared() {
+        let ev = Arc::new(Event::new());
+        let e = Arc::clone(&ev);
+        let t = std::thread::spawn(move || e.wait_for(Duration::from_secs(60)));
+        until_waiter_registered(&ev);
+        ev.set();
+        ev.clear();
+        assert!(
+            t.join().unwrap(),
+            "a waiter blocked when set() happened must return true though clear() followed"
+        );
+        assert!(!ev.is_set());
+    }
+
+    /// `wait_until` with a future deadline, blocked when the set comes: `true` (a `wait_until`
+    /// that gave up at once would return `false` here).
+    #[test]
+    fn blocked_wait_until_a_future_deadline_returns_true_on_set() {
+        let ev = Arc::new(Event::new());
+        let e = Arc::clone(&ev);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let t = std::thread::spawn(move || e.wait_until(deadline));
+        until_waiter_registered(&ev);
+        ev.set();
+        assert!(
+            t.join().unwrap(),
+            "a wait_until blocked before its deadline must report the set"
+        );
+    }
+
+    #[test]
+    fn zero_timeout_and_past_deadline_are_one_check_with_no_side_effect() {
+        let ev = Event::new();
+        let before = ev.word.load(Relaxed);
+        let past = Instant::now() - Duration::from_millis(1);
+        assert!(!ev.wait_for(Duration::ZERO));
+        assert!(!ev.wait_until(past));
+        assert!(!ev.wait_until(Instant::now()));
+        assert_eq!(
+            ev.word.load(Relaxed),
+            before,
+            "a one-check wait must leave the word as it found it (no WAITERS bit)"
+        );
+        ev.set();
+        assert!(ev.wait_for(Duration::ZERO));
+        assert!(ev.wait_until(past));
+    }
+
+    #[test]
+    fn huge_timeout_waits_forever_without_overflow() {
+        let ev = Arc::new(Event::new());
+        let e = Arc::clone(&ev);
+        let t = std::thread::spawn(move || e.wait_for(Duration::MAX));
+        until_waiter_registered(&ev);
+        ev.set();
+        assert!(
+            t.join().unwrap(),
+            "Duration::MAX must mean wait forever, then see the set"
+        );
+    }
+
+    #[test]
+    fn set_without_waiter_leaves_no_wake_pending() {
+        let ev = Arc::new(Event::new());
+        ev.set();
+        ev.clear();
+        ev.set();
+        assert!(
+            !waiters_bit(&ev),
+            "set/clear with no waiter must not register one"
+        );
+        ev.clear();
+        // A blocked waiter turns the bit on; the set that wakes it turns it off again, so the
+        // next set with no waiter makes no wake call.
+        let e = Arc::clone(&ev);
+        let t = std::thread::spawn(move || e.wait());
+        until_waiter_registered(&ev);
+        ev.set();
+        assert!(!waiters_bit(&ev), "set must clear the waiters bit");
+        t.join().unwrap();
+    }
+}
+
+#[cfg(all(test, weft_loom))]
+mod loom_tests {
+    //! Loom models that need the `WAITERS` bit to know a waiter is registered before they act.
+    //! Bound: LOOM_MAX_PREEMPTIONS=2. Run with `cargo test --features loom --lib event`.
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    /// Blocks until `ev` has a registered waiter, so the model knows the waiter is asleep or
+    /// committed to sleeping before it acts.
+    fn until_waiter_registered(ev: &Event) {
+        while ev.word.load(Relaxed) & WAITERS == 0 {
+            thread::yield_now();
+        }
+    }
+
+    /// Python's rule: a waiter blocked when `set` happens returns `true` even though `clear`
+    /// follows before it runs. The setter waits until the waiter is registered, then sets and
+    /// clears at once; the waiter must still return (loom reports a deadlock otherwise), and
+    /// afterwards the flag reads clear.
+    #[test]
+    fn set_then_clear_before_waiter_runs_still_wakes_it() {
+        loom::model(|| {
+            let ev = Arc::new(Event::new());
+            let e = Arc::clone(&ev);
+            let t = thread::spawn(move || {
+                assert!(
+                    e.wait_for(Duration::MAX),
+                    "blocked waiter missed a set then clear"
+                );
+            });
+            until_waiter_registered(&ev);
+            ev.set();
+            ev.clear();
+            t.join().unwrap();
+            assert!(!ev.is_set(), "flag must read clear after clear()");
+            assert!(
+                !ev.wait_for(Duration::ZERO),
+                "a later wait must see the flag clear"
+            );
+        });
+    }
+
+    /// A registered waiter, then a zero-timeout wait and a past-deadline wait from another
+    /// thread: each is one check that leaves the word as it was, whatever the waiter does.
+    #[test]
+    fn zero_timeout_beside_a_blocked_waiter_changes_nothing() {
+        loom::model(|| {
+            let ev = Arc::new(Event::new());
+            let e = Arc::clone(&ev);
+            let t = thread::spawn(move || e.wait());
+            until_waiter_registered(&ev);
+            let before = ev.word.load(Relaxed);
+            assert!(!ev.wait_for(Duration::ZERO));
+            assert!(!ev.wait_until(Instant::now()));
+            assert_eq!(
+                ev.word.load(Relaxed),
+                before,
+                "a one-check wait wrote the word"
+            );
+            ev.set();
+            t.join().unwrap();
+        });
     }
 }

@@ -17,6 +17,8 @@
 //! [pipe]: crate::pipe()
 //! [pipe_oneway]: crate::pipe_oneway()
 //! [ThreadLocal]: crate::ThreadLocal
+//! [Barrier]: crate::Barrier
+//! [Timer]: crate::Timer
 //! [model]: crate::model
 //! [lock.md]: crate::docs::lock
 //! [rlock.md]: crate::docs::rlock
@@ -26,6 +28,10 @@
 //! [queue.md]: crate::docs::queue
 //! [pipe.md]: crate::docs::pipe
 //! [thread_local.md]: crate::docs::thread_local
+//! [process]: crate::process
+//! [processes.md]: crate::docs::processes
+//! [barrier.md]: crate::docs::barrier
+//! [timer.md]: crate::docs::timer
 //! [model-checking.md]: crate::docs::model_checking
 //! [verification.md]: crate::docs::verification
 //! [wait-layer.md]: crate::docs::wait_layer
@@ -61,6 +67,12 @@ pub mod docs {
     pub mod pipe {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/thread_local.md"))]
     pub mod thread_local {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/processes.md"))]
+    pub mod processes {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/barrier.md"))]
+    pub mod barrier {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/timer.md"))]
+    pub mod timer {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/model-checking.md"))]
     pub mod model_checking {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/verification.md"))]
@@ -69,23 +81,30 @@ pub mod docs {
     pub mod benchmarks {}
 }
 
+mod barrier;
+mod channel_error;
 mod condition;
 mod event;
 mod lock;
-mod pipe;
+pub mod pipe;
 pub mod pool;
-mod queue;
+pub mod process;
+pub mod queue;
 mod ring;
 mod rlock;
 mod semaphore;
 pub mod thread_local;
+mod timer;
 
+pub use barrier::*;
+pub use channel_error::*;
 pub use condition::*;
 pub use event::*;
 pub use lock::*;
-pub use pipe::*;
+pub use pipe::{Connection, PipeReceiver, PipeSender, pipe, pipe_oneway};
 pub use pool::ThreadPool;
-pub use queue::*;
+pub use queue::{Queue, TaskDoneError, ZeroCapacity};
 pub use rlock::*;
 pub use semaphore::*;
 pub use thread_local::ThreadLocal;
+pub use timer::*;

@@ -1,5 +1,7 @@
-//! Pipes between threads, Python's `multiprocessing.Pipe()`: a duplex pair of [`Connection`]s,
-//! and a one-way pair ([`PipeReceiver`], [`PipeSender`]) whose ends have distinct types.
+//! Pipes between threads, Python's `multiprocessing.Pipe()`: a duplex pair of [`Connection`]s
+//! made by [`pipe()`], and a one-way pair ([`PipeReceiver`], [`PipeSender`]) made by
+//! [`pipe_oneway`], whose ends have distinct types; and the receiving ends' iterators [`Iter`]
+//! and [`TryIter`].
 //!
 //! Each direction is one bounded ring from `src/ring.rs` (the core `Queue` uses), where closing
 //! an end is a shutdown of the rings it touches:
@@ -7,27 +9,31 @@
 //! | event                | ring the end sends on            | ring the end receives on       |
 //! |----------------------|----------------------------------|--------------------------------|
 //! | end open             | open                             | open                           |
-//! | end closed / dropped | plain shutdown: the peer drains what is buffered, then `Eof` | immediate shutdown: buffered messages dropped, the peer's sends fail with `Disconnected(T)` |
+//! | end closed / dropped | plain shutdown: the peer drains what is buffered, then `RecvError` | immediate shutdown: buffered messages dropped, the peer's sends fail with `SendError(T)` |
 //!
 //! So end-of-file is sticky (a ring never reopens), a blocked peer wakes at once (a shutdown
 //! wakes every sleeper on the ring), and a message is never lost silently: it is received, handed
-//! back in `Disconnected(T)`, or dropped because its receiving end was closed.
+//! back in the send's error, or dropped because its receiving end was closed.
 //!
 //! Memory ordering: every operation takes the ring's lock, so a `send` happens-before the `recv`
-//! that returns its message, and a close happens-before the peer's `Eof` / `Disconnected`.
+//! that returns its message, and a close happens-before the peer's end-of-file or failed send.
 
 use core::fmt;
+use core::iter::FusedIterator;
 use std::sync::Arc;
 
-use crate::queue::{GetError, PutError};
-use crate::ring::{Block, Ring, State};
+use crate::channel_error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+use crate::ring::{Ring, State};
 use crate::shim::{self, Duration, Instant};
 
-/// One end of a duplex pipe: sends to the other end and receives from it. Made by [`pipe`].
+/// One end of a duplex pipe: sends to the other end and receives from it. Made by [`pipe()`].
 ///
 /// Dropping the end, or [`close`](Connection::close), closes it: the peer receives what is
-/// buffered and then [`RecvError::Eof`], and the peer's sends fail with
-/// [`SendError::Disconnected`]. A `Connection` is `Sync`: threads may share one end.
+/// buffered and then [`RecvError`] (Python's `EOFError`), and the peer's sends fail with
+/// [`SendError`], handing the message back. A `Connection` is `Sync`: threads may share one end.
+/// It is `UnwindSafe` and `RefUnwindSafe`, as every channel end is.
 ///
 /// ```
 /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -38,7 +44,7 @@ use crate::shim::{self, Duration, Instant};
 /// });
 /// parent.send("hello".to_string()).unwrap();
 /// assert_eq!(parent.recv().unwrap(), "HELLO");
-/// assert_eq!(parent.recv(), Err(weftsync::RecvError::Eof), "the child's end was dropped");
+/// assert_eq!(parent.recv(), Err(weftsync::RecvError), "the child's end was dropped");
 /// # }
 /// ```
 pub struct Connection<T> {
@@ -76,62 +82,18 @@ pub struct PipeReceiver<T> {
 /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
 /// let (rx, tx) = weftsync::pipe_oneway::<&str>(1);
 /// drop(rx);
-/// assert_eq!(tx.send("lost?"), Err(weftsync::SendError::Disconnected("lost?")));
+/// assert_eq!(tx.send("lost?"), Err(weftsync::SendError("lost?")), "handed back");
 /// # }
 /// ```
 pub struct PipeSender<T> {
     ring: Arc<Ring<T>>,
 }
 
-/// Why a send failed; each variant hands the message back.
-///
-/// ```
-/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-/// use weftsync::SendError;
-/// let (a, _b) = weftsync::pipe(1);
-/// a.send(1).unwrap();
-/// assert_eq!(a.try_send(2), Err(SendError::Full(2)));
-/// assert_eq!(a.try_send(2).unwrap_err().into_inner(), 2);
-/// # }
-/// ```
-#[derive(PartialEq, Eq, Clone, Copy)]
-pub enum SendError<T> {
-    /// This direction's buffer was full and the call does not wait (`try_send`).
-    Full(T),
-    /// The buffer stayed full until the timeout or deadline passed.
-    Timeout(T),
-    /// The peer end (or this end) is closed; the message can never be received.
-    Disconnected(T),
-}
-
-/// Why a receive failed. Nothing is consumed by a failed receive.
-///
-/// ```
-/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-/// use weftsync::RecvError;
-/// let (a, b) = weftsync::pipe::<u8>(1);
-/// assert_eq!(a.try_recv(), Err(RecvError::Empty));
-/// drop(b);
-/// assert_eq!(a.try_recv(), Err(RecvError::Eof));
-/// # }
-/// ```
-#[derive(Debug, PartialEq, Eq, Clone, Copy)]
-pub enum RecvError {
-    /// Nothing was buffered and the call does not wait (`try_recv`).
-    Empty,
-    /// Nothing arrived before the timeout or deadline passed.
-    Timeout,
-    /// The peer end (or this end) is closed and everything buffered was received: Python's
-    /// `EOFError`. Sticky: every later receive returns it too.
-    #[doc(alias = "EOFError")]
-    Eof,
-}
-
 /// Makes a duplex pipe: two connected [`Connection`]s, each direction buffering up to
 /// `capacity` messages. Python's `multiprocessing.Pipe()` (duplex).
 ///
 /// # Panics
-/// If `capacity` is 0.
+/// If `capacity` is 0; the panic names the caller's line.
 ///
 /// ```
 /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -143,6 +105,7 @@ pub enum RecvError {
 /// # }
 /// ```
 #[doc(alias = "Pipe")]
+#[track_caller]
 pub fn pipe<T>(capacity: usize) -> (Connection<T>, Connection<T>) {
     assert!(capacity != 0, "weftsync::pipe: capacity must be at least 1");
     let rings = Arc::new([Ring::new(capacity, false), Ring::new(capacity, false)]);
@@ -160,17 +123,18 @@ pub fn pipe<T>(capacity: usize) -> (Connection<T>, Connection<T>) {
 /// a receive on the sender) does not compile.
 ///
 /// # Panics
-/// If `capacity` is 0.
+/// If `capacity` is 0; the panic names the caller's line.
 ///
 /// ```
 /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
 /// let (rx, tx) = weftsync::pipe_oneway(8);
 /// std::thread::spawn(move || (0..3).for_each(|i| tx.send(i).unwrap()));
-/// let got: Vec<i32> = std::iter::from_fn(|| rx.recv().ok()).collect();
+/// let got: Vec<i32> = rx.iter().collect(); // ends when the sender is dropped
 /// assert_eq!(got, [0, 1, 2]);
 /// # }
 /// ```
 #[doc(alias = "Pipe")]
+#[track_caller]
 pub fn pipe_oneway<T>(capacity: usize) -> (PipeReceiver<T>, PipeSender<T>) {
     assert!(
         capacity != 0,
@@ -185,23 +149,6 @@ pub fn pipe_oneway<T>(capacity: usize) -> (PipeReceiver<T>, PipeSender<T>) {
     )
 }
 
-// The operations, written once over a ring and shared by the end types.
-fn send_on<T>(ring: &Ring<T>, msg: T, block: Block) -> Result<(), SendError<T>> {
-    ring.put(msg, block).map_err(|e| match e {
-        PutError::Full(m) => SendError::Full(m),
-        PutError::Timeout(m) => SendError::Timeout(m),
-        PutError::ShutDown(m) => SendError::Disconnected(m),
-    })
-}
-
-fn recv_on<T>(ring: &Ring<T>, block: Block) -> Result<T, RecvError> {
-    ring.get(block).map_err(|e| match e {
-        GetError::Empty => RecvError::Empty,
-        GetError::Timeout => RecvError::Timeout,
-        GetError::ShutDown => RecvError::Eof,
-    })
-}
-
 impl<T> Connection<T> {
     fn outgoing(&self) -> &Ring<T> {
         &self.rings[self.side]
@@ -211,8 +158,8 @@ impl<T> Connection<T> {
         &self.rings[1 - self.side]
     }
 
-    /// Sends `msg` to the peer, waiting for room. [`SendError::Disconnected`] hands it back if
-    /// either end is or gets closed.
+    /// Sends `msg` to the peer, waiting for room. Fails only if either end is or gets closed,
+    /// handing the message back in [`SendError`].
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -223,41 +170,43 @@ impl<T> Connection<T> {
     /// ```
     #[inline]
     pub fn send(&self, msg: T) -> Result<(), SendError<T>> {
-        send_on(self.outgoing(), msg, Block::Until(None))
+        self.outgoing().put_blocking(msg)
     }
 
-    /// Sends `msg` if there is room right now; never blocks.
+    /// Sends `msg` if there is room right now; never blocks. [`TrySendError::Full`] or
+    /// [`TrySendError::Disconnected`] hand the message back.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let (a, _b) = weftsync::pipe(1);
     /// assert!(a.try_send(1).is_ok());
-    /// assert_eq!(a.try_send(2), Err(weftsync::SendError::Full(2)));
+    /// assert_eq!(a.try_send(2), Err(weftsync::TrySendError::Full(2)));
     /// # }
     /// ```
     #[inline]
-    pub fn try_send(&self, msg: T) -> Result<(), SendError<T>> {
-        send_on(self.outgoing(), msg, Block::No)
+    #[must_use = "the message is handed back in the error if the send did not happen"]
+    pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
+        self.outgoing().try_put(msg)
     }
 
-    /// Sends `msg`, waiting at most `timeout` for room. `Duration::ZERO` is one try; a timeout
-    /// too large for `Instant` waits forever.
+    /// Sends `msg`, waiting at most `timeout` for room. `Duration::ZERO` is one try that leaves
+    /// the pipe untouched; a timeout too large for `Instant` waits forever.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// use std::time::Duration;
+    /// use weftsync::SendTimeoutError;
     /// let (a, _b) = weftsync::pipe(1);
     /// a.send(1).unwrap();
-    /// assert_eq!(a.send_for(2, Duration::from_millis(1)), Err(weftsync::SendError::Timeout(2)));
+    /// assert_eq!(a.send_for(2, Duration::from_millis(1)), Err(SendTimeoutError::Timeout(2)));
     /// # }
     /// ```
     #[inline]
-    pub fn send_for(&self, msg: T, timeout: Duration) -> Result<(), SendError<T>> {
-        send_on(
-            self.outgoing(),
-            msg,
-            Block::Until(shim::deadline_after(timeout)),
-        )
+    #[must_use = "the message is handed back in the error if the send did not happen"]
+    #[doc(alias = "send_timeout")]
+    pub fn send_for(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        self.outgoing()
+            .put_until(msg, shim::deadline_after(timeout))
     }
 
     /// Sends `msg`, waiting until `deadline` at the latest for room.
@@ -270,12 +219,14 @@ impl<T> Connection<T> {
     /// # }
     /// ```
     #[inline]
-    pub fn send_until(&self, msg: T, deadline: Instant) -> Result<(), SendError<T>> {
-        send_on(self.outgoing(), msg, Block::Until(Some(deadline)))
+    #[must_use = "the message is handed back in the error if the send did not happen"]
+    #[doc(alias = "send_deadline")]
+    pub fn send_until(&self, msg: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
+        self.outgoing().put_until(msg, Some(deadline))
     }
 
     /// Receives the oldest message, waiting for one. After the peer closed, returns what is
-    /// buffered, then [`RecvError::Eof`] for good.
+    /// buffered, then [`RecvError`] for good (Python's `EOFError`).
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -283,12 +234,12 @@ impl<T> Connection<T> {
     /// b.send(1).unwrap();
     /// drop(b);
     /// assert_eq!(a.recv(), Ok(1));
-    /// assert_eq!(a.recv(), Err(weftsync::RecvError::Eof));
+    /// assert_eq!(a.recv(), Err(weftsync::RecvError));
     /// # }
     /// ```
     #[inline]
     pub fn recv(&self) -> Result<T, RecvError> {
-        recv_on(self.incoming(), Block::Until(None))
+        self.incoming().get_blocking()
     }
 
     /// Receives a message if one is buffered right now; never blocks.
@@ -296,12 +247,13 @@ impl<T> Connection<T> {
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let (a, _b) = weftsync::pipe::<u8>(1);
-    /// assert_eq!(a.try_recv(), Err(weftsync::RecvError::Empty));
+    /// assert_eq!(a.try_recv(), Err(weftsync::TryRecvError::Empty));
     /// # }
     /// ```
     #[inline]
-    pub fn try_recv(&self) -> Result<T, RecvError> {
-        recv_on(self.incoming(), Block::No)
+    #[must_use = "ignoring the result drops the message received, if any"]
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.incoming().try_get()
     }
 
     /// Receives a message, waiting at most `timeout`. `Duration::ZERO` is one try.
@@ -310,12 +262,14 @@ impl<T> Connection<T> {
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// use std::time::Duration;
     /// let (a, _b) = weftsync::pipe::<u8>(1);
-    /// assert_eq!(a.recv_for(Duration::from_millis(1)), Err(weftsync::RecvError::Timeout));
+    /// assert_eq!(a.recv_for(Duration::from_millis(1)), Err(weftsync::RecvTimeoutError::Timeout));
     /// # }
     /// ```
     #[inline]
-    pub fn recv_for(&self, timeout: Duration) -> Result<T, RecvError> {
-        recv_on(self.incoming(), Block::Until(shim::deadline_after(timeout)))
+    #[must_use = "ignoring the result drops the message received, if any"]
+    #[doc(alias = "recv_timeout")]
+    pub fn recv_for(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        self.incoming().get_until(shim::deadline_after(timeout))
     }
 
     /// Receives a message, waiting until `deadline` at the latest.
@@ -328,32 +282,83 @@ impl<T> Connection<T> {
     /// # }
     /// ```
     #[inline]
-    pub fn recv_until(&self, deadline: Instant) -> Result<T, RecvError> {
-        recv_on(self.incoming(), Block::Until(Some(deadline)))
+    #[must_use = "ignoring the result drops the message received, if any"]
+    #[doc(alias = "recv_deadline")]
+    pub fn recv_until(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+        self.incoming().get_until(Some(deadline))
     }
 
-    /// Waits at most `timeout` until a receive would not block: `true` if a message is
-    /// buffered or end-of-file is pending. Never consumes anything. `Duration::ZERO` (Python's
-    /// default) only looks.
+    /// Waits until a receive would not block: a message is buffered or end-of-file is pending.
+    /// Never consumes anything. Python's `conn.poll(None)`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let (a, b) = weftsync::pipe(1);
+    /// std::thread::spawn(move || b.send(1).unwrap());
+    /// a.poll();
+    /// assert_eq!(a.try_recv(), Ok(1), "poll does not consume");
+    /// # }
+    /// ```
+    pub fn poll(&self) {
+        self.incoming().poll(None);
+    }
+
+    /// Whether a receive would not block right now (a message is buffered or end-of-file is
+    /// pending); never blocks, never consumes. Python's `conn.poll()` (its default timeout is 0).
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let (a, b) = weftsync::pipe(1);
+    /// assert!(!a.try_poll());
+    /// b.send(1).unwrap();
+    /// assert!(a.try_poll());
+    /// assert!(a.try_poll(), "poll does not consume");
+    /// assert_eq!(a.recv(), Ok(1));
+    /// drop(b);
+    /// assert!(a.try_poll(), "end-of-file is pending");
+    /// # }
+    /// ```
+    ///
+    /// Ignoring the answer is a warning (here made an error):
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// let (a, _b) = weftsync::pipe::<u8>(1);
+    /// a.try_poll();
+    /// ```
+    #[must_use = "`false` means a receive would block"]
+    #[doc(alias = "poll")]
+    pub fn try_poll(&self) -> bool {
+        self.incoming().poll(Some(Instant::now()))
+    }
+
+    /// Waits at most `timeout` until a receive would not block: `true` if a message is buffered
+    /// or end-of-file is pending. Never consumes. Python's `conn.poll(timeout)`.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// use std::time::Duration;
     /// let (a, b) = weftsync::pipe(1);
-    /// assert!(!a.poll(Duration::ZERO));
+    /// assert!(!a.poll_for(Duration::from_millis(1)));
     /// b.send(1).unwrap();
-    /// assert!(a.poll(Duration::ZERO));
-    /// assert!(a.poll(Duration::ZERO), "poll does not consume");
-    /// assert_eq!(a.recv(), Ok(1));
-    /// drop(b);
-    /// assert!(a.poll(Duration::ZERO), "end-of-file is pending");
+    /// assert!(a.poll_for(Duration::from_secs(5)));
     /// # }
     /// ```
-    pub fn poll(&self, timeout: Duration) -> bool {
+    ///
+    /// Ignoring the answer is a warning (here made an error):
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// let (a, _b) = weftsync::pipe::<u8>(1);
+    /// a.poll_for(std::time::Duration::ZERO);
+    /// ```
+    #[must_use = "`false` means the time ran out and a receive would still block"]
+    #[doc(alias = "poll")]
+    pub fn poll_for(&self, timeout: Duration) -> bool {
         self.incoming().poll(shim::deadline_after(timeout))
     }
 
-    /// [`poll`](Connection::poll) until `deadline` at the latest.
+    /// [`poll_for`](Connection::poll_for) until `deadline` at the latest.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -361,15 +366,48 @@ impl<T> Connection<T> {
     /// assert!(!a.poll_until(std::time::Instant::now()));
     /// # }
     /// ```
+    #[must_use = "`false` means the deadline passed and a receive would still block"]
     pub fn poll_until(&self, deadline: Instant) -> bool {
         self.incoming().poll(Some(deadline))
     }
 
+    /// A blocking iterator over the messages this end receives; it ends at end-of-file.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let (a, b) = weftsync::pipe(4);
+    /// b.send(1).unwrap();
+    /// b.send(2).unwrap();
+    /// drop(b);
+    /// assert_eq!(a.iter().collect::<Vec<_>>(), [1, 2]);
+    /// # }
+    /// ```
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter {
+            ring: self.incoming(),
+        }
+    }
+
+    /// A non-blocking iterator over the messages buffered for this end right now.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let (a, b) = weftsync::pipe(4);
+    /// b.send(1).unwrap();
+    /// assert_eq!(a.try_iter().collect::<Vec<_>>(), [1]);
+    /// # }
+    /// ```
+    pub fn try_iter(&self) -> TryIter<'_, T> {
+        TryIter {
+            ring: self.incoming(),
+        }
+    }
+
     /// Closes this end (dropping it does the same): the peer receives what this end sent and
-    /// then [`RecvError::Eof`]; messages buffered for this end are dropped (by this call, outside
-    /// any lock) and the peer's sends fail with [`SendError::Disconnected`]; calls blocked on
-    /// either side wake at once. Later calls on this end fail the same way. Closing twice is
-    /// fine.
+    /// then [`RecvError`]; messages buffered for this end are dropped (by this call, outside any
+    /// lock) and the peer's sends fail with [`SendError`]; calls blocked on either side wake at
+    /// once. Later calls on this end fail the same way. Closing twice is fine. If a dropped
+    /// message's `Drop` panics, the others are still dropped and the pipe is already closed.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -378,9 +416,9 @@ impl<T> Connection<T> {
     /// a.send(1).unwrap();
     /// a.close();
     /// assert_eq!(b.recv(), Ok(1));
-    /// assert_eq!(b.recv(), Err(RecvError::Eof));
-    /// assert_eq!(b.send(2), Err(SendError::Disconnected(2)));
-    /// assert_eq!(a.send(3), Err(SendError::Disconnected(3)));
+    /// assert_eq!(b.recv(), Err(RecvError));
+    /// assert_eq!(b.send(2), Err(SendError(2)));
+    /// assert_eq!(a.send(3), Err(SendError(3)));
     /// # }
     /// ```
     pub fn close(&self) {
@@ -405,7 +443,7 @@ impl<T> Connection<T> {
 
 impl<T> PipeReceiver<T> {
     /// Receives the oldest message, waiting for one; after the sender closed, what is buffered
-    /// and then [`RecvError::Eof`] for good.
+    /// and then [`RecvError`] for good (Python's `EOFError`).
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -413,12 +451,12 @@ impl<T> PipeReceiver<T> {
     /// tx.send(1).unwrap();
     /// drop(tx);
     /// assert_eq!(rx.recv(), Ok(1));
-    /// assert_eq!(rx.recv(), Err(weftsync::RecvError::Eof));
+    /// assert_eq!(rx.recv(), Err(weftsync::RecvError));
     /// # }
     /// ```
     #[inline]
     pub fn recv(&self) -> Result<T, RecvError> {
-        recv_on(&self.ring, Block::Until(None))
+        self.ring.get_blocking()
     }
 
     /// Receives a message if one is buffered right now; never blocks.
@@ -426,12 +464,13 @@ impl<T> PipeReceiver<T> {
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let (rx, _tx) = weftsync::pipe_oneway::<u8>(1);
-    /// assert_eq!(rx.try_recv(), Err(weftsync::RecvError::Empty));
+    /// assert_eq!(rx.try_recv(), Err(weftsync::TryRecvError::Empty));
     /// # }
     /// ```
     #[inline]
-    pub fn try_recv(&self) -> Result<T, RecvError> {
-        recv_on(&self.ring, Block::No)
+    #[must_use = "ignoring the result drops the message received, if any"]
+    pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.ring.try_get()
     }
 
     /// Receives a message, waiting at most `timeout`.
@@ -440,12 +479,14 @@ impl<T> PipeReceiver<T> {
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let (rx, _tx) = weftsync::pipe_oneway::<u8>(1);
     /// let r = rx.recv_for(std::time::Duration::from_millis(1));
-    /// assert_eq!(r, Err(weftsync::RecvError::Timeout));
+    /// assert_eq!(r, Err(weftsync::RecvTimeoutError::Timeout));
     /// # }
     /// ```
     #[inline]
-    pub fn recv_for(&self, timeout: Duration) -> Result<T, RecvError> {
-        recv_on(&self.ring, Block::Until(shim::deadline_after(timeout)))
+    #[must_use = "ignoring the result drops the message received, if any"]
+    #[doc(alias = "recv_timeout")]
+    pub fn recv_for(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        self.ring.get_until(shim::deadline_after(timeout))
     }
 
     /// Receives a message, waiting until `deadline` at the latest.
@@ -454,30 +495,64 @@ impl<T> PipeReceiver<T> {
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let (rx, _tx) = weftsync::pipe_oneway::<u8>(1);
     /// let r = rx.recv_until(std::time::Instant::now());
-    /// assert_eq!(r, Err(weftsync::RecvError::Timeout));
+    /// assert_eq!(r, Err(weftsync::RecvTimeoutError::Timeout));
     /// # }
     /// ```
     #[inline]
-    pub fn recv_until(&self, deadline: Instant) -> Result<T, RecvError> {
-        recv_on(&self.ring, Block::Until(Some(deadline)))
+    #[must_use = "ignoring the result drops the message received, if any"]
+    #[doc(alias = "recv_deadline")]
+    pub fn recv_until(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+        self.ring.get_until(Some(deadline))
     }
 
-    /// Waits at most `timeout` until a receive would not block (a message is buffered or
-    /// end-of-file is pending); never consumes.
+    /// Waits until a receive would not block (a message is buffered or end-of-file is pending);
+    /// never consumes. Python's `conn.poll(None)`.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let (rx, tx) = weftsync::pipe_oneway::<u8>(1);
-    /// assert!(!rx.poll(std::time::Duration::ZERO));
     /// drop(tx);
-    /// assert!(rx.poll(std::time::Duration::ZERO), "end-of-file is pending");
+    /// rx.poll(); // end-of-file is pending: returns at once
     /// # }
     /// ```
-    pub fn poll(&self, timeout: Duration) -> bool {
+    pub fn poll(&self) {
+        self.ring.poll(None);
+    }
+
+    /// Whether a receive would not block right now; never blocks, never consumes. Python's
+    /// `conn.poll()`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let (rx, tx) = weftsync::pipe_oneway::<u8>(1);
+    /// assert!(!rx.try_poll());
+    /// drop(tx);
+    /// assert!(rx.try_poll(), "end-of-file is pending");
+    /// # }
+    /// ```
+    #[must_use = "`false` means a receive would block"]
+    #[doc(alias = "poll")]
+    pub fn try_poll(&self) -> bool {
+        self.ring.poll(Some(Instant::now()))
+    }
+
+    /// Waits at most `timeout` until a receive would not block; never consumes. Python's
+    /// `conn.poll(timeout)`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let (rx, tx) = weftsync::pipe_oneway(1);
+    /// tx.send(0u8).unwrap();
+    /// assert!(rx.poll_for(std::time::Duration::from_secs(5)));
+    /// # }
+    /// ```
+    #[must_use = "`false` means the time ran out and a receive would still block"]
+    #[doc(alias = "poll")]
+    pub fn poll_for(&self, timeout: Duration) -> bool {
         self.ring.poll(shim::deadline_after(timeout))
     }
 
-    /// [`poll`](PipeReceiver::poll) until `deadline` at the latest.
+    /// [`poll_for`](PipeReceiver::poll_for) until `deadline` at the latest.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -486,20 +561,49 @@ impl<T> PipeReceiver<T> {
     /// assert!(rx.poll_until(std::time::Instant::now()));
     /// # }
     /// ```
+    #[must_use = "`false` means the deadline passed and a receive would still block"]
     pub fn poll_until(&self, deadline: Instant) -> bool {
         self.ring.poll(Some(deadline))
     }
 
+    /// A blocking iterator over the messages; it ends at end-of-file.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let (rx, tx) = weftsync::pipe_oneway(4);
+    /// tx.send(1).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.iter().collect::<Vec<_>>(), [1]);
+    /// # }
+    /// ```
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter { ring: &self.ring }
+    }
+
+    /// A non-blocking iterator over the messages buffered right now.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let (rx, tx) = weftsync::pipe_oneway(4);
+    /// tx.send(1).unwrap();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(rx.try_iter().collect::<Vec<_>>(), [1, 2]);
+    /// # }
+    /// ```
+    pub fn try_iter(&self) -> TryIter<'_, T> {
+        TryIter { ring: &self.ring }
+    }
+
     /// Closes the receiver (dropping it does the same): buffered messages are dropped by this
-    /// call, outside any lock; the sender's sends fail with [`SendError::Disconnected`] and a
-    /// blocked sender wakes at once. Later receives return [`RecvError::Eof`].
+    /// call, outside any lock; the sender's sends fail with [`SendError`] and a blocked sender
+    /// wakes at once. Later receives return [`RecvError`].
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let (rx, tx) = weftsync::pipe_oneway(1);
     /// rx.close();
-    /// assert_eq!(tx.send(1), Err(weftsync::SendError::Disconnected(1)));
-    /// assert_eq!(rx.recv(), Err(weftsync::RecvError::Eof));
+    /// assert_eq!(tx.send(1), Err(weftsync::SendError(1)));
+    /// assert_eq!(rx.recv(), Err(weftsync::RecvError));
     /// # }
     /// ```
     pub fn close(&self) {
@@ -508,8 +612,8 @@ impl<T> PipeReceiver<T> {
 }
 
 impl<T> PipeSender<T> {
-    /// Sends `msg`, waiting for room; [`SendError::Disconnected`] hands it back once the
-    /// receiver (or this sender) is closed.
+    /// Sends `msg`, waiting for room; [`SendError`] hands it back once the receiver (or this
+    /// sender) is closed.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -520,7 +624,7 @@ impl<T> PipeSender<T> {
     /// ```
     #[inline]
     pub fn send(&self, msg: T) -> Result<(), SendError<T>> {
-        send_on(&self.ring, msg, Block::Until(None))
+        self.ring.put_blocking(msg)
     }
 
     /// Sends `msg` if there is room right now; never blocks.
@@ -529,12 +633,13 @@ impl<T> PipeSender<T> {
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let (_rx, tx) = weftsync::pipe_oneway(1);
     /// tx.try_send(1).unwrap();
-    /// assert_eq!(tx.try_send(2), Err(weftsync::SendError::Full(2)));
+    /// assert_eq!(tx.try_send(2), Err(weftsync::TrySendError::Full(2)));
     /// # }
     /// ```
     #[inline]
-    pub fn try_send(&self, msg: T) -> Result<(), SendError<T>> {
-        send_on(&self.ring, msg, Block::No)
+    #[must_use = "the message is handed back in the error if the send did not happen"]
+    pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
+        self.ring.try_put(msg)
     }
 
     /// Sends `msg`, waiting at most `timeout` for room.
@@ -544,12 +649,14 @@ impl<T> PipeSender<T> {
     /// let (_rx, tx) = weftsync::pipe_oneway(1);
     /// tx.send(1).unwrap();
     /// let r = tx.send_for(2, std::time::Duration::from_millis(1));
-    /// assert_eq!(r, Err(weftsync::SendError::Timeout(2)));
+    /// assert_eq!(r, Err(weftsync::SendTimeoutError::Timeout(2)));
     /// # }
     /// ```
     #[inline]
-    pub fn send_for(&self, msg: T, timeout: Duration) -> Result<(), SendError<T>> {
-        send_on(&self.ring, msg, Block::Until(shim::deadline_after(timeout)))
+    #[must_use = "the message is handed back in the error if the send did not happen"]
+    #[doc(alias = "send_timeout")]
+    pub fn send_for(&self, msg: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        self.ring.put_until(msg, shim::deadline_after(timeout))
     }
 
     /// Sends `msg`, waiting until `deadline` at the latest for room.
@@ -562,13 +669,14 @@ impl<T> PipeSender<T> {
     /// # }
     /// ```
     #[inline]
-    pub fn send_until(&self, msg: T, deadline: Instant) -> Result<(), SendError<T>> {
-        send_on(&self.ring, msg, Block::Until(Some(deadline)))
+    #[must_use = "the message is handed back in the error if the send did not happen"]
+    #[doc(alias = "send_deadline")]
+    pub fn send_until(&self, msg: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
+        self.ring.put_until(msg, Some(deadline))
     }
 
     /// Closes the sender (dropping it does the same): the receiver gets what is buffered, then
-    /// [`RecvError::Eof`]; a blocked receiver wakes at once. Later sends fail with
-    /// [`SendError::Disconnected`].
+    /// [`RecvError`]; a blocked receiver wakes at once. Later sends fail with [`SendError`].
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -576,7 +684,7 @@ impl<T> PipeSender<T> {
     /// tx.send(1).unwrap();
     /// tx.close();
     /// assert_eq!(rx.recv(), Ok(1));
-    /// assert_eq!(rx.recv(), Err(weftsync::RecvError::Eof));
+    /// assert_eq!(rx.recv(), Err(weftsync::RecvError));
     /// # }
     /// ```
     pub fn close(&self) {
@@ -594,6 +702,79 @@ impl<T> PipeSender<T> {
     /// ```
     pub fn is_disconnected(&self) -> bool {
         self.ring.state() != State::Open
+    }
+}
+
+/// The blocking iterator of [`Connection::iter`] and [`PipeReceiver::iter`]: yields messages as
+/// `recv` returns them and ends for good at end-of-file.
+///
+/// ```
+/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+/// let (rx, tx) = weftsync::pipe_oneway(1);
+/// drop(tx);
+/// let mut it: weftsync::pipe::Iter<'_, u8> = rx.iter();
+/// assert_eq!(it.next(), None);
+/// # }
+/// ```
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct Iter<'a, T> {
+    ring: &'a Ring<T>,
+}
+
+/// The non-blocking iterator of [`Connection::try_iter`] and [`PipeReceiver::try_iter`]: yields
+/// the messages buffered until the first `try_recv` that fails.
+///
+/// ```
+/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+/// let (rx, tx) = weftsync::pipe_oneway(1);
+/// let mut it: weftsync::pipe::TryIter<'_, u8> = rx.try_iter();
+/// assert_eq!(it.next(), None);
+/// tx.send(1).unwrap();
+/// assert_eq!(it.next(), Some(1));
+/// # }
+/// ```
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct TryIter<'a, T> {
+    ring: &'a Ring<T>,
+}
+
+impl<T> Iterator for Iter<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.ring.get_blocking().ok()
+    }
+}
+
+/// End-of-file is sticky: once `None`, always `None`.
+impl<T> FusedIterator for Iter<'_, T> {}
+
+impl<T> Iterator for TryIter<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.ring.try_get().ok()
+    }
+}
+
+/// `for msg in &receiver` receives until end-of-file.
+///
+/// ```
+/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+/// let (rx, tx) = weftsync::pipe_oneway(2);
+/// tx.send("a").unwrap();
+/// drop(tx);
+/// for msg in &rx {
+///     assert_eq!(msg, "a");
+/// }
+/// # }
+/// ```
+impl<'a, T> IntoIterator for &'a PipeReceiver<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
     }
 }
 
@@ -638,63 +819,16 @@ impl<T> fmt::Debug for PipeSender<T> {
     }
 }
 
-impl<T> SendError<T> {
-    /// The message the failed send hands back.
-    ///
-    /// ```
-    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-    /// assert_eq!(weftsync::SendError::Disconnected("m").into_inner(), "m");
-    /// # }
-    /// ```
-    pub fn into_inner(self) -> T {
-        match self {
-            SendError::Full(m) | SendError::Timeout(m) | SendError::Disconnected(m) => m,
-        }
-    }
-
-    /// Whether the send failed because an end is closed.
-    ///
-    /// ```
-    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-    /// assert!(weftsync::SendError::Disconnected(()).is_disconnected());
-    /// # }
-    /// ```
-    pub fn is_disconnected(&self) -> bool {
-        matches!(self, SendError::Disconnected(_))
-    }
-}
-
-/// Prints the variant without the message, so any `T` can be unwrapped.
-impl<T> fmt::Debug for SendError<T> {
+/// Never blocks.
+impl<T> fmt::Debug for Iter<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SendError::Full(_) => "Full(..)",
-            SendError::Timeout(_) => "Timeout(..)",
-            SendError::Disconnected(_) => "Disconnected(..)",
-        })
+        f.debug_struct("Iter").finish_non_exhaustive()
     }
 }
 
-impl<T> fmt::Display for SendError<T> {
+/// Never blocks.
+impl<T> fmt::Debug for TryIter<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SendError::Full(_) => "send on a full pipe",
-            SendError::Timeout(_) => "timed out waiting for room in the pipe",
-            SendError::Disconnected(_) => "send on a closed pipe",
-        })
+        f.debug_struct("TryIter").finish_non_exhaustive()
     }
 }
-
-impl<T> std::error::Error for SendError<T> {}
-
-impl fmt::Display for RecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            RecvError::Empty => "receive on an empty pipe",
-            RecvError::Timeout => "timed out waiting for a message",
-            RecvError::Eof => "end of file: the pipe is closed and drained",
-        })
-    }
-}
-
-impl std::error::Error for RecvError {}

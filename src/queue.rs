@@ -1,13 +1,15 @@
-//! `Queue<T>`: a bounded multi-producer multi-consumer FIFO, Python's `queue.Queue(maxsize)`.
+//! [`Queue<T>`]: a bounded multi-producer multi-consumer FIFO, Python's `queue.Queue(maxsize)`,
+//! and its iterators [`Iter`] and [`TryIter`].
 //!
-//! The ring, its shutdown states, the futex words and the memory-ordering argument live in
-//! `src/ring.rs` (shared with the pipe). State of a `Queue`, as a user sees it:
+//! The ring under it, its shutdown states, the futex words and the memory-ordering argument are
+//! in `src/ring.rs` (shared with the pipe); the reviewer's page is `docs/queue.md`. State of a
+//! `Queue`, as a user sees it:
 //!
-//! | state     | `put`                      | `get`                                   | `join` waits for            |
-//! |-----------|----------------------------|-----------------------------------------|-----------------------------|
-//! | open      | waits for room             | waits for an item                       | every item got + marked done |
-//! | shut down | `ShutDown(item)` at once   | takes what is left, then `ShutDown`     | the same                    |
-//! | immediate | `ShutDown(item)` at once   | `ShutDown` at once (the items were dropped) | got items marked done   |
+//! | state     | `put`                           | `get`                                        | `join` waits for             |
+//! |-----------|---------------------------------|----------------------------------------------|------------------------------|
+//! | open      | waits for room                  | waits for an item                            | every item got + marked done |
+//! | shut down | `SendError(item)` at once       | takes what is left, then `RecvError`         | the same                     |
+//! | immediate | `SendError(item)` at once       | `RecvError` at once (the items were dropped) | got items marked done        |
 //!
 //! `open → shut down → immediate`, or `open → immediate`; never back.
 //!
@@ -15,23 +17,32 @@
 //! that returns its item, and a `task_done` happens-before the `join` it lets return.
 
 use core::fmt;
+use core::iter::FusedIterator;
 
-use crate::ring::{Block, Ring, State};
+use crate::channel_error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+use crate::ring::{Ring, State};
 use crate::shim::{self, Duration, Instant};
 
 /// A bounded FIFO queue shared by reference between producer and consumer threads, Python's
 /// `queue.Queue(maxsize)`.
 ///
-/// - **Bounded**: at most [`capacity`](Queue::capacity) items; `put` waits for room.
+/// - **Bounded**: at most [`capacity`](Queue::capacity) items; `put` waits for room. Storage
+///   grows as items arrive, up to exactly `capacity` slots.
 /// - **FIFO**: items leave in the order their puts took effect; items from one producer are got
 ///   in the order that producer put them.
 /// - **Task accounting**: every got item counts as an unfinished task until
 ///   [`task_done`](Queue::task_done); [`join`](Queue::join) waits for them all.
 /// - **Shutdown** with Python 3.13's meaning: see [`shutdown`](Queue::shutdown).
-/// - **Nothing is lost**: a failed put hands the item back in its [`PutError`]; every item is
-///   dropped exactly once, never while the queue's internal lock is held.
+/// - **Errors shaped like channel errors**: [`SendError`], [`TrySendError`],
+///   [`SendTimeoutError`] hand the item back; [`RecvError`], [`TryRecvError`],
+///   [`RecvTimeoutError`] say why nothing was got. A blocking call's error is only ever "shut
+///   down".
+/// - **Nothing is lost**: every item is dropped exactly once, never while the queue's internal
+///   lock is held, even when an item's `Drop` panics.
 /// - Used by reference: share it with `Arc` or scoped threads. No poisoning; no spurious
-///   returns from the blocking calls.
+///   returns from the blocking calls. `UnwindSafe` and `RefUnwindSafe` whatever `T` is.
 ///
 /// Promises, state table and the tests behind them: `docs/queue.md`.
 ///
@@ -45,59 +56,15 @@ use crate::shim::{self, Duration, Instant};
 ///         for i in 0..5 {
 ///             q.put(i).unwrap();
 ///         }
+///         q.shutdown(false); // the consumer's iteration ends once it has taken all five
 ///     });
-///     let got: Vec<i32> = (0..5).map(|_| q.get().unwrap()).collect();
+///     let got: Vec<i32> = q.iter().collect();
 ///     assert_eq!(got, [0, 1, 2, 3, 4]);
 /// });
 /// # }
 /// ```
 pub struct Queue<T> {
     ring: Ring<T>,
-}
-
-/// Why a put failed; each variant hands the item back.
-///
-/// ```
-/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-/// use weftsync::{PutError, Queue};
-/// let q = Queue::new(1);
-/// q.put("a").unwrap();
-/// let err = q.try_put("b").unwrap_err();
-/// assert!(matches!(err, PutError::Full("b")));
-/// assert_eq!(err.into_inner(), "b");
-/// # }
-/// ```
-#[derive(PartialEq, Eq, Clone, Copy)]
-#[doc(alias = "Full")]
-pub enum PutError<T> {
-    /// The queue was full and the call does not wait (`try_put`).
-    Full(T),
-    /// The queue stayed full until the timeout or deadline passed.
-    Timeout(T),
-    /// The queue was shut down; no put succeeds afterwards.
-    ShutDown(T),
-}
-
-/// Why a get failed. The queue keeps nothing back: there is no item to return.
-///
-/// ```
-/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-/// use weftsync::{GetError, Queue};
-/// let q: Queue<u8> = Queue::new(1);
-/// assert_eq!(q.try_get(), Err(GetError::Empty));
-/// q.shutdown(false);
-/// assert_eq!(q.try_get(), Err(GetError::ShutDown));
-/// # }
-/// ```
-#[derive(Debug, PartialEq, Eq, Clone, Copy)]
-#[doc(alias = "Empty")]
-pub enum GetError {
-    /// The queue was empty and the call does not wait (`try_get`).
-    Empty,
-    /// The queue stayed empty until the timeout or deadline passed.
-    Timeout,
-    /// The queue was shut down and holds nothing more to get.
-    ShutDown,
 }
 
 /// [`Queue::task_done`] was called more times than items were got. Python raises `ValueError`.
@@ -109,6 +76,7 @@ pub enum GetError {
 /// # }
 /// ```
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
+#[doc(alias = "ValueError")]
 pub struct TaskDoneError;
 
 /// [`Queue::try_new`] was given capacity 0: such a queue could never take an item.
@@ -123,11 +91,12 @@ pub struct ZeroCapacity;
 
 impl<T> Queue<T> {
     /// Creates an empty queue holding at most `capacity` items. `const`, so a `Queue` can be a
-    /// `static`; storage is allocated as items arrive, never more than `capacity` slots.
+    /// `static`; nothing is allocated until the first put, and storage grows as items arrive,
+    /// up to exactly `capacity` slots (kept until the queue drops).
     ///
     /// # Panics
-    /// If `capacity` is 0 (Python's "unbounded" has no counterpart: use a large capacity).
-    /// [`try_new`](Queue::try_new) returns an error instead.
+    /// If `capacity` is 0 (Python's "unbounded" has no counterpart: use a large capacity); the
+    /// panic names the caller's line. [`try_new`](Queue::try_new) returns an error instead.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -138,6 +107,7 @@ impl<T> Queue<T> {
     /// ```
     #[cfg(not(weft_checker))]
     #[inline]
+    #[track_caller]
     pub const fn new(capacity: usize) -> Self {
         assert!(
             capacity != 0,
@@ -154,6 +124,7 @@ impl<T> Queue<T> {
     /// # Panics
     /// If `capacity` is 0.
     #[cfg(weft_checker)]
+    #[track_caller]
     pub fn new(capacity: usize) -> Self {
         assert!(
             capacity != 0,
@@ -194,39 +165,43 @@ impl<T> Queue<T> {
         })
     }
 
-    /// Puts `item` at the back, waiting for room. Fails only with [`PutError::ShutDown`],
-    /// handing the item back, if the queue is or gets shut down.
+    /// Puts `item` at the back, waiting for room. Fails only if the queue is or gets shut down,
+    /// handing the item back in [`SendError`] (Python raises `ShutDown`).
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let q = weftsync::Queue::new(1);
     /// q.put(1).unwrap();
     /// q.shutdown(false);
-    /// assert_eq!(q.put(2), Err(weftsync::PutError::ShutDown(2)));
+    /// assert_eq!(q.put(2), Err(weftsync::SendError(2)));
     /// # }
     /// ```
     #[inline]
-    pub fn put(&self, item: T) -> Result<(), PutError<T>> {
-        self.ring.put(item, Block::Until(None))
+    #[doc(alias = "send")]
+    pub fn put(&self, item: T) -> Result<(), SendError<T>> {
+        self.ring.put_blocking(item)
     }
 
-    /// Puts `item` if there is room right now; never blocks. [`PutError::Full`] otherwise.
+    /// Puts `item` if there is room right now; never blocks. [`TrySendError::Full`] if there is
+    /// none, [`TrySendError::Disconnected`] if the queue is shut down; both hand the item back.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let q = weftsync::Queue::new(1);
     /// assert!(q.try_put(1).is_ok());
-    /// assert_eq!(q.try_put(2), Err(weftsync::PutError::Full(2)));
+    /// assert_eq!(q.try_put(2), Err(weftsync::TrySendError::Full(2)));
     /// # }
     /// ```
     #[inline]
-    #[doc(alias = "put_nowait")]
-    pub fn try_put(&self, item: T) -> Result<(), PutError<T>> {
-        self.ring.put(item, Block::No)
+    #[must_use = "the item is handed back in the error if the put did not happen"]
+    #[doc(alias = "put_nowait", alias = "try_send")]
+    pub fn try_put(&self, item: T) -> Result<(), TrySendError<T>> {
+        self.ring.try_put(item)
     }
 
-    /// Puts `item`, waiting at most `timeout` for room; [`PutError::Timeout`] if none came.
-    /// `Duration::ZERO` is one try; a timeout too large for `Instant` waits forever.
+    /// Puts `item`, waiting at most `timeout` for room; [`SendTimeoutError::Timeout`] hands it
+    /// back if none came (Python's `put(item, timeout=t)`). `Duration::ZERO` is one try that
+    /// leaves the queue untouched; a timeout too large for `Instant` waits forever.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -234,13 +209,14 @@ impl<T> Queue<T> {
     /// let q = weftsync::Queue::new(1);
     /// q.put('a').unwrap();
     /// let err = q.put_for('b', Duration::from_millis(1)).unwrap_err();
-    /// assert_eq!(err, weftsync::PutError::Timeout('b'));
+    /// assert_eq!(err, weftsync::SendTimeoutError::Timeout('b'));
     /// # }
     /// ```
     #[inline]
-    pub fn put_for(&self, item: T, timeout: Duration) -> Result<(), PutError<T>> {
-        self.ring
-            .put(item, Block::Until(shim::deadline_after(timeout)))
+    #[must_use = "the item is handed back in the error if the put did not happen"]
+    #[doc(alias = "send_timeout")]
+    pub fn put_for(&self, item: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        self.ring.put_until(item, shim::deadline_after(timeout))
     }
 
     /// Puts `item`, waiting until `deadline` at the latest for room. A deadline already past is
@@ -254,12 +230,14 @@ impl<T> Queue<T> {
     /// # }
     /// ```
     #[inline]
-    pub fn put_until(&self, item: T, deadline: Instant) -> Result<(), PutError<T>> {
-        self.ring.put(item, Block::Until(Some(deadline)))
+    #[must_use = "the item is handed back in the error if the put did not happen"]
+    #[doc(alias = "send_deadline")]
+    pub fn put_until(&self, item: T, deadline: Instant) -> Result<(), SendTimeoutError<T>> {
+        self.ring.put_until(item, Some(deadline))
     }
 
     /// Takes the oldest item, waiting for one. After a shutdown it still returns what is left,
-    /// then [`GetError::ShutDown`].
+    /// then [`RecvError`] (Python raises `ShutDown`).
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -267,44 +245,65 @@ impl<T> Queue<T> {
     /// q.put("x").unwrap();
     /// q.shutdown(false);
     /// assert_eq!(q.get(), Ok("x"));
-    /// assert_eq!(q.get(), Err(weftsync::GetError::ShutDown));
+    /// assert_eq!(q.get(), Err(weftsync::RecvError));
     /// # }
     /// ```
     #[inline]
-    pub fn get(&self) -> Result<T, GetError> {
-        self.ring.get(Block::Until(None))
+    #[doc(alias = "recv")]
+    pub fn get(&self) -> Result<T, RecvError> {
+        self.ring.get_blocking()
     }
 
-    /// Takes the oldest item if there is one right now; never blocks. [`GetError::Empty`]
-    /// otherwise (or [`GetError::ShutDown`] if the queue is shut down and empty).
+    /// Takes the oldest item if there is one right now; never blocks. [`TryRecvError::Empty`]
+    /// otherwise, or [`TryRecvError::Disconnected`] if the queue is shut down and empty.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let q = weftsync::Queue::new(1);
-    /// assert_eq!(q.try_get(), Err(weftsync::GetError::Empty));
+    /// assert_eq!(q.try_get(), Err(weftsync::TryRecvError::Empty));
     /// q.put(3).unwrap();
     /// assert_eq!(q.try_get(), Ok(3));
     /// # }
     /// ```
+    ///
+    /// Ignoring the result is a warning (here made an error):
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// let q = weftsync::Queue::<u8>::new(1);
+    /// q.try_get();
+    /// ```
     #[inline]
-    #[doc(alias = "get_nowait")]
-    pub fn try_get(&self) -> Result<T, GetError> {
-        self.ring.get(Block::No)
+    #[must_use = "ignoring the result drops the item got, if any"]
+    #[doc(alias = "get_nowait", alias = "try_recv")]
+    pub fn try_get(&self) -> Result<T, TryRecvError> {
+        self.ring.try_get()
     }
 
-    /// Takes the oldest item, waiting at most `timeout`; [`GetError::Timeout`] if none came.
-    /// `Duration::ZERO` is one try; a timeout too large for `Instant` waits forever.
+    /// Takes the oldest item, waiting at most `timeout`; [`RecvTimeoutError::Timeout`] if none
+    /// came (Python's `get(timeout=t)`). `Duration::ZERO` is one try that leaves the queue
+    /// untouched; a timeout too large for `Instant` waits forever.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// use std::time::Duration;
     /// let q: weftsync::Queue<u8> = weftsync::Queue::new(1);
-    /// assert_eq!(q.get_for(Duration::from_millis(1)), Err(weftsync::GetError::Timeout));
+    /// assert_eq!(q.get_for(Duration::from_millis(1)), Err(weftsync::RecvTimeoutError::Timeout));
     /// # }
     /// ```
+    ///
+    /// Ignoring the result is a warning (here made an error):
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// let q = weftsync::Queue::<u8>::new(1);
+    /// q.get_for(std::time::Duration::ZERO);
+    /// ```
     #[inline]
-    pub fn get_for(&self, timeout: Duration) -> Result<T, GetError> {
-        self.ring.get(Block::Until(shim::deadline_after(timeout)))
+    #[must_use = "ignoring the result drops the item got, if any"]
+    #[doc(alias = "recv_timeout")]
+    pub fn get_for(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        self.ring.get_until(shim::deadline_after(timeout))
     }
 
     /// Takes the oldest item, waiting until `deadline` at the latest. A deadline already past
@@ -319,8 +318,43 @@ impl<T> Queue<T> {
     /// # }
     /// ```
     #[inline]
-    pub fn get_until(&self, deadline: Instant) -> Result<T, GetError> {
-        self.ring.get(Block::Until(Some(deadline)))
+    #[must_use = "ignoring the result drops the item got, if any"]
+    #[doc(alias = "recv_deadline")]
+    pub fn get_until(&self, deadline: Instant) -> Result<T, RecvTimeoutError> {
+        self.ring.get_until(Some(deadline))
+    }
+
+    /// A blocking iterator over the items: each `next` is a [`get`](Queue::get), and the
+    /// iteration ends once the queue is shut down and drained (Python's `while True: q.get()`
+    /// loop ended by `ShutDown`).
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let q = weftsync::Queue::new(4);
+    /// q.put(1).unwrap();
+    /// q.put(2).unwrap();
+    /// q.shutdown(false);
+    /// assert_eq!(q.iter().collect::<Vec<_>>(), [1, 2]);
+    /// # }
+    /// ```
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter { queue: self }
+    }
+
+    /// A non-blocking iterator over the items inside right now: each `next` is a
+    /// [`try_get`](Queue::try_get), and the iteration ends at the first `Empty` or shutdown.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let q = weftsync::Queue::new(4);
+    /// q.put(1).unwrap();
+    /// q.put(2).unwrap();
+    /// assert_eq!(q.try_iter().collect::<Vec<_>>(), [1, 2]);
+    /// assert!(q.is_empty(), "the queue stays open; the iteration only took what was there");
+    /// # }
+    /// ```
+    pub fn try_iter(&self) -> TryIter<'_, T> {
+        TryIter { queue: self }
     }
 
     /// Marks one got item as processed, for [`join`](Queue::join). [`TaskDoneError`] (and no
@@ -353,7 +387,7 @@ impl<T> Queue<T> {
     /// let q = weftsync::Queue::new(4);
     /// std::thread::scope(|s| {
     ///     s.spawn(|| {
-    ///         while let Ok(_job) = q.get() {
+    ///         for _job in &q {
     ///             q.task_done().unwrap();
     ///         }
     ///     });
@@ -362,12 +396,36 @@ impl<T> Queue<T> {
     ///     }
     ///     q.join();
     ///     assert!(q.is_empty());
-    ///     q.shutdown(false); // lets the worker's get fail, ending it
+    ///     q.shutdown(false); // ends the worker's iteration
     /// });
     /// # }
     /// ```
     pub fn join(&self) {
         self.ring.join(None);
+    }
+
+    /// [`join`](Queue::join) without waiting: `true` if every item put has been got and marked
+    /// done right now. Exactly one look.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let q = weftsync::Queue::new(1);
+    /// assert!(q.try_join());
+    /// q.put(1).unwrap();
+    /// assert!(!q.try_join(), "an item is still inside");
+    /// # }
+    /// ```
+    ///
+    /// Ignoring the answer is a warning (here made an error):
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// let q = weftsync::Queue::<u8>::new(1);
+    /// q.try_join();
+    /// ```
+    #[must_use = "`false` means some task is not done yet"]
+    pub fn try_join(&self) -> bool {
+        self.ring.join(Some(Instant::now()))
     }
 
     /// [`join`](Queue::join), waiting at most `timeout`. `true` if every task was done.
@@ -383,6 +441,15 @@ impl<T> Queue<T> {
     /// assert!(q.join_for(Duration::ZERO));
     /// # }
     /// ```
+    ///
+    /// Ignoring the answer is a warning (here made an error):
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// let q = weftsync::Queue::<u8>::new(1);
+    /// q.join_for(std::time::Duration::ZERO);
+    /// ```
+    #[must_use = "`false` means the time ran out with some task not done"]
     pub fn join_for(&self, timeout: Duration) -> bool {
         self.ring.join(shim::deadline_after(timeout))
     }
@@ -396,33 +463,38 @@ impl<T> Queue<T> {
     /// assert!(q.join_until(std::time::Instant::now()));
     /// # }
     /// ```
+    #[must_use = "`false` means the deadline passed with some task not done"]
     pub fn join_until(&self, deadline: Instant) -> bool {
         self.ring.join(Some(deadline))
     }
 
     /// Shuts the queue down, with Python 3.13's meaning:
-    /// - afterwards every put fails with [`PutError::ShutDown`], handing the item back;
-    /// - gets return what is left, then fail with [`GetError::ShutDown`];
+    /// - afterwards every put fails with [`SendError`] (or `Disconnected`), handing the item
+    ///   back;
+    /// - gets return what is left, then fail with [`RecvError`] (or `Disconnected`);
     /// - with `immediate`, what is left is dropped instead (each counted as done for
     ///   [`join`](Queue::join)), so gets fail at once;
     /// - every blocked caller wakes at once and re-checks (a joiner keeps waiting for got items
     ///   not yet marked done).
     ///
     /// Shutting down twice is fine; a plain shutdown may be upgraded to an immediate one, never
-    /// the reverse. The dropped items are dropped by this call, outside the queue's lock.
+    /// the reverse. The dropped items are dropped by this call, outside the queue's lock and
+    /// after every blocked caller was woken. If an item's `Drop` panics, the other items are
+    /// still dropped (each once), the queue is already shut down and consistent, and the panic
+    /// continues from this call.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-    /// use weftsync::{GetError, Queue};
+    /// use weftsync::{Queue, RecvError};
     /// let q = Queue::new(4);
     /// q.put(1).unwrap();
     /// q.put(2).unwrap();
     /// q.shutdown(false);
     /// assert_eq!(q.get(), Ok(1));
     /// q.shutdown(true); // upgrade: 2 is dropped
-    /// assert_eq!(q.get(), Err(GetError::ShutDown));
+    /// assert_eq!(q.get(), Err(RecvError));
     /// q.task_done().unwrap(); // for item 1
-    /// assert!(q.join_for(std::time::Duration::ZERO), "the dropped item counts as done");
+    /// assert!(q.try_join(), "the dropped item counts as done");
     /// # }
     /// ```
     pub fn shutdown(&self, immediate: bool) {
@@ -513,6 +585,81 @@ impl<T> Queue<T> {
     }
 }
 
+/// The blocking iterator of [`Queue::iter`]: yields items as [`get`](Queue::get) returns them,
+/// and ends for good once the queue is shut down and drained.
+///
+/// ```
+/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+/// let q = weftsync::Queue::new(2);
+/// q.put('a').unwrap();
+/// q.shutdown(false);
+/// let mut it: weftsync::queue::Iter<'_, char> = q.iter();
+/// assert_eq!(it.next(), Some('a'));
+/// assert_eq!(it.next(), None);
+/// # }
+/// ```
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct Iter<'a, T> {
+    queue: &'a Queue<T>,
+}
+
+/// The non-blocking iterator of [`Queue::try_iter`]: yields the items inside until the first
+/// [`try_get`](Queue::try_get) that fails. Items put later may make it yield again.
+///
+/// ```
+/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+/// let q = weftsync::Queue::new(2);
+/// let mut it: weftsync::queue::TryIter<'_, u8> = q.try_iter();
+/// assert_eq!(it.next(), None);
+/// q.put(1).unwrap();
+/// assert_eq!(it.next(), Some(1));
+/// # }
+/// ```
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct TryIter<'a, T> {
+    queue: &'a Queue<T>,
+}
+
+impl<T> Iterator for Iter<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.queue.get().ok()
+    }
+}
+
+/// A shut-down, drained queue stays so: once `None`, always `None`.
+impl<T> FusedIterator for Iter<'_, T> {}
+
+impl<T> Iterator for TryIter<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.queue.try_get().ok()
+    }
+}
+
+/// `for item in &queue` gets items until the queue is shut down and drained.
+///
+/// ```
+/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+/// let q = weftsync::Queue::new(2);
+/// q.put(1).unwrap();
+/// q.shutdown(false);
+/// for item in &q {
+///     assert_eq!(item, 1);
+/// }
+/// # }
+/// ```
+impl<'a, T> IntoIterator for &'a Queue<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
 /// Never blocks: prints the length and state if the internal lock is free, `<locked>` otherwise.
 impl<T> fmt::Debug for Queue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -526,69 +673,21 @@ impl<T> fmt::Debug for Queue<T> {
     }
 }
 
-impl<T> PutError<T> {
-    /// The item the failed put hands back.
-    ///
-    /// ```
-    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-    /// let q = weftsync::Queue::new(1);
-    /// q.shutdown(false);
-    /// assert_eq!(q.put(String::from("kept")).unwrap_err().into_inner(), "kept");
-    /// # }
-    /// ```
-    pub fn into_inner(self) -> T {
-        match self {
-            PutError::Full(t) | PutError::Timeout(t) | PutError::ShutDown(t) => t,
-        }
-    }
-
-    /// Whether the put failed because the queue is shut down.
-    ///
-    /// ```
-    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-    /// assert!(weftsync::PutError::ShutDown(1).is_shutdown());
-    /// assert!(!weftsync::PutError::Full(1).is_shutdown());
-    /// # }
-    /// ```
-    pub fn is_shutdown(&self) -> bool {
-        matches!(self, PutError::ShutDown(_))
-    }
-}
-
-/// Prints the variant without the item, so any `T` can be unwrapped.
-impl<T> fmt::Debug for PutError<T> {
+/// Never blocks; prints no item.
+impl<T> fmt::Debug for Iter<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            PutError::Full(_) => "Full(..)",
-            PutError::Timeout(_) => "Timeout(..)",
-            PutError::ShutDown(_) => "ShutDown(..)",
-        })
+        f.debug_struct("Iter").field("queue", self.queue).finish()
     }
 }
 
-impl<T> fmt::Display for PutError<T> {
+/// Never blocks; prints no item.
+impl<T> fmt::Debug for TryIter<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            PutError::Full(_) => "put on a full queue",
-            PutError::Timeout(_) => "timed out waiting for room in the queue",
-            PutError::ShutDown(_) => "put on a shut-down queue",
-        })
+        f.debug_struct("TryIter")
+            .field("queue", self.queue)
+            .finish()
     }
 }
-
-impl<T> std::error::Error for PutError<T> {}
-
-impl fmt::Display for GetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            GetError::Empty => "get on an empty queue",
-            GetError::Timeout => "timed out waiting for an item",
-            GetError::ShutDown => "get on a shut-down, empty queue",
-        })
-    }
-}
-
-impl std::error::Error for GetError {}
 
 impl fmt::Display for TaskDoneError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,5 +1,5 @@
 //! The bounded FIFO core shared by [`Queue`](crate::Queue) and the [`pipe`](crate::pipe) ends:
-//! a ring of items under a [`Lock`], plus three futex words that blocked callers sleep on.
+//! a ring of items under a [`Lock`], plus four futex words that blocked callers sleep on.
 //!
 //! Everything that decides anything (the items, the shutdown state, the task count, the
 //! waiter counts) lives under the lock. The futex words are *epochs*: a caller that must wait
@@ -11,39 +11,70 @@
 //!
 //! Shutdown state (`Inner::state`):
 //!
-//! | value       | puts         | gets                              |
-//! |-------------|--------------|-----------------------------------|
-//! | `Open`      | accepted     | take an item, or wait for one     |
-//! | `Draining`  | `ShutDown(T)`| take what is left, then `ShutDown`|
-//! | `Dropped`   | `ShutDown(T)`| `ShutDown` (the ring was emptied) |
+//! | value       | puts            | gets                                      |
+//! |-------------|-----------------|-------------------------------------------|
+//! | `Open`      | accepted        | take an item, or wait for one             |
+//! | `Draining`  | `Disconnected`  | take what is left, then `Disconnected`    |
+//! | `Dropped`   | `Disconnected`  | `Disconnected` (the ring was emptied)     |
 //!
 //! Transitions: `Open → Draining`, `Open → Dropped`, `Draining → Dropped` (an upgrade to an
 //! immediate shutdown). Never backwards; shutting down again in the same or a weaker mode changes
 //! nothing.
 //!
-//! Which word each waiter sleeps on, and who bumps it:
+//! One word per kind of sleeper, so a wake can only ever reach the kind it is meant for:
 //!
-//! | word        | sleepers                  | bumped by                                           |
-//! |-------------|---------------------------|-----------------------------------------------------|
-//! | `not_empty` | getters, pollers          | put (one getter unless all are owed; all if a poller waits), shutdown |
-//! | `not_full`  | putters                   | get (one putter unless all are owed), shutdown       |
-//! | `all_done`  | joiners                   | task_done / immediate shutdown reaching zero; shutdown |
+//! | word        | sleepers | bumped and woken by                                          |
+//! |-------------|----------|--------------------------------------------------------------|
+//! | `not_empty` | getters  | put (one, unless every registered getter is owed one), shutdown (all) |
+//! | `not_full`  | putters  | get (one, unless every registered putter is owed one), shutdown (all) |
+//! | `readable`  | pollers  | put (all, while any poller is registered), shutdown (all)    |
+//! | `all_done`  | joiners  | `task_done` reaching zero (all), shutdown (all)              |
 //!
-//! A woken getter or putter always re-checks under the lock and acts if it can, even when its
-//! deadline has passed, so a wake-up handed to one waiter is either used or was not needed.
-//! Pollers do not consume, so a put wakes every sleeper while a poller waits: otherwise the one
-//! wake could land on the poller and leave a getter asleep beside an item.
+//! The wait layer's contract is all this file relies on: a wake reaches *any* sleeper on its word
+//! (no FIFO), a wait may return spuriously, and a timed wait may end at any moment. No argument
+//! below depends on which sleeper a wake reaches, and every waiting loop re-checks its condition
+//! under the lock after every return, whatever the return said.
 //!
-//! Owed wakes: a woken getter or putter stays in its waiter count until it has relocked, so
-//! without more care every put (get) in that window would bump and wake again, one needless
-//! system call each. `getter_wakes` / `putter_wakes` count the single wakes sent whose sleeper
-//! has not yet relocked, and a put (get) wakes only while more are registered than are owed
-//! (`getters > getter_wakes`). Every sleeper that relocks settles one owed wake, whether or not
-//! it was the one woken (timeouts, spurious returns). The count never exceeds the sleepers that
-//! will still relock: a wake is sent only when some registered sleeper is not yet owed one, and
-//! it either wakes a sleeper or, with none asleep, every registered one returns on the bumped
-//! epoch. So a skipped wake always has a woken sleeper on its way to the lock, which re-checks
-//! and takes the item (slot); settling too much only costs a needless wake later.
+//! Owed wakes (getters; putters are the same with the roles swapped). A woken getter stays in
+//! `getters` until it has relocked, so without more care every put in that window would bump and
+//! wake again, one needless system call each. `getter_wakes` counts single wakes sent and not
+//! yet settled; a put wakes only while `getters > getter_wakes`, and every getter that relocks
+//! settles one (saturating), whatever made it return.
+//!
+//! Call a registered getter *released* once it will relock without any further wake: its `wait`
+//! has returned, or a wake counted it, or it has not yet gone to sleep and its epoch is stale.
+//! The invariant is **`getter_wakes` ≤ the number of released registered getters**:
+//! - A getter registering adds an unreleased getter: the invariant holds.
+//! - A getter relocking removes a released one and settles one owed wake (none if none is owed):
+//!   it holds. This is so for a woken getter, one that returned spuriously and one that timed
+//!   out alike; which of them the wake "was for" does not matter.
+//! - A put that wakes (`getters > getter_wakes`) bumps `not_empty` and wakes one. If released
+//!   getters already outnumbered the owed wakes, the invariant holds after the increment.
+//!   Otherwise some registered getter is unreleased. Only getters sleep on `not_empty`, so a
+//!   sleeper there is an unreleased getter: if one sleeps, the wake counts one of them (any one)
+//!   and releases it; if none sleeps, the unreleased getter has not gone to sleep yet, and the
+//!   bump has made its epoch stale, which releases it. Either way one more getter is released.
+//! - A put that skips its wake has `getters ≤ getter_wakes ≤ released`, so *every* registered
+//!   getter is released: each will relock and see the item before it can sleep or time out
+//!   (a relocked getter checks the items first, even past its deadline).
+//!
+//! So no getter sleeps beside an item. A getter that arrives later sees the item at once. An
+//! owed count that runs low (settled by a getter that was not woken) costs a needless wake later,
+//! never a lost one. Pollers and joiners are woken all at once (nothing is owed), and each kind
+//! having its own word is what keeps "a sleeper on `not_empty` is an unreleased getter" true: the
+//! ring once let pollers share `not_empty`, and a getter's wake landing on a poller that did not
+//! settle it left a getter asleep beside a message (issue 8, `loom-tests/pipe.rs::
+//! wake_meant_for_receiver_landing_on_poller_is_not_lost`).
+//!
+//! Every loop here that waits ends in a sleep on the word its awaited party wakes: `put_slow` on
+//! `not_full` (a get or shutdown), `get_slow` on `not_empty` (a put or shutdown), `poll` on
+//! `readable` (a put or shutdown), `join` on `all_done` (`task_done` or shutdown). The only
+//! other loop, `pause`, spins then yields a bounded number of rounds (`SPIN_ROUNDS`) before
+//! its caller sleeps.
+//!
+//! Storage: the `VecDeque` grows as items arrive (doubling, from 4 slots) but never past
+//! `capacity` slots: `push` reserves exactly up to `capacity`, so a queue of 5 allocates 5 slots,
+//! not the 8 that `VecDeque`'s own doubling would give. It is kept until the ring drops.
 //!
 //! Memory ordering: the items and counts are published by the lock (Acquire lock, Release
 //! unlock). The epochs are read and bumped only under the lock, so Relaxed is enough for them;
@@ -51,13 +82,18 @@
 //!
 //! Items are dropped outside the lock: a got item is returned, a refused one is handed back in
 //! the error, the items an immediate shutdown removes are moved out first and dropped after the
-//! unlock. A `T::drop` that panics or re-enters the queue can therefore never run while the lock
-//! is held.
+//! unlock and after every wake. A `T::drop` that panics or re-enters the ring can therefore never
+//! run while the lock is held; if one panics, `VecDeque`'s drop still drops the rest exactly once
+//! and the panic reaches the caller of `shutdown` (or `close`, or the drop of the owner), with the
+//! ring already consistent.
 
 use std::collections::VecDeque;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 
+use crate::channel_error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
 use crate::lock::{Lock, LockGuard};
-use crate::queue::{GetError, PutError};
 use crate::shim::{self, AtomicU32, AtomicUsize, Instant, Ordering::Relaxed};
 
 /// How many rounds a put or get that must wait spends unlocked, watching the length hint, before
@@ -72,13 +108,25 @@ const SPIN_ROUNDS: u32 = 20;
 /// which lets the other side run when threads outnumber cores.
 const BUSY_ROUNDS: u32 = 3;
 
+/// The first allocation holds this many slots (or `capacity`, if smaller), as `VecDeque`'s own.
+const FIRST_SLOTS: usize = 4;
+
 /// How long a put or get may wait.
 #[derive(Clone, Copy)]
-pub(crate) enum Block {
-    /// One try: `Full` / `Empty` instead of waiting.
+enum Block {
+    /// One try: `NotNow` instead of waiting.
     No,
-    /// Wait until the deadline (`None` = forever); `Timeout` when it passes.
+    /// Wait until the deadline (`None` = forever); `NotNow` when it passes.
     Until(Option<Instant>),
+}
+
+/// Why a put or get did not happen. Which public error that is depends on the form of the call:
+/// `NotNow` is "full" / "empty" for a `try_` call, "timed out" for a timed one, and impossible
+/// for a blocking one.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Fail {
+    NotNow,
+    Closed,
 }
 
 /// The shutdown state; see the table at the top of the file.
@@ -98,7 +146,7 @@ struct Inner<T> {
     putters: u32,
     joiners: u32,
     pollers: u32,
-    /// Single wakes sent on `not_empty` / `not_full` whose sleeper has not yet relocked; see
+    /// Single wakes sent on `not_empty` / `not_full` not yet settled by a relocking sleeper; see
     /// "Owed wakes" at the top of the file.
     getter_wakes: u32,
     putter_wakes: u32,
@@ -111,11 +159,21 @@ pub(crate) struct Ring<T> {
     tasks: bool,
     not_empty: AtomicU32,
     not_full: AtomicU32,
+    readable: AtomicU32,
     all_done: AtomicU32,
     /// `items.len()`, stored under the lock after every change: a hint a spinning put or get
     /// reads without the lock to see when relocking could help. It decides nothing.
     len_hint: AtomicUsize,
 }
+
+/// A panic cannot leave a ring half-changed where a caller could see it: the lock is held only by
+/// this file's code, which calls no user code under it (items are dropped after the unlock), so
+/// every state a panicking thread leaves behind is one a finished call leaves. The items are only
+/// ever moved in and out whole, never lent out. So the ring, and the `Queue` and pipe ends over
+/// it, are unwind-safe whatever `T` is, as std's and crossbeam's channel ends are.
+impl<T> UnwindSafe for Ring<T> {}
+/// See the `UnwindSafe` impl.
+impl<T> RefUnwindSafe for Ring<T> {}
 
 /// Who is about to sleep, and so which waiter count and futex word it uses.
 #[derive(Clone, Copy)]
@@ -155,6 +213,7 @@ impl<T> Ring<T> {
             tasks,
             not_empty: AtomicU32::new(0),
             not_full: AtomicU32::new(0),
+            readable: AtomicU32::new(0),
             all_done: AtomicU32::new(0),
             len_hint: AtomicUsize::new(0),
         }
@@ -168,6 +227,7 @@ impl<T> Ring<T> {
             tasks,
             not_empty: AtomicU32::new(0),
             not_full: AtomicU32::new(0),
+            readable: AtomicU32::new(0),
             all_done: AtomicU32::new(0),
             len_hint: AtomicUsize::new(0),
         }
@@ -175,8 +235,9 @@ impl<T> Ring<T> {
 
     fn word(&self, who: Sleeper) -> &AtomicU32 {
         match who {
-            Sleeper::Getter | Sleeper::Poller => &self.not_empty,
+            Sleeper::Getter => &self.not_empty,
             Sleeper::Putter => &self.not_full,
+            Sleeper::Poller => &self.readable,
             Sleeper::Joiner => &self.all_done,
         }
     }
@@ -198,8 +259,7 @@ impl<T> Ring<T> {
         let woken = shim::wait(word, epoch, deadline);
         let mut g = self.inner.lock();
         *g.count(who) -= 1;
-        // Settles one owed wake, which this return may or may not have been: an owed count
-        // that runs low only costs a needless wake later, never a lost one.
+        // Settles one owed wake, whichever sleeper it reached: see "Owed wakes" at the top.
         if let Some(owed) = g.owed(who) {
             *owed = owed.saturating_sub(1);
         }
@@ -267,12 +327,68 @@ impl<T> Ring<T> {
         self.inner.lock().state
     }
 
-    /// Appends `item`, waiting for room as `block` allows.
+    /// `put` / `send`: waits for room; fails only once the ring is shut down.
     #[inline]
-    pub(crate) fn put(&self, item: T, block: Block) -> Result<(), PutError<T>> {
+    pub(crate) fn put_blocking(&self, item: T) -> Result<(), SendError<T>> {
+        // With no deadline, `NotNow` cannot happen: only `Closed` ends the wait.
+        self.put(item, Block::Until(None))
+            .map_err(|(item, _closed)| SendError(item))
+    }
+
+    /// `try_put` / `try_send`: one try.
+    #[inline]
+    pub(crate) fn try_put(&self, item: T) -> Result<(), TrySendError<T>> {
+        self.put(item, Block::No).map_err(|(item, why)| match why {
+            Fail::NotNow => TrySendError::Full(item),
+            Fail::Closed => TrySendError::Disconnected(item),
+        })
+    }
+
+    /// `put_for` / `put_until` / `send_for` / `send_until`: waits until `deadline`.
+    #[inline]
+    pub(crate) fn put_until(
+        &self,
+        item: T,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendTimeoutError<T>> {
+        self.put(item, Block::Until(deadline))
+            .map_err(|(item, why)| match why {
+                Fail::NotNow => SendTimeoutError::Timeout(item),
+                Fail::Closed => SendTimeoutError::Disconnected(item),
+            })
+    }
+
+    /// `get` / `recv`: waits for an item; fails only once the ring is shut down and drained.
+    #[inline]
+    pub(crate) fn get_blocking(&self) -> Result<T, RecvError> {
+        // With no deadline, `NotNow` cannot happen: only `Closed` ends the wait.
+        self.get(Block::Until(None)).map_err(|_closed| RecvError)
+    }
+
+    /// `try_get` / `try_recv`: one try.
+    #[inline]
+    pub(crate) fn try_get(&self) -> Result<T, TryRecvError> {
+        self.get(Block::No).map_err(|why| match why {
+            Fail::NotNow => TryRecvError::Empty,
+            Fail::Closed => TryRecvError::Disconnected,
+        })
+    }
+
+    /// `get_for` / `get_until` / `recv_for` / `recv_until`: waits until `deadline`.
+    #[inline]
+    pub(crate) fn get_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        self.get(Block::Until(deadline)).map_err(|why| match why {
+            Fail::NotNow => RecvTimeoutError::Timeout,
+            Fail::Closed => RecvTimeoutError::Disconnected,
+        })
+    }
+
+    /// Appends `item`, waiting for room as `block` allows; hands it back on failure.
+    #[inline]
+    fn put(&self, item: T, block: Block) -> Result<(), (T, Fail)> {
         let mut g = self.inner.lock();
         if g.state == State::Open && g.items.len() < self.capacity {
-            g.items.push_back(item);
+            self.push(&mut g.items, item);
             self.after_put(g);
             return Ok(());
         }
@@ -285,25 +401,26 @@ impl<T> Ring<T> {
         mut g: LockGuard<'a, Inner<T>>,
         item: T,
         block: Block,
-    ) -> Result<(), PutError<T>> {
+    ) -> Result<(), (T, Fail)> {
         let (mut timed_out, mut spin) = (false, shim::Spin::at_most(SPIN_ROUNDS));
         loop {
             if g.state != State::Open {
-                return Err(PutError::ShutDown(item));
+                return Err((item, Fail::Closed));
             }
             if g.items.len() < self.capacity {
-                g.items.push_back(item);
+                self.push(&mut g.items, item);
                 self.after_put(g);
                 return Ok(());
             }
             let deadline = match block {
-                Block::No => return Err(PutError::Full(item)),
+                Block::No => return Err((item, Fail::NotNow)),
                 Block::Until(d) => d,
             };
             // Checked after the condition: a put that was woken (or raced a get) just as its
-            // time ran out still takes the free slot.
+            // time ran out still takes the free slot. Checked before any spin or registration:
+            // a zero timeout or past deadline is one try that leaves no trace.
             if timed_out || shim::expired(deadline) {
-                return Err(PutError::Timeout(item));
+                return Err((item, Fail::NotNow));
             }
             g = match self.pause(g, &mut spin, |len| len < self.capacity) {
                 Ok(relocked) => relocked,
@@ -316,32 +433,55 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Publishes the length, wakes a getter (all of them if a poller waits) after an item went
-    /// in; unlocks.
+    /// Appends `item`; the caller has checked that fewer than `capacity` items are inside.
+    /// Grows the storage as `VecDeque` would (doubling), but never past `capacity` slots.
+    #[inline]
+    fn push(&self, items: &mut VecDeque<T>, item: T) {
+        if items.len() == items.capacity() {
+            self.grow(items);
+        }
+        items.push_back(item);
+    }
+
+    #[cold]
+    fn grow(&self, items: &mut VecDeque<T>) {
+        let len = items.len();
+        // `len < capacity` here (the caller checked), so `slots > len`.
+        let slots = len.saturating_mul(2).max(FIRST_SLOTS).min(self.capacity);
+        items.reserve_exact(slots - len);
+    }
+
+    /// Publishes the length; wakes one getter unless every registered one is owed a wake, and
+    /// every poller; unlocks.
     #[inline]
     fn after_put(&self, mut g: LockGuard<'_, Inner<T>>) {
         self.publish_len(&g);
-        let all = g.pollers > 0;
-        if !all && g.getters <= g.getter_wakes {
-            // Every registered getter is already owed a wake (or none waits).
+        let getter = g.getters > g.getter_wakes;
+        let pollers = g.pollers > 0;
+        if !getter && !pollers {
+            // Nobody waits, or every registered getter is already released: see the top.
             return;
         }
-        if !all {
+        // Relaxed: bumped under the lock; each waiter read its epoch under the lock.
+        if getter {
             g.getter_wakes += 1;
+            self.not_empty.fetch_add(1, Relaxed);
         }
-        // Relaxed: bumped under the lock; the waiter read its epoch under the lock.
-        self.not_empty.fetch_add(1, Relaxed);
+        if pollers {
+            self.readable.fetch_add(1, Relaxed);
+        }
         drop(g);
-        if all {
-            shim::wake_all(&self.not_empty);
-        } else {
+        if getter {
             shim::wake_one(&self.not_empty);
+        }
+        if pollers {
+            shim::wake_all(&self.readable);
         }
     }
 
     /// Takes the oldest item, waiting for one as `block` allows.
     #[inline]
-    pub(crate) fn get(&self, block: Block) -> Result<T, GetError> {
+    fn get(&self, block: Block) -> Result<T, Fail> {
         let mut g = self.inner.lock();
         if let Some(item) = g.items.pop_front() {
             self.after_get(g);
@@ -351,7 +491,7 @@ impl<T> Ring<T> {
     }
 
     #[cold]
-    fn get_slow<'a>(&'a self, mut g: LockGuard<'a, Inner<T>>, block: Block) -> Result<T, GetError> {
+    fn get_slow<'a>(&'a self, mut g: LockGuard<'a, Inner<T>>, block: Block) -> Result<T, Fail> {
         let (mut timed_out, mut spin) = (false, shim::Spin::at_most(SPIN_ROUNDS));
         loop {
             if let Some(item) = g.items.pop_front() {
@@ -359,14 +499,15 @@ impl<T> Ring<T> {
                 return Ok(item);
             }
             if g.state != State::Open {
-                return Err(GetError::ShutDown);
+                return Err(Fail::Closed);
             }
             let deadline = match block {
-                Block::No => return Err(GetError::Empty),
+                Block::No => return Err(Fail::NotNow),
                 Block::Until(d) => d,
             };
+            // As in `put_slow`: after the condition, before any spin or registration.
             if timed_out || shim::expired(deadline) {
-                return Err(GetError::Timeout);
+                return Err(Fail::NotNow);
             }
             g = match self.pause(g, &mut spin, |len| len > 0) {
                 Ok(relocked) => relocked,
@@ -379,7 +520,8 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Publishes the length, counts the task, wakes one putter after a slot freed up; unlocks.
+    /// Publishes the length, counts the task, wakes one putter after a slot freed up unless every
+    /// registered one is owed a wake; unlocks.
     #[inline]
     fn after_get(&self, mut g: LockGuard<'_, Inner<T>>) {
         self.publish_len(&g);
@@ -387,7 +529,7 @@ impl<T> Ring<T> {
             g.unfinished += 1;
         }
         if g.putters <= g.putter_wakes {
-            // Every registered putter is already owed a wake (or none waits).
+            // Nobody waits, or every registered putter is already released: see the top.
             return;
         }
         g.putter_wakes += 1;
@@ -398,7 +540,7 @@ impl<T> Ring<T> {
     }
 
     /// Waits until an item is ready or the ring is shut down (a get would not block), without
-    /// taking anything. `false` if the deadline passed first.
+    /// taking anything. `false` if the deadline passed first; a deadline already past is one look.
     pub(crate) fn poll(&self, deadline: Option<Instant>) -> bool {
         let mut g = self.inner.lock();
         let mut timed_out = false;
@@ -438,7 +580,7 @@ impl<T> Ring<T> {
     }
 
     /// Waits until every item put has been got and marked done (or dropped by an immediate
-    /// shutdown). `false` if the deadline passed first.
+    /// shutdown). `false` if the deadline passed first; a deadline already past is one look.
     pub(crate) fn join(&self, deadline: Option<Instant>) -> bool {
         let mut g = self.inner.lock();
         let mut timed_out = false;
@@ -456,7 +598,7 @@ impl<T> Ring<T> {
     }
 
     /// Shuts the ring down (see the state table); with `immediate`, drops what is left, after
-    /// the unlock. Wakes every blocked caller.
+    /// the unlock and the wakes. Wakes every blocked caller.
     pub(crate) fn shutdown(&self, immediate: bool) {
         let mut g = self.inner.lock();
         let target = if immediate {
@@ -482,12 +624,15 @@ impl<T> Ring<T> {
         // keeps this rare path free of cases.
         self.not_empty.fetch_add(1, Relaxed);
         self.not_full.fetch_add(1, Relaxed);
+        self.readable.fetch_add(1, Relaxed);
         self.all_done.fetch_add(1, Relaxed);
         drop(g);
         shim::wake_all(&self.not_empty);
         shim::wake_all(&self.not_full);
+        shim::wake_all(&self.readable);
         shim::wake_all(&self.all_done);
-        // The items an immediate shutdown removed are dropped here, outside the lock.
+        // The items an immediate shutdown removed are dropped here, outside the lock and after
+        // every wake; if one's drop panics, `VecDeque` still drops the others, then unwinds.
         drop(dropped);
     }
 }
@@ -505,5 +650,62 @@ impl<T> Inner<T> {
             getter_wakes: 0,
             putter_wakes: 0,
         }
+    }
+}
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    //! What the public API cannot show: a zero timeout leaves no trace in the ring's counts and
+    //! words. (The storage bound is measured at the allocator in `tests/queue_storage.rs`.)
+    use super::*;
+    use crate::shim::Duration;
+
+    /// Every waiter count, owed wake and epoch, for comparing before and after a call.
+    fn trace<T>(r: &Ring<T>) -> [u64; 10] {
+        let g = r.inner.lock();
+        [
+            u64::from(g.getters),
+            u64::from(g.putters),
+            u64::from(g.joiners),
+            u64::from(g.pollers),
+            u64::from(g.getter_wakes),
+            u64::from(g.putter_wakes),
+            u64::from(r.not_empty.load(Relaxed)),
+            u64::from(r.not_full.load(Relaxed)),
+            u64::from(r.readable.load(Relaxed)),
+            u64::from(r.all_done.load(Relaxed)),
+        ]
+    }
+
+    #[test]
+    fn zero_timeout_and_past_deadline_leave_no_trace() {
+        let past = Instant::now().checked_sub(Duration::from_millis(1));
+        let now = shim::deadline_after(Duration::ZERO);
+        let empty: Ring<u8> = Ring::new(1, true);
+        let before = trace(&empty);
+        for deadline in [past, now] {
+            assert_eq!(empty.get_until(deadline), Err(RecvTimeoutError::Timeout));
+            assert!(!empty.poll(deadline), "nothing to poll");
+        }
+        assert_eq!(
+            trace(&empty),
+            before,
+            "a zero-timeout get or poll must not register, bump or owe a wake"
+        );
+        let full: Ring<u8> = Ring::new(1, true);
+        full.put_blocking(0).unwrap();
+        let before = trace(&full);
+        for deadline in [past, now] {
+            assert_eq!(
+                full.put_until(1, deadline),
+                Err(SendTimeoutError::Timeout(1))
+            );
+            assert!(!full.join(deadline), "an item is inside");
+        }
+        assert_eq!(
+            trace(&full),
+            before,
+            "a zero-timeout put or join must not register, bump or owe a wake"
+        );
     }
 }

@@ -10,6 +10,7 @@ mod harness;
 
 #[cfg(not(any(feature = "loom", feature = "shuttle")))]
 mod groups {
+    pub mod barrier;
     pub mod condition;
     pub mod event;
     pub mod lock;
@@ -27,7 +28,7 @@ type Group = (&'static str, fn(&mut harness::Report));
 #[cfg(not(any(feature = "loom", feature = "shuttle")))]
 fn main() {
     use groups::*;
-    let all: [Group; 8] = [
+    let all: [Group; 9] = [
         ("lock", lock::run),
         ("semaphore", semaphore::run),
         ("event", event::run),
@@ -35,6 +36,7 @@ fn main() {
         ("queue", queue::run),
         ("pipe", pipe::run),
         ("thread_local", thread_local::run),
+        ("barrier", barrier::run),
         ("pool", pool::run),
     ];
     let wanted: Vec<String> = std::env::args()

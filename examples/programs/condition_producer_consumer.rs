@@ -52,10 +52,11 @@ pub fn run() -> Result<String, String> {
                     let (mut count, mut sum) = (0u64, 0u64);
                     loop {
                         let mut shared = lock.lock();
-                        // Python: cv.wait_for(lambda: items or all_taken, timeout=10)
-                        let ready = changed.wait_for_predicate(
+                        // Python: cv.wait_for(lambda: items or all_taken, timeout=10), which
+                        // waits *until*; `wait_while_for` waits *while*: the predicate negated.
+                        let ready = changed.wait_while_for(
                             &mut shared,
-                            |s| !s.items.is_empty() || s.taken == TOTAL,
+                            |s| s.items.is_empty() && s.taken < TOTAL,
                             Duration::from_secs(10),
                         );
                         assert!(ready, "no item for 10 s: a notify was lost");

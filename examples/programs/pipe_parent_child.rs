@@ -9,7 +9,7 @@
 //! The parent sends three messages over a duplex pipe, the child answers each, and closing the
 //! parent's end gives the child end-of-file.
 
-use weftsync::{RecvError, pipe};
+use weftsync::pipe;
 
 pub const NAME: &str = "pipe: parent/child over a duplex Pipe, ending in end-of-file";
 
@@ -17,16 +17,12 @@ pub fn run() -> Result<String, String> {
     let (parent, child) = pipe::<String>(4);
     let child_thread = std::thread::spawn(move || {
         let mut answered = 0;
-        loop {
-            match child.recv() {
-                Ok(msg) => {
-                    child.send(format!("child got {msg:?}")).unwrap();
-                    answered += 1;
-                }
-                Err(RecvError::Eof) => return answered,
-                Err(e) => unreachable!("a blocking recv fails only at end-of-file: {e}"),
-            }
+        // Receives until end-of-file (Python's `EOFError`), the only way a blocking recv ends.
+        for msg in child.iter() {
+            child.send(format!("child got {msg:?}")).unwrap();
+            answered += 1;
         }
+        answered
     });
     let mut answers = Vec::new();
     for word in ["42", "None", "hello"] {

@@ -12,7 +12,7 @@
 //! ```
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use weftsync::{GetError, Queue};
+use weftsync::Queue;
 
 pub const NAME: &str = "queue: 2 producers, 4 workers, task_done/join, then shutdown";
 
@@ -24,16 +24,11 @@ pub fn run() -> Result<String, String> {
     std::thread::scope(|s| {
         for _ in 0..4 {
             s.spawn(|| {
-                loop {
-                    match q.get() {
-                        Ok(n) => {
-                            total.fetch_add(n * n, Relaxed);
-                            handled.fetch_add(1, Relaxed);
-                            q.task_done().expect("one task_done per got item");
-                        }
-                        Err(GetError::ShutDown) => return,
-                        Err(e) => unreachable!("a blocking get fails only on shutdown: {e}"),
-                    }
+                // `for n in &q` is the `while True: q.get()` loop; it ends at `ShutDown`.
+                for n in &q {
+                    total.fetch_add(n * n, Relaxed);
+                    handled.fetch_add(1, Relaxed);
+                    q.task_done().expect("one task_done per got item");
                 }
             });
         }
@@ -51,7 +46,7 @@ pub fn run() -> Result<String, String> {
             p.join().unwrap(); // every item is put...
         }
         q.join(); // ...and every item put has been marked done
-        q.shutdown(false); // the workers' blocked gets now fail with ShutDown
+        q.shutdown(false); // the workers' iterations now end
     });
     let want: u64 = (1..=JOBS).map(|n| n * n).sum();
     let (got, n) = (total.load(Relaxed), handled.load(Relaxed));

@@ -6,6 +6,7 @@
 
 pub mod script;
 
+pub mod barrier;
 pub mod condition;
 pub mod event;
 pub mod lock;
@@ -15,3 +16,4 @@ pub mod queue;
 pub mod rlock;
 pub mod semaphore;
 pub mod thread_local;
+pub mod timer;

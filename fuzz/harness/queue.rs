@@ -7,7 +7,7 @@
 use super::script;
 use std::collections::HashSet;
 use std::time::Duration;
-use weftsync::{GetError, PutError, Queue};
+use weftsync::{Queue, RecvTimeoutError, TryRecvError, TrySendError};
 
 pub fn run(data: &[u8]) {
     let scripts = script::threads(data);
@@ -21,9 +21,9 @@ pub fn run(data: &[u8]) {
             match op % 9 {
                 0 | 1 => match q.try_put(item) {
                     Ok(()) => put.push(item),
-                    Err(e) => {
-                        assert!(matches!(e, PutError::Full(v) | PutError::ShutDown(v) if v == item))
-                    }
+                    Err(e) => assert!(
+                        matches!(e, TrySendError::Full(v) | TrySendError::Disconnected(v) if v == item)
+                    ),
                 },
                 2 => match q.put_for(item, wait) {
                     Ok(()) => put.push(item),
@@ -33,11 +33,11 @@ pub fn run(data: &[u8]) {
                 },
                 3 | 4 => match q.try_get() {
                     Ok(v) => got.push(v),
-                    Err(e) => assert!(e == GetError::Empty || e == GetError::ShutDown),
+                    Err(e) => assert!(e == TryRecvError::Empty || e == TryRecvError::Disconnected),
                 },
                 5 => match q.get_for(wait) {
                     Ok(v) => got.push(v),
-                    Err(e) => assert!(e == GetError::Timeout || e == GetError::ShutDown),
+                    Err(e) => assert!(e.is_timeout() || e == RecvTimeoutError::Disconnected),
                 },
                 6 | 7 => done += usize::from(q.task_done().is_ok()),
                 _ => {

@@ -2,13 +2,15 @@
 //! equals the guards it holds (the model). A thread that takes the lock at depth 1 records itself
 //! as the owner and checks no one else was recorded: two owners at once fail. Every acquisition
 //! increments the protected counter exactly once, so the final count equals the acquisitions the
-//! threads report. A thread drops all its guards at the end of its script, so every blocked
-//! `lock` is eventually served.
+//! threads report. Acquisitions go through every form (blocking, one try, zero and short
+//! timeouts, deadlines, owned `Arc` guards), and guards drop in any order. A thread drops all its
+//! guards at the end of its script, so every blocked `lock` is eventually served.
 
 use super::script;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::SeqCst};
-use std::time::Duration;
-use weftsync::RLock;
+use std::time::{Duration, Instant};
+use weftsync::{ArcRLockGuard, RLock, RLockGuard};
 
 const NOBODY: usize = usize::MAX;
 
@@ -17,42 +19,67 @@ struct Shared {
     count: AtomicU64,
 }
 
+/// One level held by a thread: a borrowed or an owned guard.
+enum Level<'a> {
+    Borrowed(RLockGuard<'a, Shared>),
+    Owned(ArcRLockGuard<Shared>),
+}
+
+impl Level<'_> {
+    fn shared(&self) -> &Shared {
+        match self {
+            Level::Borrowed(g) => g,
+            Level::Owned(g) => g,
+        }
+    }
+}
+
 pub fn run(data: &[u8]) {
     let scripts = script::threads(data);
-    let lock = RLock::new(Shared {
+    let lock = Arc::new(RLock::new(Shared {
         owner: AtomicUsize::new(NOBODY),
         count: AtomicU64::new(0),
-    });
+    }));
     let entered = script::run_threads(&scripts, |me, ops| {
-        let mut held = Vec::new();
+        let mut held: Vec<Level<'_>> = Vec::new();
         let mut n = 0u64;
         for &op in ops {
-            match op % 6 {
-                0..=3 => {
-                    let guard = match op % 6 {
-                        0 => Some(lock.lock()),
-                        1 => lock.try_lock(),
-                        2 => lock.try_lock_for(Duration::ZERO),
-                        _ => lock.try_lock_for(Duration::from_micros(u64::from(op % 64))),
+            let micros = Duration::from_micros(u64::from(op % 64));
+            match op % 8 {
+                0..=5 => {
+                    let level = match op % 8 {
+                        0 => Some(Level::Borrowed(lock.lock())),
+                        1 => lock.try_lock().map(Level::Borrowed),
+                        2 => lock.lock_for(Duration::ZERO).map(Level::Borrowed),
+                        3 => lock.lock_for(micros).map(Level::Borrowed),
+                        4 => lock
+                            .lock_until(Instant::now() + micros)
+                            .map(Level::Borrowed),
+                        _ => lock.lock_arc_for(micros).map(Level::Owned),
                     };
-                    if let Some(g) = guard {
+                    if let Some(level) = level {
+                        let shared = level.shared();
                         if held.is_empty() {
-                            assert_eq!(g.owner.swap(me, SeqCst), NOBODY, "two owners at once");
+                            assert_eq!(shared.owner.swap(me, SeqCst), NOBODY, "two owners at once");
                         } else {
-                            assert_eq!(g.owner.load(SeqCst), me, "owner changed under a guard");
+                            assert_eq!(
+                                shared.owner.load(SeqCst),
+                                me,
+                                "owner changed under a guard"
+                            );
                         }
-                        g.count.fetch_add(1, SeqCst);
+                        shared.count.fetch_add(1, SeqCst);
                         n += 1;
-                        held.push(g);
+                        held.push(level);
                     } else {
                         assert!(held.is_empty(), "the owner's re-entry failed");
                     }
                 }
                 // Drop the guard at an op-chosen index: drops come in any order.
-                4 if !held.is_empty() => {
-                    let i = usize::from(op / 6) % held.len();
+                6 if !held.is_empty() => {
+                    let i = usize::from(op / 8) % held.len();
                     if held.len() == 1 {
-                        held[0].owner.store(NOBODY, SeqCst);
+                        held[0].shared().owner.store(NOBODY, SeqCst);
                     }
                     drop(held.remove(i));
                 }
@@ -64,8 +91,8 @@ pub fn run(data: &[u8]) {
                 "depth differs from the model"
             );
         }
-        if let Some(g) = held.first() {
-            g.owner.store(NOBODY, SeqCst);
+        if let Some(level) = held.first() {
+            level.shared().owner.store(NOBODY, SeqCst);
         }
         drop(held);
         assert_eq!(lock.depth(), 0);
@@ -75,10 +102,10 @@ pub fn run(data: &[u8]) {
         !lock.is_locked(),
         "lock still held after every guard dropped"
     );
-    let shared = lock.into_inner();
-    assert_eq!(shared.owner.into_inner(), NOBODY);
+    let shared = &*lock.lock();
+    assert_eq!(shared.owner.load(SeqCst), NOBODY);
     assert_eq!(
-        shared.count.into_inner(),
+        shared.count.load(SeqCst),
         entered.iter().sum::<u64>(),
         "acquisitions and increments disagree"
     );

@@ -5,18 +5,12 @@
 
 use crate::watchdog::watched;
 use proptest::prelude::*;
-use static_assertions::{assert_impl_all, const_assert};
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
-use weftsync::{Condition, Lock, WaitTimeoutResult};
-
-// Condition: one word, at most 8 bytes; shared by reference between threads.
-const_assert!(core::mem::size_of::<Condition>() <= 8);
-assert_impl_all!(Condition: Send, Sync, Default, core::fmt::Debug);
-assert_impl_all!(WaitTimeoutResult: Send, Sync, Copy, Eq, core::fmt::Debug);
+use weftsync::{Condition, Lock, RLock};
 
 /// Scaled down under Miri, which runs threads thousands of times slower.
 const STRESS_ITERS: usize = if cfg!(miri) { 50 } else { 20_000 };
@@ -37,7 +31,7 @@ fn notify_with_no_waiters_returns_zero_and_is_not_banked() {
         assert_eq!(cond.notify_all(), 0);
         let mut g = lock.lock();
         assert!(
-            cond.wait_for(&mut g, Duration::from_millis(20)).timed_out(),
+            !cond.wait_for(&mut g, Duration::from_millis(20)),
             "earlier notifies must not be kept for a later waiter"
         );
     });
@@ -156,10 +150,13 @@ fn wait_for_times_out_after_timeout() {
         let (lock, cond) = (Lock::new(()), Condition::new());
         let mut g = lock.lock();
         crate::assert_waits_its_timeout(Duration::from_millis(50), || {
-            assert!(cond.wait_for(&mut g, Duration::from_millis(50)).timed_out());
+            assert!(
+                !cond.wait_for(&mut g, Duration::from_millis(50)),
+                "nobody notifies"
+            );
         });
         let deadline = Instant::now() + Duration::from_millis(30);
-        assert!(cond.wait_until(&mut g, deadline).timed_out());
+        assert!(!cond.wait_until(&mut g, deadline), "nobody notifies");
         assert!(Instant::now() >= deadline, "wait_until returned early");
     });
 }
@@ -170,14 +167,10 @@ fn zero_timeout_and_past_deadline_time_out_at_once() {
         let (lock, cond) = (Lock::new(0), Condition::new());
         let mut g = lock.lock();
         let start = Instant::now();
-        assert!(cond.wait_for(&mut g, Duration::ZERO).timed_out());
+        assert!(!cond.wait_for(&mut g, Duration::ZERO));
         let past = Instant::now() - Duration::from_millis(1);
-        assert!(cond.wait_until(&mut g, past).timed_out());
-        assert!(
-            cond.wait_while_for(&mut g, |v| *v == 0, Duration::ZERO)
-                .timed_out()
-        );
-        assert!(!cond.wait_for_predicate(&mut g, |v| *v == 1, Duration::ZERO));
+        assert!(!cond.wait_until(&mut g, past));
+        assert!(!cond.wait_while_for(&mut g, |v| *v == 0, Duration::ZERO));
         assert!(
             start.elapsed() < Duration::from_secs(2),
             "zero timeouts must not sleep"
@@ -194,9 +187,9 @@ fn huge_timeout_waits_forever_without_overflow() {
         let t = std::thread::spawn(move || {
             let mut g = s.0.lock();
             *g += 1;
-            let r = s.1.wait_for(&mut g, Duration::MAX);
-            assert!(!r.timed_out(), "Duration::MAX must mean wait forever");
-            assert!(s.1.wait_for_predicate(&mut g, |v| *v == 2, Duration::MAX));
+            let notified = s.1.wait_for(&mut g, Duration::MAX);
+            assert!(notified, "Duration::MAX must mean wait forever");
+            assert!(s.1.wait_while_for(&mut g, |v| *v != 2, Duration::MAX));
         });
         until_registered(&shared.0, 1);
         assert!(shared.1.notify_one());
@@ -214,28 +207,29 @@ fn predicate_is_tested_before_the_first_wait() {
         let start = Instant::now();
         // No other thread exists: any wait here would block forever or time out.
         cond.wait_while(&mut g, |v| *v != 7);
-        assert!(
-            !cond
-                .wait_while_for(&mut g, |v| *v != 7, Duration::from_secs(60))
-                .timed_out()
-        );
-        assert!(cond.wait_for_predicate(&mut g, |v| *v == 7, Duration::ZERO));
+        assert!(cond.wait_while_for(&mut g, |v| *v != 7, Duration::from_secs(60)));
+        assert!(cond.wait_while_for(&mut g, |v| *v != 7, Duration::ZERO));
         let mut tests = 0;
-        assert!(cond.wait_for_predicate(
+        assert!(cond.wait_while_until(
             &mut g,
             |_| {
                 tests += 1;
-                true
+                false
             },
-            Duration::from_secs(60)
+            Instant::now() + Duration::from_secs(60)
         ));
-        assert_eq!(tests, 1, "a true predicate is tested once, with no wait");
+        assert_eq!(
+            tests, 1,
+            "a condition already false is tested once, with no wait"
+        );
         assert!(start.elapsed() < Duration::from_secs(2));
     });
 }
 
+/// Python's `cv.wait_for(predicate, timeout)` is `wait_while_for` with the predicate negated:
+/// `true` once the awaited state arrived, `false` after the timeout without it.
 #[test]
-fn wait_for_predicate_returns_final_value() {
+fn wait_while_for_reports_whether_the_condition_became_false() {
     watched(|| {
         let shared = Arc::new((Lock::new(0u32), Condition::new()));
         let s = Arc::clone(&shared);
@@ -248,14 +242,14 @@ fn wait_for_predicate_returns_final_value() {
         let mut g = shared.0.lock();
         let got = shared
             .1
-            .wait_for_predicate(&mut g, |v| *v == 5, Duration::from_secs(60));
+            .wait_while_for(&mut g, |v| *v != 5, Duration::from_secs(60));
         assert!(got && *g == 5, "true once the value reached 5");
         drop(g);
         t.join().unwrap();
         let mut g = shared.0.lock();
         let got = shared
             .1
-            .wait_for_predicate(&mut g, |v| *v == 6, Duration::from_millis(10));
+            .wait_while_for(&mut g, |v| *v != 6, Duration::from_millis(10));
         assert!(!got, "nobody sets 6: false after the timeout");
     });
 }
@@ -291,7 +285,7 @@ fn wait_while_for_has_one_total_deadline() {
         drop(g);
         stop.store(true, SeqCst);
         let sent = spammer.join().unwrap();
-        assert!(r.timed_out());
+        assert!(!r, "the condition never became false");
         assert!(
             waited >= Duration::from_millis(100),
             "gave up early: {waited:?}"
@@ -321,13 +315,128 @@ fn two_locks_at_once_panic_and_leave_lock_usable() {
         }));
         let msg = r.expect_err("waiting with a second Lock must panic");
         let msg = msg.downcast_ref::<&str>().copied().unwrap_or_default();
-        assert!(msg.contains("two different Locks"), "panic message: {msg}");
+        assert!(msg.contains("two different locks"), "panic message: {msg}");
         assert!(!other.is_locked(), "the unwinding guard released its lock");
         assert_eq!(shared.1.notify_all(), 1, "the first waiter is still queued");
         t.join().unwrap();
         // With no waiter left, the Condition may serve the other lock.
         let mut g = other.lock();
-        assert!(shared.1.wait_for(&mut g, Duration::ZERO).timed_out());
+        assert!(!shared.1.wait_for(&mut g, Duration::from_millis(1)));
+    });
+}
+
+/// Python's default `Condition()` wraps an RLock: waiting with an RLock guard at depth 2
+/// releases both levels (another thread can take the lock and notify), and the wait returns
+/// with the lock held again at depth 2.
+#[test]
+fn rlock_wait_releases_every_level_and_restores_the_depth() {
+    watched(|| {
+        use std::cell::Cell;
+        let shared = Arc::new((RLock::new(Cell::new(0u32)), Condition::new()));
+        let s = Arc::clone(&shared);
+        let outer = shared.0.lock();
+        let mut inner = shared.0.lock();
+        assert_eq!(shared.0.depth(), 2);
+        let t = std::thread::spawn(move || {
+            // Blocks until the waiter has released both levels.
+            let g = s.0.lock();
+            assert_eq!(s.0.depth(), 1, "the notifier owns the lock alone");
+            g.set(1);
+            drop(g);
+            s.1.notify_all();
+        });
+        shared.1.wait_while(&mut inner, |v| v.get() == 0);
+        assert_eq!(
+            shared.0.depth(),
+            2,
+            "re-taken at the depth it was released at"
+        );
+        assert_eq!(
+            outer.get(),
+            1,
+            "the notifier's write is visible through every guard"
+        );
+        drop(inner);
+        assert_eq!(shared.0.depth(), 1);
+        drop(outer);
+        assert!(!shared.0.is_locked(), "both levels released in the end");
+        t.join().unwrap();
+    });
+}
+
+/// The timed forms with an RLock guard: a timeout re-takes the lock at the same depth too, and a
+/// zero timeout never joins the queue.
+#[test]
+fn rlock_timed_waits_restore_the_depth() {
+    watched(|| {
+        let (lock, cond) = (RLock::new(5), Condition::new());
+        let _a = lock.lock();
+        let _b = lock.lock();
+        let mut c = lock.lock();
+        assert!(
+            !cond.wait_for(&mut c, Duration::from_millis(1)),
+            "nobody notifies"
+        );
+        assert_eq!(lock.depth(), 3);
+        assert!(
+            !cond.wait_until(&mut c, Instant::now()),
+            "a past deadline is a timeout"
+        );
+        assert_eq!(lock.depth(), 3);
+        assert!(!cond.wait_while_for(&mut c, |v| *v == 5, Duration::ZERO));
+        assert!(cond.wait_while_for(&mut c, |v| *v != 5, Duration::ZERO));
+        assert_eq!(
+            lock.depth(),
+            3,
+            "every form re-takes the lock at the same depth"
+        );
+        assert_eq!(cond.notify_all(), 0, "no waiter left queued");
+    });
+}
+
+/// A Lock waiter and an RLock waiter on one Condition at once are two different locks.
+#[test]
+fn lock_and_rlock_waiters_at_once_panic() {
+    watched(|| {
+        let shared = Arc::new((Lock::new(0usize), Condition::new()));
+        let s = Arc::clone(&shared);
+        let t = std::thread::spawn(move || {
+            let mut g = s.0.lock();
+            *g += 1;
+            s.1.wait(&mut g);
+        });
+        until_registered(&shared.0, 1);
+        let rlock = RLock::new(());
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            let mut g = rlock.lock();
+            shared.1.wait(&mut g);
+        }));
+        assert!(
+            r.is_err(),
+            "an RLock waiter beside a Lock waiter must panic"
+        );
+        assert!(!rlock.is_locked(), "the unwinding guard released the RLock");
+        assert_eq!(shared.1.notify_all(), 1, "the Lock waiter is still queued");
+        t.join().unwrap();
+    });
+}
+
+/// A zero timeout or past deadline never joins the queue: a notify at any moment cannot count
+/// it, and the Condition has no waiter afterwards.
+#[test]
+fn zero_timeout_wait_never_joins_the_queue() {
+    watched(|| {
+        let (lock, cond) = (Lock::new(()), Condition::new());
+        let mut g = lock.lock();
+        for _ in 0..100 {
+            assert!(!cond.wait_for(&mut g, Duration::ZERO), "nobody notified");
+            assert!(!cond.wait_until(&mut g, Instant::now()), "nobody notified");
+        }
+        assert_eq!(format!("{cond:?}"), "Condition { has_waiters: false }");
+        assert!(
+            lock.is_locked(),
+            "the lock is held again after a zero-timeout wait"
+        );
     });
 }
 
@@ -483,7 +592,7 @@ fn stress_timed_waits_keep_notify_counts_exact() {
                     for k in 0..STRESS_ITERS / 20 {
                         let mut g = s.0.lock();
                         let timeout = Duration::from_micros(((i * 7 + k) % 40) as u64);
-                        notified += usize::from(!s.1.wait_for(&mut g, timeout).timed_out());
+                        notified += usize::from(s.1.wait_for(&mut g, timeout));
                     }
                     notified
                 })
@@ -527,7 +636,7 @@ enum Op {
     WaitForZero,
     WaitUntilPast,
     WaitWhileForZero(u8),
-    WaitForPredicateZero(u8),
+    WaitWhileUntilPast(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -539,7 +648,7 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Op::WaitForZero),
         Just(Op::WaitUntilPast),
         (0..8u8).prop_map(Op::WaitWhileForZero),
-        (0..8u8).prop_map(Op::WaitForPredicateZero),
+        (0..8u8).prop_map(Op::WaitWhileUntilPast),
     ]
 }
 
@@ -568,23 +677,24 @@ proptest! {
                     Op::NotifyOne => prop_assert!(!cond.notify_one()),
                     Op::NotifyAll => prop_assert_eq!(cond.notify_all(), 0),
                     Op::WaitForZero => {
-                        prop_assert!(cond.wait_for(&mut g, Duration::ZERO).timed_out());
+                        prop_assert!(!cond.wait_for(&mut g, Duration::ZERO), "nobody can notify");
                     }
                     Op::WaitUntilPast => {
                         let past = Instant::now() - Duration::from_millis(1);
-                        prop_assert!(cond.wait_until(&mut g, past).timed_out());
+                        prop_assert!(!cond.wait_until(&mut g, past), "nobody can notify");
                     }
                     Op::WaitWhileForZero(t) => {
                         let mut tests = 0;
                         let r = cond.wait_while_for(&mut g, |v| { tests += 1; *v < t }, Duration::ZERO);
-                        prop_assert_eq!(r.timed_out(), model < t, "timed out iff still blocked");
+                        prop_assert_eq!(r, model >= t, "true iff the condition is already false");
                         prop_assert_eq!(tests, if model < t { 2 } else { 1 });
                     }
-                    Op::WaitForPredicateZero(t) => {
+                    Op::WaitWhileUntilPast(t) => {
                         let mut tests = 0;
-                        let got = cond.wait_for_predicate(&mut g, |v| { tests += 1; *v >= t }, Duration::ZERO);
-                        prop_assert_eq!(got, model >= t, "returns the predicate's final value");
-                        prop_assert_eq!(tests, if model >= t { 1 } else { 2 });
+                        let past = Instant::now() - Duration::from_millis(1);
+                        let r = cond.wait_while_until(&mut g, |v| { tests += 1; *v < t }, past);
+                        prop_assert_eq!(r, model >= t, "true iff the condition is already false");
+                        prop_assert_eq!(tests, if model < t { 2 } else { 1 });
                     }
                 }
                 prop_assert_eq!(*g, model);

@@ -63,6 +63,8 @@ fn harness_run(target: &str) -> Option<fn(&[u8])> {
         "pipe" => harness::pipe::run,
         "pool" => harness::pool::run,
         "thread_local" => harness::thread_local::run,
+        "barrier" => harness::barrier::run,
+        "timer" => harness::timer::run,
         _ => return None,
     })
 }
@@ -126,4 +128,14 @@ fn fuzz_corpus_pool() {
 #[test]
 fn fuzz_corpus_thread_local() {
     replay_watched("thread_local");
+}
+
+#[test]
+fn fuzz_corpus_barrier() {
+    replay_watched("barrier");
+}
+
+#[test]
+fn fuzz_corpus_timer() {
+    replay_watched("timer");
 }

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::time::{Duration, Instant};
-use weftsync::Lock;
+use weftsync::{ArcLockGuard, Lock, LockGuard, MappedLockGuard};
 
 /// Scaled down under Miri, which runs threads thousands of times slower.
 const STRESS_ITERS: u64 = if cfg!(miri) { 50 } else { 100_000 };
@@ -49,7 +49,7 @@ fn stress_mixed_timeouts_are_exact() {
                         let g = match (i + k) % 3 {
                             0 => Some(l.lock()),
                             1 => l.try_lock(),
-                            _ => l.try_lock_for(Duration::from_micros(50)),
+                            _ => l.lock_for(Duration::from_micros(50)),
                         };
                         if let Some(mut g) = g {
                             *g += 1;
@@ -96,12 +96,12 @@ fn panic_while_holding_releases_without_poison() {
 }
 
 #[test]
-fn try_lock_for_times_out_while_held() {
+fn lock_for_times_out_while_held() {
     watched(|| {
         let lock = Lock::new(());
         let _g = lock.lock();
         crate::assert_waits_its_timeout(Duration::from_millis(50), || {
-            assert!(lock.try_lock_for(Duration::from_millis(50)).is_none());
+            assert!(lock.lock_for(Duration::from_millis(50)).is_none());
         });
     });
 }
@@ -110,15 +110,15 @@ fn try_lock_for_times_out_while_held() {
 fn zero_timeout_and_past_deadline_are_one_try() {
     watched(|| {
         let lock = Lock::new(());
-        assert!(lock.try_lock_for(Duration::ZERO).is_some());
+        assert!(lock.lock_for(Duration::ZERO).is_some());
         let past = Instant::now() - Duration::from_millis(1);
         assert!(
-            lock.try_lock_until(past).is_some(),
+            lock.lock_until(past).is_some(),
             "a free lock is taken even with a past deadline"
         );
         let _g = lock.lock();
-        assert!(lock.try_lock_for(Duration::ZERO).is_none());
-        assert!(lock.try_lock_until(past).is_none());
+        assert!(lock.lock_for(Duration::ZERO).is_none());
+        assert!(lock.lock_until(past).is_none());
     });
 }
 
@@ -131,7 +131,7 @@ fn huge_timeout_waits_forever_without_overflow() {
         let (l, s) = (Arc::clone(&lock), Arc::clone(&started));
         let t = std::thread::spawn(move || {
             s.store(true, SeqCst);
-            *l.try_lock_for(Duration::MAX)
+            *l.lock_for(Duration::MAX)
                 .expect("Duration::MAX must mean wait forever") += 1;
         });
         while !started.load(SeqCst) {
@@ -200,7 +200,7 @@ proptest! {
                         let got = match op {
                             Op::Take(_) if !model_held => Some(lock.lock()),
                             Op::Take(_) | Op::TryTake(_) => lock.try_lock(),
-                            _ => lock.try_lock_for(Duration::ZERO),
+                            _ => lock.lock_for(Duration::ZERO),
                         };
                         prop_assert_eq!(got.is_some(), !model_held, "take succeeded iff free");
                         if let Some(mut g) = got {
@@ -224,4 +224,131 @@ proptest! {
             Ok(())
         })?;
     }
+}
+
+#[test]
+fn lock_until_a_future_deadline_gets_a_lock_released_in_time() {
+    watched(|| {
+        let lock = Arc::new(Lock::new(0));
+        let started = Arc::new(AtomicBool::new(false));
+        let g = lock.lock();
+        let (l, s) = (Arc::clone(&lock), Arc::clone(&started));
+        let t = std::thread::spawn(move || {
+            s.store(true, SeqCst);
+            let deadline = Instant::now() + Duration::from_secs(60);
+            *l.lock_until(deadline)
+                .expect("the lock was released long before the deadline") += 1;
+        });
+        while !started.load(SeqCst) {
+            std::thread::yield_now();
+        }
+        drop(g);
+        t.join().unwrap();
+        assert_eq!(*lock.lock(), 1);
+    });
+}
+
+#[test]
+fn arc_guard_keeps_the_lock_alive_and_held_after_every_other_handle_is_gone() {
+    watched(|| {
+        let lock = Arc::new(Lock::new(vec![1]));
+        let weak = Arc::downgrade(&lock);
+        let mut guard: ArcLockGuard<Vec<i32>> = lock.lock_arc();
+        assert!(lock.try_lock().is_none(), "the owned guard holds the lock");
+        assert!(lock.try_lock_arc().is_none());
+        assert!(lock.lock_arc_for(Duration::ZERO).is_none());
+        assert!(lock.lock_arc_until(Instant::now()).is_none());
+        drop(lock);
+        assert!(
+            weak.upgrade().is_some(),
+            "the guard's Arc keeps the lock alive"
+        );
+        guard.push(2);
+        let lock = Arc::clone(ArcLockGuard::lock_of(&guard));
+        drop(guard);
+        assert!(!lock.is_locked(), "dropping the owned guard unlocks");
+        assert_eq!(*lock.lock(), [1, 2]);
+        let taken = lock.lock_arc_for(Duration::from_secs(1));
+        assert!(taken.is_some(), "a free lock is taken through the Arc");
+    });
+}
+
+#[test]
+fn arc_guard_moves_into_a_struct_without_a_lifetime() {
+    watched(|| {
+        struct Holder {
+            guard: ArcLockGuard<u32>,
+        }
+        fn hold(lock: &Arc<Lock<u32>>) -> Holder {
+            // The temporary clone is gone when this returns; the guard holds its own.
+            Holder {
+                guard: Arc::clone(lock).lock_arc(),
+            }
+        }
+        let lock = Arc::new(Lock::new(1));
+        let mut h = hold(&lock);
+        *h.guard += 1;
+        drop(h);
+        assert_eq!(*lock.lock(), 2);
+    });
+}
+
+#[test]
+fn mapped_guard_holds_the_whole_lock_until_it_drops() {
+    watched(|| {
+        let lock = Lock::new((String::from("a"), 1));
+        let mut n: MappedLockGuard<'_, i32> = LockGuard::map(lock.lock(), |p| &mut p.1);
+        *n += 1;
+        assert!(lock.is_locked(), "the mapped guard holds the lock");
+        assert!(lock.try_lock().is_none());
+        assert_eq!(
+            format!("{n:?} {n}"),
+            "2 2",
+            "Debug and Display print the part"
+        );
+        drop(n);
+        assert!(!lock.is_locked(), "dropping the mapped guard unlocks");
+        assert_eq!(*lock.lock(), (String::from("a"), 2));
+    });
+}
+
+#[test]
+fn try_map_hands_the_guard_back_when_there_is_no_part() {
+    watched(|| {
+        let lock = Lock::new(vec![10, 20]);
+        let missing = LockGuard::try_map(lock.lock(), |v| v.get_mut(5));
+        let mut guard = match missing {
+            Ok(_) => panic!("there is no element 5"),
+            Err(guard) => guard,
+        };
+        assert!(
+            lock.is_locked(),
+            "the handed-back guard still holds the lock"
+        );
+        guard.push(30);
+        let found = LockGuard::try_map(guard, |v| v.get_mut(2));
+        let Ok(mut part) = found else {
+            panic!("element 2 exists now")
+        };
+        *part += 1;
+        drop(part);
+        assert!(!lock.is_locked());
+        assert_eq!(*lock.lock(), [10, 20, 31]);
+    });
+}
+
+#[test]
+fn panic_inside_map_releases_the_lock() {
+    watched(|| {
+        let lock = Lock::new(5);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            LockGuard::map(lock.lock(), |_: &mut i32| -> &mut i32 { panic!("boom") })
+        }));
+        assert!(r.is_err());
+        assert!(
+            !lock.is_locked(),
+            "a panic in map's closure must release the lock"
+        );
+        assert_eq!(*lock.lock(), 5);
+    });
 }

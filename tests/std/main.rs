@@ -6,6 +6,7 @@
 #![cfg_attr(miri, allow(unused))]
 
 mod api;
+mod barrier;
 mod condition;
 mod docs_check;
 mod event;
@@ -13,10 +14,13 @@ mod fuzz_corpus;
 mod lock;
 mod pipe;
 mod pool;
+mod process;
 mod queue;
+mod realtime;
 mod rlock;
 mod semaphore;
 mod thread_local;
+mod timer;
 mod watchdog;
 
 /// Runs a timed call that must time out, and checks it waited its timeout: no less (a timeout

@@ -7,16 +7,12 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
-use weftsync::{Connection, PipeReceiver, PipeSender, RecvError, SendError, pipe, pipe_oneway};
+use weftsync::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError, pipe,
+    pipe_oneway,
+};
 
-// The ends are Send + Sync when the messages are Send: threads may share an end.
-static_assertions::assert_impl_all!(Connection<u32>: Send, Sync, core::fmt::Debug);
-static_assertions::assert_impl_all!(PipeReceiver<u32>: Send, Sync, core::fmt::Debug);
-static_assertions::assert_impl_all!(PipeSender<u32>: Send, Sync, core::fmt::Debug);
-static_assertions::assert_not_impl_any!(Connection<std::rc::Rc<u8>>: Send, Sync);
-static_assertions::assert_not_impl_any!(Connection<u32>: Clone);
-static_assertions::assert_impl_all!(SendError<std::rc::Rc<u8>>: std::error::Error);
-static_assertions::assert_impl_all!(RecvError: std::error::Error, Copy, Send, Sync);
+// Sizes, Send / Sync, unwind safety and the other auto traits are pinned in tests/std/api.rs.
 
 /// Round trips in the stress test: scaled for debug builds and Miri.
 const ROUND_TRIPS: u32 = if cfg!(miri) {
@@ -41,7 +37,7 @@ fn each_direction_is_fifo_and_bounded() {
         a.send(2).unwrap();
         assert_eq!(
             a.try_send(3),
-            Err(SendError::Full(3)),
+            Err(TrySendError::Full(3)),
             "capacity is per direction"
         );
         b.send(10).unwrap();
@@ -61,11 +57,11 @@ fn peer_drop_gives_buffer_then_sticky_eof() {
         assert_eq!(a.recv(), Ok(1));
         assert_eq!(a.recv_for(Duration::from_secs(5)), Ok(2));
         for _ in 0..3 {
-            assert_eq!(a.recv(), Err(RecvError::Eof), "end-of-file must be sticky");
+            assert_eq!(a.recv(), Err(RecvError), "end-of-file must be sticky");
         }
         assert_eq!(
             a.send(3),
-            Err(SendError::Disconnected(3)),
+            Err(SendError(3)),
             "send to a closed peer hands back"
         );
     });
@@ -80,7 +76,7 @@ fn closing_wakes_a_peer_blocked_in_recv() {
             a.close();
             assert_eq!(
                 t.join().unwrap(),
-                Err(RecvError::Eof),
+                Err(RecvError),
                 "blocked recv must wake with EOF"
             );
         });
@@ -95,7 +91,7 @@ fn closing_wakes_a_peer_blocked_in_send() {
         std::thread::scope(|s| {
             let t = s.spawn(|| tx.send(2));
             rx.close();
-            assert_eq!(t.join().unwrap(), Err(SendError::Disconnected(2)));
+            assert_eq!(t.join().unwrap(), Err(SendError(2)));
         });
     });
 }
@@ -135,21 +131,24 @@ fn messages_buffered_for_a_closed_end_are_dropped_once() {
 fn poll_never_consumes_and_sees_eof() {
     watched(|| {
         let (a, b) = pipe(1);
-        assert!(!a.poll(Duration::ZERO));
+        assert!(!a.try_poll());
+        assert!(!a.poll_for(Duration::ZERO));
         let start = Instant::now();
-        assert!(!a.poll(Duration::from_millis(30)));
+        assert!(!a.poll_for(Duration::from_millis(30)));
         assert!(
             start.elapsed() >= Duration::from_millis(30),
             "poll returned early"
         );
         b.send(1).unwrap();
-        assert!(a.poll(Duration::ZERO));
+        assert!(a.try_poll());
         assert!(a.poll_until(Instant::now()), "poll must not consume");
+        a.poll(); // returns at once: a message is buffered
         assert_eq!(a.recv(), Ok(1));
         std::thread::scope(|s| {
-            let t = s.spawn(|| a.poll(Duration::MAX));
+            let t = s.spawn(|| a.poll_for(Duration::MAX));
             drop(b);
             assert!(t.join().unwrap(), "a pending end-of-file makes poll true");
+            a.poll(); // returns at once: end-of-file is pending
         });
     });
 }
@@ -158,13 +157,16 @@ fn poll_never_consumes_and_sees_eof() {
 fn timeouts_are_one_try_at_zero() {
     watched(|| {
         let (a, b) = pipe(1);
-        assert_eq!(a.recv_for(Duration::ZERO), Err(RecvError::Timeout));
+        assert_eq!(a.recv_for(Duration::ZERO), Err(RecvTimeoutError::Timeout));
         a.send(1).unwrap();
-        assert_eq!(a.send_for(2, Duration::ZERO), Err(SendError::Timeout(2)));
+        assert_eq!(
+            a.send_for(2, Duration::ZERO),
+            Err(SendTimeoutError::Timeout(2))
+        );
         let start = Instant::now();
         assert_eq!(
             a.send_for(2, Duration::from_millis(30)),
-            Err(SendError::Timeout(2))
+            Err(SendTimeoutError::Timeout(2))
         );
         assert!(start.elapsed() >= Duration::from_millis(30));
         assert_eq!(b.recv_until(Instant::now()), Ok(1));
@@ -174,11 +176,11 @@ fn timeouts_are_one_try_at_zero() {
 #[test]
 fn errors_display_and_debug_without_the_message() {
     assert_eq!(
-        format!("{:?}", SendError::Disconnected(std::rc::Rc::new(1))),
+        format!("{:?}", TrySendError::Disconnected(std::rc::Rc::new(1))),
         "Disconnected(..)"
     );
-    assert!(RecvError::Eof.to_string().contains("end of file"));
-    assert!(SendError::Full(()).to_string().contains("full"));
+    assert!(RecvError.to_string().contains("closed"));
+    assert!(TrySendError::Full(()).to_string().contains("full"));
 }
 
 /// Parent and child ping-pong `ROUND_TRIPS` messages over a capacity-1 duplex pipe; every
@@ -244,9 +246,9 @@ proptest! {
                     Op::Send(side, v) => {
                         let i = usize::from(side);
                         let want = if closed[0] || closed[1] {
-                            Err(SendError::Disconnected(v))
+                            Err(TrySendError::Disconnected(v))
                         } else if queues[i].len() == cap {
-                            Err(SendError::Full(v))
+                            Err(TrySendError::Full(v))
                         } else {
                             queues[i].push_back(v);
                             Ok(())
@@ -257,15 +259,16 @@ proptest! {
                         let i = usize::from(side);
                         let want = match queues[1 - i].pop_front() {
                             Some(v) => Ok(v),
-                            None if closed[0] || closed[1] => Err(RecvError::Eof),
-                            None => Err(RecvError::Empty),
+                            None if closed[0] || closed[1] => Err(TryRecvError::Disconnected),
+                            None => Err(TryRecvError::Empty),
                         };
                         prop_assert_eq!(ends[i].try_recv(), want);
                     }
                     Op::Poll(side) => {
                         let i = usize::from(side);
                         let want = !queues[1 - i].is_empty() || closed[0] || closed[1];
-                        prop_assert_eq!(ends[i].poll(Duration::ZERO), want);
+                        prop_assert_eq!(ends[i].try_poll(), want);
+                    prop_assert_eq!(ends[i].poll_for(Duration::ZERO), want);
                     }
                     Op::Close(side) => {
                         let i = usize::from(side);
@@ -279,4 +282,171 @@ proptest! {
             Ok(())
         })?;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The four poll forms, iteration, track_caller, and messages whose `Drop` panics.
+
+#[test]
+fn poll_forms_wait_look_and_time_out_without_consuming() {
+    watched(|| {
+        let (rx, tx) = pipe_oneway(1);
+        assert!(!rx.try_poll(), "nothing buffered: a receive would block");
+        assert!(
+            !rx.poll_until(Instant::now()),
+            "a past deadline is one look"
+        );
+        crate::assert_waits_its_timeout(Duration::from_millis(30), || {
+            assert!(!rx.poll_for(Duration::from_millis(30)));
+        });
+        std::thread::scope(|s| {
+            let poller = s.spawn(|| {
+                rx.poll();
+                rx.try_poll()
+            });
+            tx.send(1).unwrap();
+            assert!(
+                poller.join().unwrap(),
+                "the blocking poll returns once a message is buffered"
+            );
+        });
+        assert!(rx.poll_for(Duration::from_secs(5)));
+        assert_eq!(rx.try_recv(), Ok(1), "no poll form consumes");
+        drop(tx);
+        rx.poll();
+        assert!(
+            rx.try_poll(),
+            "end-of-file is pending: a receive would not block"
+        );
+    });
+}
+
+#[test]
+fn iter_receives_until_end_of_file() {
+    watched(|| {
+        let (a, b) = pipe(2);
+        let got: Vec<u32> = std::thread::scope(|s| {
+            let reader = s.spawn(|| b.iter().collect());
+            for i in 0..10 {
+                a.send(i).unwrap();
+            }
+            a.close();
+            reader.join().unwrap()
+        });
+        assert_eq!(
+            got,
+            (0..10).collect::<Vec<_>>(),
+            "every message, in order, then EOF"
+        );
+        let (rx, tx) = pipe_oneway(2);
+        tx.send("x").unwrap();
+        drop(tx);
+        let mut by_ref = Vec::new();
+        for msg in &rx {
+            by_ref.push(msg);
+        }
+        assert_eq!(by_ref, ["x"], "`for msg in &receiver` is `iter()`");
+        assert_eq!(rx.iter().next(), None, "end-of-file is sticky");
+    });
+}
+
+#[test]
+fn try_iter_takes_what_is_buffered_and_never_blocks() {
+    watched(|| {
+        let (a, b) = pipe(3);
+        assert_eq!(b.try_iter().next(), None);
+        a.send(1).unwrap();
+        a.send(2).unwrap();
+        assert_eq!(b.try_iter().collect::<Vec<_>>(), [1, 2]);
+        let (rx, tx) = pipe_oneway(3);
+        tx.send(3).unwrap();
+        assert_eq!(rx.try_iter().collect::<Vec<_>>(), [3]);
+        assert!(!tx.is_disconnected(), "try_iter closes nothing");
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs the panic in a child process")]
+fn pipe_with_zero_capacity_panics_at_the_callers_line() {
+    let line = line!() + 1;
+    let Some(at) = crate::queue::panic_location(|| drop(pipe::<u8>(0))) else {
+        return; // the child: the parent checks
+    };
+    assert_eq!(
+        at,
+        (file!().to_string(), line),
+        "pipe(0) must name the caller's line"
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs the panic in a child process")]
+fn pipe_oneway_with_zero_capacity_panics_at_the_callers_line() {
+    let line = line!() + 1;
+    let Some(at) = crate::queue::panic_location(|| drop(pipe_oneway::<u8>(0))) else {
+        return; // the child: the parent checks
+    };
+    assert_eq!(
+        at,
+        (file!().to_string(), line),
+        "pipe_oneway(0) must name the caller's line"
+    );
+}
+
+/// Counts its drops; panics in its drop if told to.
+struct Bomb {
+    panics: bool,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, SeqCst);
+        if self.panics {
+            panic!("a message panics in its drop");
+        }
+    }
+}
+
+#[test]
+fn closing_with_a_panicking_message_drops_every_other_message_once() {
+    watched(|| {
+        let n = if cfg!(miri) { 8 } else { 64 };
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (a, b) = pipe(n);
+        for i in 0..n {
+            let bomb = Bomb {
+                panics: i == n / 2,
+                drops: Arc::clone(&drops),
+            };
+            a.try_send(bomb).ok().unwrap();
+        }
+        // Closing `b` drops what was buffered for it; one drop panics.
+        let closed = std::panic::catch_unwind(|| b.close());
+        assert!(
+            closed.is_err(),
+            "the message's panic reaches the caller of close"
+        );
+        assert_eq!(
+            drops.load(SeqCst),
+            n,
+            "every buffered message is dropped exactly once although one panicked"
+        );
+        // Both ends stay consistent and usable: closed, each call failing as after any close.
+        let refused = a
+            .send(Bomb {
+                panics: false,
+                drops: Arc::clone(&drops),
+            })
+            .unwrap_err();
+        drop(refused.into_inner());
+        assert_eq!(
+            a.recv_for(Duration::ZERO).err(),
+            Some(RecvTimeoutError::Disconnected)
+        );
+        assert_eq!(b.try_recv().err(), Some(TryRecvError::Disconnected));
+        assert!(a.is_disconnected() && b.is_disconnected());
+        drop((a, b));
+        assert_eq!(drops.load(SeqCst), n + 1, "nothing dropped twice");
+    });
 }

@@ -7,16 +7,12 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
-use weftsync::{GetError, PutError, Queue, TaskDoneError, ZeroCapacity};
+use weftsync::{
+    Queue, RecvError, RecvTimeoutError, SendError, SendTimeoutError, TaskDoneError, TryRecvError,
+    TrySendError, ZeroCapacity,
+};
 
-// Queue: shared by reference, so Sync needs only T: Send (the items move, are never shared).
-static_assertions::assert_impl_all!(Queue<u32>: Send, Sync, core::fmt::Debug);
-static_assertions::assert_impl_all!(Queue<std::cell::Cell<u8>>: Send, Sync);
-static_assertions::assert_not_impl_any!(Queue<std::rc::Rc<u8>>: Send, Sync);
-static_assertions::assert_impl_all!(PutError<std::rc::Rc<u8>>: std::error::Error, core::fmt::Debug);
-static_assertions::assert_impl_all!(GetError: std::error::Error, Send, Sync, Copy);
-static_assertions::assert_impl_all!(TaskDoneError: std::error::Error, Send, Sync, Copy);
-static_assertions::assert_impl_all!(ZeroCapacity: std::error::Error, Send, Sync, Copy);
+// Sizes, Send / Sync, unwind safety and the other auto traits are pinned in tests/std/api.rs.
 
 /// Scaled: 1M items in release builds, fewer in debug builds (the std suite must stay < 20 s),
 /// a few hundred under Miri.
@@ -86,13 +82,13 @@ fn failed_puts_hand_the_item_back() {
     watched(|| {
         let q = Queue::new(1);
         q.put(String::from("a")).unwrap();
-        assert_eq!(q.try_put("b".into()), Err(PutError::Full("b".into())));
+        assert_eq!(q.try_put("b".into()), Err(TrySendError::Full("b".into())));
         assert_eq!(
             q.put_for("c".into(), Duration::ZERO),
-            Err(PutError::Timeout("c".into()))
+            Err(SendTimeoutError::Timeout("c".into()))
         );
         q.shutdown(false);
-        assert_eq!(q.put("d".into()), Err(PutError::ShutDown("d".into())));
+        assert_eq!(q.put("d".into()), Err(SendError("d".into())));
         assert_eq!(q.try_put("e".into()).unwrap_err().into_inner(), "e");
     });
 }
@@ -105,7 +101,7 @@ fn put_for_times_out_on_a_full_queue() {
         crate::assert_waits_its_timeout(Duration::from_millis(50), || {
             assert_eq!(
                 q.put_for(2, Duration::from_millis(50)),
-                Err(PutError::Timeout(2))
+                Err(SendTimeoutError::Timeout(2))
             );
         });
     });
@@ -116,7 +112,10 @@ fn get_for_times_out_on_an_empty_queue() {
     watched(|| {
         let q: Queue<u8> = Queue::new(1);
         crate::assert_waits_its_timeout(Duration::from_millis(50), || {
-            assert_eq!(q.get_for(Duration::from_millis(50)), Err(GetError::Timeout));
+            assert_eq!(
+                q.get_for(Duration::from_millis(50)),
+                Err(RecvTimeoutError::Timeout)
+            );
         });
     });
 }
@@ -126,13 +125,16 @@ fn zero_timeout_and_past_deadline_are_one_try() {
     watched(|| {
         let q = Queue::new(1);
         let past = Instant::now() - Duration::from_millis(1);
-        assert_eq!(q.get_for(Duration::ZERO), Err(GetError::Timeout));
-        assert_eq!(q.get_until(past), Err(GetError::Timeout));
+        assert_eq!(q.get_for(Duration::ZERO), Err(RecvTimeoutError::Timeout));
+        assert_eq!(q.get_until(past), Err(RecvTimeoutError::Timeout));
         assert!(
             q.put_until(1, past).is_ok(),
             "a free slot is taken even with a past deadline"
         );
-        assert_eq!(q.put_for(2, Duration::ZERO), Err(PutError::Timeout(2)));
+        assert_eq!(
+            q.put_for(2, Duration::ZERO),
+            Err(SendTimeoutError::Timeout(2))
+        );
         assert_eq!(
             q.get_until(past),
             Ok(1),
@@ -259,13 +261,16 @@ fn shutdown_makes_puts_fail_and_gets_drain_then_fail() {
         q.put(2).unwrap();
         q.shutdown(false);
         assert!(q.is_shutdown());
-        assert_eq!(q.put(3), Err(PutError::ShutDown(3)));
-        assert_eq!(q.try_put(3), Err(PutError::ShutDown(3)));
+        assert_eq!(q.put(3), Err(SendError(3)));
+        assert_eq!(q.try_put(3), Err(TrySendError::Disconnected(3)));
         assert_eq!(q.get(), Ok(1));
         assert_eq!(q.try_get(), Ok(2));
-        assert_eq!(q.get(), Err(GetError::ShutDown));
-        assert_eq!(q.try_get(), Err(GetError::ShutDown));
-        assert_eq!(q.get_for(Duration::from_secs(5)), Err(GetError::ShutDown));
+        assert_eq!(q.get(), Err(RecvError));
+        assert_eq!(q.try_get(), Err(TryRecvError::Disconnected));
+        assert_eq!(
+            q.get_for(Duration::from_secs(5)),
+            Err(RecvTimeoutError::Disconnected)
+        );
     });
 }
 
@@ -288,7 +293,7 @@ fn immediate_shutdown_drops_what_is_left_and_counts_it_done() {
             2,
             "left items not dropped"
         );
-        assert_eq!(q.get().err(), Some(GetError::ShutDown));
+        assert_eq!(q.get().err(), Some(RecvError));
         assert!(
             !q.join_for(Duration::ZERO),
             "the got item is still unfinished"
@@ -313,11 +318,7 @@ fn shutdown_twice_and_upgrade_but_never_downgrade() {
         q.shutdown(true);
         assert_eq!(q.len(), 0, "a plain shutdown upgrades to immediate");
         q.shutdown(false);
-        assert_eq!(
-            q.get(),
-            Err(GetError::ShutDown),
-            "no downgrade after immediate"
-        );
+        assert_eq!(q.get(), Err(RecvError), "no downgrade after immediate");
         q.shutdown(true);
     });
 }
@@ -362,17 +363,14 @@ fn shutdown_wakes_every_blocked_caller() {
             empty.shutdown(false);
             joined.shutdown(true);
             for p in putters {
+                let refused = p.join().unwrap().unwrap_err();
                 assert!(
-                    p.join().unwrap().unwrap_err().is_shutdown(),
-                    "blocked put must fail"
+                    refused.0 < 2,
+                    "a blocked put must fail, handing its item back"
                 );
             }
             for g in getters {
-                assert_eq!(
-                    g.join().unwrap(),
-                    Err(GetError::ShutDown),
-                    "blocked get must fail"
-                );
+                assert_eq!(g.join().unwrap(), Err(RecvError), "blocked get must fail");
             }
             joiner.join().unwrap();
         });
@@ -446,11 +444,19 @@ fn debug_never_blocks() {
 #[test]
 fn errors_display_and_debug_without_the_item() {
     assert_eq!(
-        format!("{:?}", PutError::Full(std::rc::Rc::new(1))),
+        format!("{:?}", TrySendError::Full(std::rc::Rc::new(1))),
         "Full(..)"
     );
-    assert!(PutError::Timeout(1).to_string().contains("timed out"));
-    assert!(GetError::ShutDown.to_string().contains("shut-down"));
+    assert_eq!(
+        format!("{:?}", SendError(std::rc::Rc::new(1))),
+        "SendError(..)"
+    );
+    assert!(
+        SendTimeoutError::Timeout(1)
+            .to_string()
+            .contains("timed out")
+    );
+    assert!(RecvError.to_string().contains("shut-down"));
     assert!(TaskDoneError.to_string().contains("task_done"));
 }
 
@@ -533,7 +539,7 @@ fn stress_drop_counting_with_shutdown_and_drop() {
                             let r = if id % 3 == 0 {
                                 q.put_for(item, Duration::from_micros(100))
                             } else {
-                                q.put(item)
+                                q.put(item).map_err(SendTimeoutError::from)
                             };
                             match r {
                                 Ok(()) => {}
@@ -550,7 +556,7 @@ fn stress_drop_counting_with_shutdown_and_drop() {
                 s.spawn(move || {
                     loop {
                         let r = if c % 2 == 0 {
-                            q.get()
+                            q.get().map_err(RecvTimeoutError::from)
                         } else {
                             q.get_for(Duration::from_micros(100))
                         };
@@ -561,8 +567,8 @@ fn stress_drop_counting_with_shutdown_and_drop() {
                                 }
                                 drop(item);
                             }
-                            Err(GetError::ShutDown) => break,
-                            Err(_) => {}
+                            Err(RecvTimeoutError::Disconnected) => break,
+                            Err(RecvTimeoutError::Timeout) => {}
                         }
                     }
                 });
@@ -609,6 +615,15 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// What the model says an operation does now, whichever form of it is called: it happens, it
+/// cannot happen yet (full / empty), or it never will (shut down).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Now {
+    Done,
+    Later,
+    Closed,
+}
+
 /// The sequential model: a `VecDeque`, a shutdown state and the count of got-but-not-done items.
 #[derive(Default)]
 struct Model {
@@ -634,39 +649,53 @@ proptest! {
             for op in ops {
                 match op {
                     Op::TryPut(v) | Op::PutZero(v) | Op::Put(v) => {
-                        let r = match op {
-                            Op::TryPut(_) => q.try_put(v),
-                            Op::PutZero(_) => q.put_for(v, Duration::ZERO),
-                            _ if m.shut > 0 || m.items.len() < cap => q.put(v),
-                            _ => continue,
-                        };
-                        let want = if m.shut > 0 {
-                            Err(PutError::ShutDown(v))
-                        } else if m.items.len() == cap {
-                            Err(if matches!(op, Op::TryPut(_)) { PutError::Full(v) } else { PutError::Timeout(v) })
-                        } else {
+                        // What the model says a put does now, whichever form makes it.
+                        let now = if m.shut > 0 { Now::Closed } else if m.items.len() == cap { Now::Later } else { Now::Done };
+                        match op {
+                            Op::TryPut(_) => prop_assert_eq!(q.try_put(v), match now {
+                                Now::Done => Ok(()),
+                                Now::Later => Err(TrySendError::Full(v)),
+                                Now::Closed => Err(TrySendError::Disconnected(v)),
+                            }, "try_put differs from the model"),
+                            Op::PutZero(_) => prop_assert_eq!(q.put_for(v, Duration::ZERO), match now {
+                                Now::Done => Ok(()),
+                                Now::Later => Err(SendTimeoutError::Timeout(v)),
+                                Now::Closed => Err(SendTimeoutError::Disconnected(v)),
+                            }, "put_for(0) differs from the model"),
+                            _ if now == Now::Later => continue, // a blocking put would block
+                            _ => prop_assert_eq!(q.put(v), match now {
+                                Now::Closed => Err(SendError(v)),
+                                _ => Ok(()),
+                            }, "put differs from the model"),
+                        }
+                        if now == Now::Done {
                             m.items.push_back(v);
-                            Ok(())
-                        };
-                        prop_assert_eq!(r, want, "put result differs from the model");
+                        }
                     }
                     Op::TryGet | Op::GetZero | Op::Get => {
-                        let r = match op {
-                            Op::TryGet => q.try_get(),
-                            Op::GetZero => q.get_for(Duration::ZERO),
-                            _ if m.shut > 0 || !m.items.is_empty() => q.get(),
-                            _ => continue,
-                        };
-                        let want = match m.items.pop_front() {
-                            Some(v) => {
-                                m.unfinished += 1;
-                                Ok(v)
-                            }
-                            None if m.shut > 0 => Err(GetError::ShutDown),
-                            None if matches!(op, Op::TryGet) => Err(GetError::Empty),
-                            None => Err(GetError::Timeout),
-                        };
-                        prop_assert_eq!(r, want, "get result differs from the model");
+                        let now = if !m.items.is_empty() { Now::Done } else if m.shut > 0 { Now::Closed } else { Now::Later };
+                        let front = m.items.front().copied();
+                        match op {
+                            Op::TryGet => prop_assert_eq!(q.try_get(), match now {
+                                Now::Done => Ok(front.unwrap()),
+                                Now::Later => Err(TryRecvError::Empty),
+                                Now::Closed => Err(TryRecvError::Disconnected),
+                            }, "try_get differs from the model"),
+                            Op::GetZero => prop_assert_eq!(q.get_for(Duration::ZERO), match now {
+                                Now::Done => Ok(front.unwrap()),
+                                Now::Later => Err(RecvTimeoutError::Timeout),
+                                Now::Closed => Err(RecvTimeoutError::Disconnected),
+                            }, "get_for(0) differs from the model"),
+                            _ if now == Now::Later => continue, // a blocking get would block
+                            _ => prop_assert_eq!(q.get(), match now {
+                                Now::Closed => Err(RecvError),
+                                _ => Ok(front.unwrap()),
+                            }, "get differs from the model"),
+                        }
+                        if now == Now::Done {
+                            m.items.pop_front();
+                            m.unfinished += 1;
+                        }
                     }
                     Op::TaskDone => {
                         let want = if m.unfinished > 0 {
@@ -730,11 +759,15 @@ proptest! {
                         s.spawn(move || {
                             let mut got = Vec::new();
                             loop {
-                                let r = if c % 2 == 0 { q.get() } else { q.get_for(Duration::from_micros(20)) };
+                                let r = if c % 2 == 0 {
+                                    q.get().map_err(RecvTimeoutError::from)
+                                } else {
+                                    q.get_for(Duration::from_micros(20))
+                                };
                                 match r {
                                     Ok(v) => got.push(v),
-                                    Err(GetError::ShutDown) => return got,
-                                    Err(_) => {}
+                                    Err(RecvTimeoutError::Disconnected) => return got,
+                                    Err(RecvTimeoutError::Timeout) => {}
                                 }
                             }
                         })
@@ -753,4 +786,268 @@ proptest! {
             Ok(())
         })?;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Iteration, the error family, track_caller, and items whose `Drop` panics.
+
+#[test]
+fn iter_gets_until_the_queue_is_shut_down_and_drained() {
+    watched(|| {
+        let q = Queue::new(2);
+        let got: Vec<i32> = std::thread::scope(|s| {
+            let consumer = s.spawn(|| q.iter().collect::<Vec<_>>());
+            for i in 0..10 {
+                q.put(i).unwrap();
+            }
+            q.shutdown(false);
+            consumer.join().unwrap()
+        });
+        assert_eq!(
+            got,
+            (0..10).collect::<Vec<_>>(),
+            "iter must yield every item in order, then end at shutdown"
+        );
+        assert_eq!(
+            q.iter().next(),
+            None,
+            "a drained, shut-down queue stays ended"
+        );
+        let q = Queue::new(2);
+        q.put('a').unwrap();
+        q.shutdown(false);
+        let mut by_ref = Vec::new();
+        for item in &q {
+            by_ref.push(item);
+        }
+        assert_eq!(by_ref, ['a'], "`for item in &queue` is `iter()`");
+    });
+}
+
+#[test]
+fn try_iter_takes_what_is_there_and_never_blocks() {
+    watched(|| {
+        let q = Queue::new(4);
+        assert_eq!(
+            q.try_iter().next(),
+            None,
+            "an empty open queue yields nothing"
+        );
+        q.put(1).unwrap();
+        q.put(2).unwrap();
+        assert_eq!(q.try_iter().collect::<Vec<_>>(), [1, 2]);
+        assert!(!q.is_shutdown(), "try_iter leaves the queue open");
+        q.put(3).unwrap();
+        q.shutdown(false);
+        assert_eq!(
+            q.try_iter().collect::<Vec<_>>(),
+            [3],
+            "a shut-down queue still gives what is left"
+        );
+    });
+}
+
+#[test]
+fn try_join_is_one_look() {
+    watched(|| {
+        let q = Queue::new(1);
+        assert!(q.try_join(), "nothing put: every task is done");
+        q.put(1).unwrap();
+        assert!(!q.try_join(), "an item is inside");
+        q.get().unwrap();
+        assert!(!q.try_join(), "a got item is not done yet");
+        q.task_done().unwrap();
+        assert!(q.try_join());
+    });
+}
+
+#[test]
+fn errors_convert_and_answer_like_channel_errors() {
+    watched(|| {
+        let closed = SendError(5);
+        assert_eq!(TrySendError::from(closed), TrySendError::Disconnected(5));
+        assert_eq!(
+            SendTimeoutError::from(closed),
+            SendTimeoutError::Disconnected(5)
+        );
+        assert_eq!(TryRecvError::from(RecvError), TryRecvError::Disconnected);
+        assert_eq!(
+            RecvTimeoutError::from(RecvError),
+            RecvTimeoutError::Disconnected
+        );
+        assert!(TrySendError::Full(1).is_full() && !TrySendError::Full(1).is_disconnected());
+        assert!(SendTimeoutError::Timeout(1).is_timeout());
+        assert!(!SendTimeoutError::Disconnected(1).is_timeout());
+        assert!(TryRecvError::Empty.is_empty() && TryRecvError::Disconnected.is_disconnected());
+        assert!(RecvTimeoutError::Timeout.is_timeout());
+        assert!(RecvTimeoutError::Disconnected.is_disconnected());
+        assert_eq!(SendError("a").into_inner(), "a");
+        assert_eq!(TrySendError::Disconnected("b").into_inner(), "b");
+        assert_eq!(SendTimeoutError::Timeout("c").into_inner(), "c");
+        // Display says what happened; Debug never needs `T: Debug`.
+        let msgs = [
+            SendError(()).to_string(),
+            TrySendError::Full(()).to_string(),
+            TrySendError::Disconnected(()).to_string(),
+            SendTimeoutError::Timeout(()).to_string(),
+            RecvError.to_string(),
+            TryRecvError::Empty.to_string(),
+            RecvTimeoutError::Timeout.to_string(),
+        ];
+        assert!(
+            msgs.iter().all(|m| !m.is_empty()),
+            "every error displays a message: {msgs:?}"
+        );
+        struct NoDebug;
+        assert_eq!(
+            format!("{:?}", SendTimeoutError::Timeout(NoDebug)),
+            "Timeout(..)"
+        );
+        let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(TrySendError::Full(1u8));
+        assert_eq!(boxed.to_string(), TrySendError::Full(()).to_string());
+    });
+}
+
+#[path = "../support/isolated.rs"]
+mod isolated;
+
+/// Runs `f`, which must panic, and returns the file and line its panic reports; `None` in the
+/// child process. The calling test runs again in a child process of its own
+/// (`tests/support/isolated.rs`), which installs a panic hook that prints the location: no other
+/// test runs there, so swapping the hook cannot race another test's hook. Returns `None` in the
+/// child; the parent reads the location from the child's output.
+pub(crate) fn panic_location(f: impl FnOnce()) -> Option<(String, u32)> {
+    const MARK: &str = "weftsync panic location: ";
+    if isolated::in_child() {
+        std::panic::set_hook(Box::new(|info| {
+            if let Some(at) = info.location() {
+                println!("{MARK}{}:{}", at.file(), at.line());
+            }
+        }));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        assert!(result.is_err(), "the call was expected to panic");
+        return None;
+    }
+    let name = isolated::test_name(std::any::type_name_of_val(&f));
+    let output = isolated::run_child(&name, isolated::limit()).unwrap_or_else(|e| panic!("{e}"));
+    let at = output
+        .lines()
+        .find_map(|l| l.split_once(MARK).map(|(_, at)| at.to_owned()))
+        .expect("the child printed no panic location");
+    let (file, line) = at.rsplit_once(':').expect("file:line");
+    Some((file.to_owned(), line.parse().expect("a line number")))
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs the panic in a child process")]
+fn new_with_zero_capacity_panics_at_the_callers_line() {
+    let line = line!() + 1;
+    let Some(at) = panic_location(|| drop(Queue::<u8>::new(0))) else {
+        return; // the child: the parent checks
+    };
+    assert_eq!(
+        at,
+        (file!().to_string(), line),
+        "the capacity-0 panic must name the caller's line (track_caller)"
+    );
+}
+
+/// An item that counts its drops, and panics in its drop if told to. Its drop also records
+/// whether the queue's internal lock was held at that moment (`Debug` shows `<locked>` without
+/// blocking), so a test can prove no item is dropped under the lock.
+struct Bomb {
+    id: usize,
+    panics: bool,
+    drops: Arc<Vec<AtomicUsize>>,
+    queue: Arc<std::sync::OnceLock<Arc<Queue<Bomb>>>>,
+    under_lock: Arc<AtomicBool>,
+}
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        self.drops[self.id].fetch_add(1, SeqCst);
+        if let Some(q) = self.queue.get() {
+            if format!("{q:?}").contains("<locked>") {
+                self.under_lock.store(true, SeqCst);
+            }
+        }
+        if self.panics {
+            panic!("item {} panics in its drop", self.id);
+        }
+    }
+}
+
+/// Items in a Miri-friendly number.
+const BOMBS: usize = if cfg!(miri) { 8 } else { 64 };
+
+/// A queue full of `Bomb`s, the one with id `BOMBS / 2` panicking when dropped; with
+/// `watch_lock`, each knows the queue, to check its lock when dropped.
+fn queue_of_bombs(watch_lock: bool) -> (Arc<Queue<Bomb>>, Arc<Vec<AtomicUsize>>, Arc<AtomicBool>) {
+    let q = Arc::new(Queue::new(BOMBS));
+    let cell = Arc::new(std::sync::OnceLock::new());
+    if watch_lock {
+        cell.set(Arc::clone(&q)).ok().unwrap();
+    }
+    let drops = drop_table(BOMBS);
+    let under_lock = Arc::new(AtomicBool::new(false));
+    for id in 0..BOMBS {
+        q.try_put(Bomb {
+            id,
+            panics: id == BOMBS / 2,
+            drops: Arc::clone(&drops),
+            queue: Arc::clone(&cell),
+            under_lock: Arc::clone(&under_lock),
+        })
+        .ok()
+        .unwrap();
+    }
+    (q, drops, under_lock)
+}
+
+#[test]
+fn immediate_shutdown_with_a_panicking_drop_drops_every_other_item_once() {
+    watched(|| {
+        let (q, drops, under_lock) = queue_of_bombs(true);
+        let first = q.get().unwrap(); // one task outstanding, kept out of the shutdown
+        let shutdown = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.shutdown(true)));
+        assert!(
+            shutdown.is_err(),
+            "the item's panic reaches the caller of shutdown"
+        );
+        for (id, d) in drops.iter().enumerate().skip(1) {
+            assert_eq!(
+                d.load(SeqCst),
+                1,
+                "item {id} must be dropped exactly once although item {} panicked",
+                BOMBS / 2
+            );
+        }
+        assert!(
+            !under_lock.load(SeqCst),
+            "no item may be dropped while the queue's lock is held"
+        );
+        // Consistent and usable: shut down, empty, the got item still a task.
+        assert_eq!(q.len(), 0);
+        assert!(q.is_shutdown());
+        assert_eq!(q.try_get().err(), Some(TryRecvError::Disconnected));
+        assert_eq!(q.get().err(), Some(RecvError));
+        assert_eq!(q.unfinished_tasks(), 1, "only the got item is unfinished");
+        assert!(!q.try_join());
+        q.task_done().unwrap();
+        assert!(q.try_join(), "the dropped items count as done");
+        assert!(format!("{q:?}").contains("Dropped"));
+        drop(first);
+        assert_eq!(drops[0].load(SeqCst), 1);
+    });
+}
+
+#[test]
+fn dropping_a_queue_with_a_panicking_item_drops_every_other_item_once() {
+    watched(|| {
+        // The items do not hold the queue here, so this is its only owner.
+        let (q, drops, _) = queue_of_bombs(false);
+        let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(q)));
+        assert!(dropped.is_err(), "the item's panic reaches the owner");
+        assert_each_dropped_once(&drops);
+    });
 }

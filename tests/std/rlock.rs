@@ -3,23 +3,13 @@
 
 use crate::watchdog::watched;
 use proptest::prelude::*;
-use static_assertions::{assert_impl_all, assert_not_impl_any, const_assert};
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::time::{Duration, Instant};
-use weftsync::{RLock, RLockGuard};
+use weftsync::{ArcRLockGuard, RLock, RLockGuard};
 
-// RLock: Send + Sync when T: Send (as std's ReentrantLock), since only the owner touches T.
-// Guards are !Send (ownership belongs to the locking thread) and Sync only when T is.
-assert_impl_all!(RLock<()>: Send, Sync, Default, core::fmt::Debug);
-assert_impl_all!(RLock<Cell<u8>>: Send, Sync);
-assert_not_impl_any!(RLock<std::rc::Rc<u8>>: Send, Sync);
-assert_not_impl_any!(RLockGuard<'static, ()>: Send);
-assert_impl_all!(RLockGuard<'static, ()>: Sync);
-assert_not_impl_any!(RLockGuard<'static, Cell<u8>>: Send, Sync);
-// A Lock<()> (4 bytes), the depth (4) and the owner id (8).
-const_assert!(core::mem::size_of::<RLock<()>>() == 16);
+// Size and auto traits: tests/std/api.rs.
 
 /// Scaled down under Miri, which runs threads thousands of times slower.
 const STRESS_ITERS: u64 = if cfg!(miri) { 50 } else { 100_000 };
@@ -37,7 +27,7 @@ fn owner_reenters_without_deadlock() {
         let b = lock.lock();
         let c = lock.try_lock().expect("owner's try_lock must re-enter");
         let d = lock
-            .try_lock_for(Duration::ZERO)
+            .lock_for(Duration::ZERO)
             .expect("owner's zero-timeout try must re-enter");
         *d.borrow_mut() += 1;
         assert_eq!(lock.depth(), 4, "four guards, depth 4");
@@ -148,7 +138,7 @@ fn stress_mixed_timeouts_are_exact() {
                         let g = match (i + k) % 3 {
                             0 => Some(l.lock()),
                             1 => l.try_lock(),
-                            _ => l.try_lock_for(Duration::from_micros(50)),
+                            _ => l.lock_for(Duration::from_micros(50)),
                         };
                         if let Some(g) = g {
                             let again = l.try_lock().expect("owner re-enters");
@@ -199,14 +189,14 @@ fn panic_at_depth_releases_without_poison() {
 }
 
 #[test]
-fn try_lock_for_times_out_while_other_thread_owns() {
+fn lock_for_times_out_while_other_thread_owns() {
     watched(|| {
         let lock = RLock::new(());
         let _g = lock.lock();
         std::thread::scope(|s| {
             s.spawn(|| {
                 crate::assert_waits_its_timeout(Duration::from_millis(50), || {
-                    assert!(lock.try_lock_for(Duration::from_millis(50)).is_none());
+                    assert!(lock.lock_for(Duration::from_millis(50)).is_none());
                 });
             });
         });
@@ -219,12 +209,12 @@ fn zero_timeout_and_past_deadline_are_one_try() {
         let lock = RLock::new(());
         let past = Instant::now() - Duration::from_millis(1);
         let g = lock
-            .try_lock_until(past)
+            .lock_until(past)
             .expect("a free lock is taken even with a past deadline");
         std::thread::scope(|s| {
             s.spawn(|| {
-                assert!(lock.try_lock_for(Duration::ZERO).is_none());
-                assert!(lock.try_lock_until(past).is_none());
+                assert!(lock.lock_for(Duration::ZERO).is_none());
+                assert!(lock.lock_until(past).is_none());
             });
         });
         drop(g);
@@ -241,7 +231,7 @@ fn huge_timeout_waits_forever_without_overflow() {
         let t = std::thread::spawn(move || {
             s.store(true, SeqCst);
             let g = l
-                .try_lock_for(Duration::MAX)
+                .lock_for(Duration::MAX)
                 .expect("Duration::MAX must mean wait forever");
             g.set(g.get() + 1);
         });
@@ -323,7 +313,7 @@ proptest! {
                         let g = match op {
                             Op::Lock => Some(lock.lock()),
                             Op::TryLock => lock.try_lock(),
-                            _ => lock.try_lock_for(Duration::ZERO),
+                            _ => lock.lock_for(Duration::ZERO),
                         };
                         prop_assert!(g.is_some(), "the only user must always get the lock");
                         let g = g.unwrap();
@@ -351,4 +341,96 @@ proptest! {
             Ok(())
         })?;
     }
+}
+
+#[test]
+fn lock_until_a_future_deadline_gets_a_lock_released_in_time() {
+    watched(|| {
+        let lock = Arc::new(RLock::new(Cell::new(0)));
+        let started = Arc::new(AtomicBool::new(false));
+        let a = lock.lock();
+        let b = lock.lock();
+        let (l, s) = (Arc::clone(&lock), Arc::clone(&started));
+        let t = std::thread::spawn(move || {
+            s.store(true, SeqCst);
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let g = l
+                .lock_until(deadline)
+                .expect("the owner's last guard dropped long before the deadline");
+            g.set(g.get() + 1);
+        });
+        while !started.load(SeqCst) {
+            std::thread::yield_now();
+        }
+        drop(a);
+        drop(b);
+        t.join().unwrap();
+        assert_eq!(lock.lock().get(), 1);
+    });
+}
+
+#[test]
+fn arc_and_borrowed_guards_are_levels_of_one_ownership() {
+    watched(|| {
+        let lock = Arc::new(RLock::new(Cell::new(0)));
+        let owned: ArcRLockGuard<Cell<i32>> = lock.lock_arc();
+        let borrowed = lock.lock();
+        let again = lock
+            .try_lock_arc()
+            .expect("the owner re-enters through the Arc");
+        let timed = lock
+            .lock_arc_for(Duration::ZERO)
+            .expect("the owner re-enters at once, even with a zero timeout");
+        let until = lock
+            .lock_arc_until(Instant::now())
+            .expect("the owner re-enters at once, even with a past deadline");
+        assert_eq!(lock.depth(), 5, "owned and borrowed guards count alike");
+        owned.set(1);
+        drop(owned);
+        assert!(
+            !other_thread_can_lock(&lock),
+            "dropping the first (owned) guard must not release the lock"
+        );
+        drop((borrowed, again, timed));
+        assert_eq!(lock.depth(), 1);
+        assert!(Arc::ptr_eq(ArcRLockGuard::rlock_of(&until), &lock));
+        assert_eq!(format!("{until:?}"), "Cell { value: 1 }");
+        drop(until);
+        assert!(other_thread_can_lock(&lock), "the last guard releases");
+    });
+}
+
+#[test]
+fn arc_guard_keeps_the_rlock_alive_after_every_other_handle_is_gone() {
+    watched(|| {
+        let lock = Arc::new(RLock::new(7));
+        let weak = Arc::downgrade(&lock);
+        let guard = lock.lock_arc();
+        drop(lock);
+        assert!(
+            weak.upgrade().is_some(),
+            "the guard's Arc keeps the lock alive"
+        );
+        assert_eq!(*guard, 7);
+        let lock = Arc::clone(ArcRLockGuard::rlock_of(&guard));
+        drop(guard);
+        assert!(!lock.is_locked(), "dropping the owned guard releases");
+    });
+}
+
+#[test]
+fn non_owner_arc_forms_fail_at_once_while_another_thread_owns() {
+    watched(|| {
+        let lock = Arc::new(RLock::new(()));
+        let _held = lock.lock();
+        let other = Arc::clone(&lock);
+        std::thread::spawn(move || {
+            assert!(other.try_lock_arc().is_none());
+            assert!(other.lock_arc_for(Duration::ZERO).is_none());
+            assert!(other.lock_arc_until(Instant::now()).is_none());
+            assert_eq!(other.depth(), 0, "a failed try owns nothing");
+        })
+        .join()
+        .unwrap();
+    });
 }
