@@ -10,6 +10,7 @@
 //!   `as_completed_is_woken_only_by_a_completion`;
 //! - `shutdown(wait = true)` by the last worker exiting: `shutdown_wait_is_woken_only_by_the_worker_exiting`;
 //! - `scope` by its last task ending: `scope_end_is_woken_only_by_its_task_ending`;
+//! - `Map::next` by the oldest task completing: `map_next_is_woken_only_by_the_oldest_task_completing`;
 //! - a worker's sleep in the job queue by `submit` (every model: the worker starts before the
 //!   first submit, or not), and `Builder::build` by the worker's report (every model).
 
@@ -207,5 +208,33 @@ fn scope_end_is_woken_only_by_its_task_ending() {
             s.submit(|| cell.store(1, Relaxed)).unwrap();
         });
         assert_eq!(cell.load(Relaxed), 1, "the scope waited for its task");
+    });
+}
+
+/// A panicking task completes its future with the payload; the only worker survives and runs
+/// the next task.
+#[test]
+fn panicking_task_is_reported_and_the_worker_runs_the_next() {
+    crate::model(|| {
+        let pool = ThreadPool::new(1);
+        let bad = pool.submit(|| -> u8 { panic!("planned") }).unwrap();
+        let good = pool.submit(|| 2u8).unwrap();
+        assert!(matches!(bad.result(), Err(ResultError::Panicked(_))));
+        assert_eq!(good.result().unwrap(), 2, "the worker survived the panic");
+    });
+}
+
+/// `map` over two items with one task in flight at a time: each `next()` blocks until the
+/// oldest task completes (its only waker), and the results come in input order.
+#[test]
+fn map_next_is_woken_only_by_the_oldest_task_completing() {
+    crate::model(|| {
+        let pool = ThreadPool::new(1);
+        let out: Vec<u8> = pool
+            .map(|x: u8| x + 1, [1u8, 2])
+            .buffersize(1)
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(out, [2, 3], "input order");
     });
 }
