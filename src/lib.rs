@@ -30,6 +30,8 @@
 //! [thread_local.md]: crate::docs::thread_local
 //! [process]: crate::process
 //! [processes.md]: crate::docs::processes
+//! [ThreadPool]: crate::ThreadPool
+//! [pool.md]: crate::docs::pool
 //! [barrier.md]: crate::docs::barrier
 //! [timer.md]: crate::docs::timer
 //! [model-checking.md]: crate::docs::model_checking
@@ -69,6 +71,8 @@ pub mod docs {
     pub mod thread_local {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/processes.md"))]
     pub mod processes {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/pool.md"))]
+    pub mod pool {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/barrier.md"))]
     pub mod barrier {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/timer.md"))]
