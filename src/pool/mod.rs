@@ -284,6 +284,7 @@ pub struct Builder {
     initializer: Option<std::sync::Arc<dyn Fn() + Send + Sync + 'static>>,
 }
 
+#[doc(alias = "BrokenThreadPool")]
 /// Why [`Builder::build`] made no pool. Every thread it started has been joined.
 ///
 /// ```

@@ -61,6 +61,7 @@ pub enum WaitFor {
 /// # }
 /// ```
 #[must_use = "the futures are inside: `done` and `not_done`"]
+#[doc(alias = "DoneAndNotDoneFutures")]
 #[derive(Debug)]
 pub struct Waited<F> {
     /// Futures done when `wait` returned.

@@ -1099,3 +1099,49 @@ proptest! {
         })?;
     }
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "runs the panic in a child process")]
+fn new_with_zero_workers_panics_at_the_callers_line() {
+    let line = line!() + 1;
+    let Some(at) = crate::queue::panic_location(|| drop(ThreadPool::new(0))) else {
+        return; // the child: the parent checks
+    };
+    assert_eq!(
+        at,
+        (file!().to_string(), line),
+        "ThreadPool::new(0) must name the caller's line (track_caller)"
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs the panic in a child process")]
+fn zero_buffersize_panics_at_the_callers_line() {
+    let pool = ThreadPool::new(1);
+    let line = line!() + 1;
+    let Some(at) = crate::queue::panic_location(|| drop(pool.map(|x: u8| x, 0..1).buffersize(0)))
+    else {
+        return; // the child: the parent checks
+    };
+    assert_eq!(
+        at,
+        (file!().to_string(), line),
+        "buffersize(0): the caller's line"
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs the panic in a child process")]
+fn zero_chunksize_panics_at_the_callers_line() {
+    let pool = ThreadPool::new(1);
+    let line = line!() + 1;
+    let Some(at) = crate::queue::panic_location(|| drop(pool.map(|x: u8| x, 0..1).chunksize(0)))
+    else {
+        return; // the child: the parent checks
+    };
+    assert_eq!(
+        at,
+        (file!().to_string(), line),
+        "chunksize(0): the caller's line"
+    );
+}
