@@ -238,3 +238,24 @@ fn map_next_is_woken_only_by_the_oldest_task_completing() {
         assert_eq!(out, [2, 3], "input order");
     });
 }
+
+/// A timed `as_completed_for` may give up as the future completes: it yields the future, or
+/// hands it back in `TimeoutError`, exactly once either way; the future still delivers.
+#[test]
+fn as_completed_for_timeout_racing_completion_yields_or_hands_back_once() {
+    crate::model(|| {
+        let pool = ThreadPool::new(1);
+        let f = pool.submit(|| 6u8).unwrap();
+        let mut it = pool::as_completed_for([f], Duration::from_secs(5));
+        let f = match it.next().expect("one item") {
+            Ok(f) => f,
+            Err(rest) => {
+                let mut rest = rest.into_inner();
+                assert_eq!(rest.len(), 1, "the unfinished future comes back");
+                rest.pop().unwrap()
+            }
+        };
+        assert!(it.next().is_none(), "each future once, then the end");
+        assert_eq!(f.result().unwrap(), 6);
+    });
+}
