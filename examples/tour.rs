@@ -3,14 +3,20 @@
 //! also checks; the tour exits non-zero if any result is wrong.
 //!
 //! `cargo run --example tour` (each program is also its own example, e.g.
-//! `cargo run --example counter`). Each program runs on its own thread: one that panics fails, and
-//! one that has not finished after a minute (a weaker primitive may hang rather than answer wrong)
-//! fails the tour at once. The last program, the distributed master/worker, is its own crate's
-//! example; the tour builds and runs it when `redis-server` is installed.
+//! `cargo run --example counter`). The `process_*` programs start child processes of this same
+//! executable (`weftsync::process`), which run an entry point and exit. Each program runs on its
+//! own thread: one that panics fails, and one that has not finished after a minute (a weaker
+//! primitive may hang rather than answer wrong) fails the tour at once. The last program, the
+//! distributed master/worker, is its own crate's example; the tour builds and runs it when
+//! `redis-server` is installed.
 
 mod programs;
+#[path = "programs/standalone.rs"]
+mod standalone;
 
 fn main() {
+    // A child process started by one of the process programs runs its entry point and exits.
+    standalone::run_entry_if_child(&programs::entries());
     if cfg!(any(feature = "loom", feature = "shuttle")) {
         eprintln!("the tour runs on real threads: build it without the checker features");
         return;

@@ -28,6 +28,8 @@
 //! [queue.md]: crate::docs::queue
 //! [pipe.md]: crate::docs::pipe
 //! [thread_local.md]: crate::docs::thread_local
+//! [process]: crate::process
+//! [processes.md]: crate::docs::processes
 //! [barrier.md]: crate::docs::barrier
 //! [timer.md]: crate::docs::timer
 //! [model-checking.md]: crate::docs::model_checking
@@ -67,6 +69,8 @@ pub mod docs {
     pub mod pipe {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/thread_local.md"))]
     pub mod thread_local {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/processes.md"))]
+    pub mod processes {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/barrier.md"))]
     pub mod barrier {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/timer.md"))]
@@ -87,6 +91,7 @@ mod condition;
 mod event;
 mod lock;
 pub mod pipe;
+pub mod process;
 pub mod queue;
 mod ring;
 mod rlock;

@@ -14,6 +14,7 @@ mod event;
 mod fuzz_corpus;
 mod lock;
 mod pipe;
+mod process;
 mod queue;
 mod realtime;
 mod rlock;
