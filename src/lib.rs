@@ -37,6 +37,8 @@
 //! [model-checking.md]: crate::docs::model_checking
 //! [verification.md]: crate::docs::verification
 //! [wait-layer.md]: crate::docs::wait_layer
+//! [api.md]: crate::docs::api
+//! [benchmarks.md]: crate::docs::benchmarks
 #![cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/overview.md"))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // docs.rs: the model-checker cfgs are internal; no item should be badged "non-weft_checker only".
@@ -83,6 +85,8 @@ pub mod docs {
     pub mod verification {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/benchmarks.md"))]
     pub mod benchmarks {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/api.md"))]
+    pub mod api {}
 }
 
 mod barrier;

@@ -6,6 +6,7 @@
 #![cfg_attr(miri, allow(unused))]
 
 mod api;
+mod api_table;
 mod barrier;
 mod condition;
 mod docs_check;
