@@ -8,6 +8,8 @@ mod event;
 mod isolation;
 mod lock;
 mod pipe;
+mod pool;
+mod process;
 mod queue;
 mod rlock;
 mod semaphore;

@@ -7,6 +7,8 @@ mod condition;
 mod event;
 mod lock;
 mod pipe;
+mod pool;
+mod process;
 mod queue;
 mod rlock;
 mod semaphore;

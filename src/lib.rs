@@ -28,11 +28,17 @@
 //! [queue.md]: crate::docs::queue
 //! [pipe.md]: crate::docs::pipe
 //! [thread_local.md]: crate::docs::thread_local
+//! [process]: crate::process
+//! [processes.md]: crate::docs::processes
+//! [ThreadPool]: crate::ThreadPool
+//! [pool.md]: crate::docs::pool
 //! [barrier.md]: crate::docs::barrier
 //! [timer.md]: crate::docs::timer
 //! [model-checking.md]: crate::docs::model_checking
 //! [verification.md]: crate::docs::verification
 //! [wait-layer.md]: crate::docs::wait_layer
+//! [api.md]: crate::docs::api
+//! [benchmarks.md]: crate::docs::benchmarks
 #![cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/overview.md"))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // docs.rs: the model-checker cfgs are internal; no item should be badged "non-weft_checker only".
@@ -65,6 +71,10 @@ pub mod docs {
     pub mod pipe {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/thread_local.md"))]
     pub mod thread_local {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/processes.md"))]
+    pub mod processes {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/pool.md"))]
+    pub mod pool {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/barrier.md"))]
     pub mod barrier {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/timer.md"))]
@@ -75,6 +85,8 @@ pub mod docs {
     pub mod verification {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/benchmarks.md"))]
     pub mod benchmarks {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/api.md"))]
+    pub mod api {}
 }
 
 mod barrier;
@@ -83,6 +95,8 @@ mod condition;
 mod event;
 mod lock;
 pub mod pipe;
+pub mod pool;
+pub mod process;
 pub mod queue;
 mod ring;
 mod rlock;
@@ -96,6 +110,7 @@ pub use condition::*;
 pub use event::*;
 pub use lock::*;
 pub use pipe::{Connection, PipeReceiver, PipeSender, pipe, pipe_oneway};
+pub use pool::ThreadPool;
 pub use queue::{Queue, TaskDoneError, ZeroCapacity};
 pub use rlock::*;
 pub use semaphore::*;

@@ -15,6 +15,7 @@ mod groups {
     pub mod event;
     pub mod lock;
     pub mod pipe;
+    pub mod pool;
     pub mod queue;
     pub mod semaphore;
     pub mod thread_local;
@@ -27,7 +28,7 @@ type Group = (&'static str, fn(&mut harness::Report));
 #[cfg(not(any(feature = "loom", feature = "shuttle")))]
 fn main() {
     use groups::*;
-    let all: [Group; 8] = [
+    let all: [Group; 9] = [
         ("lock", lock::run),
         ("semaphore", semaphore::run),
         ("event", event::run),
@@ -36,6 +37,7 @@ fn main() {
         ("pipe", pipe::run),
         ("thread_local", thread_local::run),
         ("barrier", barrier::run),
+        ("pool", pool::run),
     ];
     let wanted: Vec<String> = std::env::args()
         .skip(1)

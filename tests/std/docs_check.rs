@@ -210,8 +210,10 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("Queue", "docs/queue.md", "Q"),
     ("Pipe", "docs/pipe.md", "P"),
     ("ThreadLocal", "docs/thread_local.md", "TL"),
+    ("Processes", "docs/processes.md", "PR"),
     ("Barrier", "docs/barrier.md", "B"),
     ("Timer", "docs/timer.md", "TM"),
+    ("ThreadPool and futures", "docs/pool.md", "TP"),
     ("Distributed, on Redis", "docs/distributed.md", "D"),
 ];
 
