@@ -160,9 +160,9 @@ impl RawLock {
             if state != CONTENDED && self.state.swap(CONTENDED, Acquire) == UNLOCKED {
                 return true;
             }
-            // After a wake we must swap (above) before we may give up: the wake may have been
-            // the only one owed, and the swap re-announces the sleepers it did not reach. So the
-            // deadline is checked only here, by `wait`.
+            // After a wake we must swap (or read 2, which announces the same) before we may give
+            // up: the wake may have been the only one owed, and the 2 re-announces the sleepers
+            // it did not reach. So the deadline is checked only here, by `wait`.
             if !shim::wait(&self.state, CONTENDED, deadline) {
                 // Timed out without being woken. If a wake was meant for us, `wait` returned
                 // `true` instead, so no wake is lost here; and we leave CONTENDED set, so the

@@ -12,8 +12,9 @@
 //!
 //! So every waiting loop asks [`Spin`] for its budget, and the budget follows the outcomes. A
 //! wait has up to three phases: busy rounds (round `k` spins `2^(min(k, SHIFT_CAP) + 1)` hints,
-//! an exponential backoff that also reads a contended word ever less often), then yield rounds,
-//! then the caller's sleep on a word its awaited party wakes. Each thread keeps, per [`Site`] (the
+//! an exponential backoff that also reads a contended word ever less often; a lock's contender
+//! gets fewer, see [`Site::max_spins`]), then yield rounds, then the caller's sleep on a word
+//! its awaited party wakes. Each thread keeps, per [`Site`] (the
 //! kind of loop), one credit per active phase in a thread-local: the number of rounds the phase
 //! gets.
 //! - A wait that ended during a phase, **quickly**, adds two rounds to that phase's credit (up
@@ -26,11 +27,14 @@
 //!   of the waits pay, and drains in a few waits when none do.
 //! - A yield that returned only after `LONG_YIELD` handed the core to some other thread for a
 //!   slice, a loss worth about a thousand quick hand-overs (tens of them when many threads queue
-//!   for the core): yielding stops at once, the yield credit drops to zero and its next trial is
-//!   `2^PROBE_MAX` waits away. And the loss is the one thing shared between threads: for
-//!   `HOLD_MICROS` after it no thread of the process yields (one word, written only on such a
-//!   loss), so a thread that starts later, or another kind of loop, does not have to lose a slice
-//!   of its own to learn that the machine is busy.
+//!   for the core), when the partner waits for this thread next (a hand-over: Event, Semaphore,
+//!   Barrier, Condition, Queue, Pipe): yielding stops at once, the yield credit drops to zero
+//!   and its next trial is `2^PROBE_MAX` waits away. And the loss is the one thing shared between
+//!   threads: for `HOLD_MICROS` after it no hand-over waiter of the process yields (one word,
+//!   written only on such a loss), so a thread that starts later, or another kind of loop, does
+//!   not have to lose a slice of its own to learn that the machine is busy. A lock's contender is
+//!   on no one's path (the owner and the other contenders go on without it), so its long yield
+//!   only ends its own yielding, as any yield phase in vain.
 //! - A credit at zero gets a trial (the full budget) every `2^shift` waits at its site. Each
 //!   trial that fails doubles the distance to the next (from `2^PROBE_MIN` up to `2^PROBE_MAX`
 //!   waits), each wait that pays halves it. So a thread whose partner moved to another core finds
@@ -68,6 +72,31 @@ pub(crate) enum Site {
     Ring,
 }
 
+impl Site {
+    /// Whether the awaited thread will wait for this one next (a hand-over), so that this
+    /// thread losing its core for a slice stalls both. A lock's contender is on no one's path:
+    /// while it is away the owner and the other contenders go on, and the lock is taken by
+    /// whoever comes, so a slice lost to a yield costs only its own wait (as parking_lot's
+    /// contenders accept).
+    #[cfg(not(weft_checker))]
+    const fn hands_over(self) -> bool {
+        matches!(self, Site::Flag | Site::Condition | Site::Ring)
+    }
+
+    /// Busy rounds at most. A lock's contender backs off to yielding sooner (2 + 4 + 8 hints,
+    /// as parking_lot's contenders): each read of the word it waits on takes the cache line from
+    /// the owner, who is about to write it again, and the owner of a short critical section
+    /// usually takes the lock again before the contender sees it free. Measured: see
+    /// `docs/lock.md`, "Cost".
+    #[cfg(not(weft_checker))]
+    const fn max_spins(self) -> u8 {
+        match self {
+            Site::Lock | Site::QueueLock => LOCK_SPINS,
+            _ => MAX_SPINS,
+        }
+    }
+}
+
 /// How many [`Site`]s.
 #[cfg(not(weft_checker))]
 const SITES: usize = 5;
@@ -76,6 +105,9 @@ const SITES: usize = 5;
 /// machine (a hint costs ~10 ns there), under the cost of one sleep and wake.
 #[cfg(not(weft_checker))]
 const MAX_SPINS: u8 = 6;
+/// Busy rounds at most for a lock's contender: 2 + 4 + 8 = 14 hints.
+#[cfg(not(weft_checker))]
+const LOCK_SPINS: u8 = 3;
 /// Busy round `k` spins `2^(min(k, SHIFT_CAP) + 1)` hints.
 #[cfg(not(weft_checker))]
 const SHIFT_CAP: u32 = 4;
@@ -87,9 +119,10 @@ const MAX_YIELDS: u8 = 8;
 /// the thread lost its core meanwhile.
 #[cfg(not(weft_checker))]
 const SLOW: Duration = Duration::from_micros(50);
-/// A yield that took longer than this ran some other thread for a slice.
+/// A yield that took longer than this ran some other thread for a slice (the scheduler's
+/// slices are 0.75 ms and up), not a partner that did a little work and waits again.
 #[cfg(not(weft_checker))]
-const LONG_YIELD: Duration = Duration::from_micros(50);
+const LONG_YIELD: Duration = Duration::from_micros(200);
 /// After any thread of the process lost a slice to a yield, no thread yields for this long.
 #[cfg(not(weft_checker))]
 const HOLD_MICROS: u64 = 1_000_000;
@@ -213,10 +246,15 @@ impl Spin {
         std::thread::yield_now();
         let after = Instant::now();
         if after.duration_since(before) > LONG_YIELD {
-            estimate::lost_slice(after);
             // Counted as a round, so the estimate sees that the yield phase ran.
             self.round += 1;
-            self.settle(Outcome::LongYield);
+            if self.site.hands_over() {
+                estimate::lost_slice(after);
+                self.settle(Outcome::LongYield);
+            } else {
+                // A contender's lost slice cost only itself: an ordinary yield phase in vain.
+                self.settle(Outcome::Spent);
+            }
             self.limit = self.round;
             return false;
         }
@@ -302,17 +340,18 @@ mod estimate {
 
     impl Credit {
         /// A thread starts out trusting each phase fully: the first waits tell.
-        pub(super) const fn full(max: u8) -> Credit {
+        pub(super) const fn full() -> Credit {
             Credit {
-                level: max,
+                level: u8::MAX,
                 shift: PROBE_MIN,
                 countdown: 0,
                 trial: false,
             }
         }
 
-        /// The rounds for the next wait.
+        /// The rounds for the next wait (a fresh credit starts at `max`).
         pub(super) fn budget(&mut self, max: u8) -> u8 {
+            self.level = self.level.min(max);
             self.trial = false;
             if self.level > 0 {
                 return self.level;
@@ -371,8 +410,8 @@ mod estimate {
     }
 
     pub(super) const START: Credits = Credits {
-        spins: Credit::full(MAX_SPINS),
-        yields: Credit::full(MAX_YIELDS),
+        spins: Credit::full(),
+        yields: Credit::full(),
     };
 
     std::thread_local! {
@@ -401,10 +440,17 @@ mod estimate {
     /// The busy and yield rounds for a wait at `site` beginning `now`.
     pub(super) fn begin(site: Site, now: Instant) -> (u32, u32) {
         let (spins, yields) = with(site, |c| {
-            (c.spins.budget(MAX_SPINS), c.yields.budget(MAX_YIELDS))
+            (
+                c.spins.budget(site.max_spins()),
+                c.yields.budget(MAX_YIELDS),
+            )
         })
-        .unwrap_or((MAX_SPINS, 0));
-        let yields = if recently_lost_slice(now) { 0 } else { yields };
+        .unwrap_or((site.max_spins(), 0));
+        let yields = if site.hands_over() && recently_lost_slice(now) {
+            0
+        } else {
+            yields
+        };
         (u32::from(spins), u32::from(yields))
     }
 
@@ -436,17 +482,26 @@ mod estimate {
 
     /// Records a wait at `site` that had `spins` busy rounds and did `rounds` (at least one).
     pub(super) fn end(site: Site, spins: u32, rounds: u32, outcome: Outcome, quick: bool) {
-        with(site, |c| update(c, spins, rounds, outcome, quick));
+        with(site, |c| {
+            update(c, site.max_spins(), spins, rounds, outcome, quick)
+        });
     }
 
     /// The update rule on its own, for the tests.
-    pub(super) fn update(c: &mut Credits, spins: u32, rounds: u32, outcome: Outcome, quick: bool) {
+    pub(super) fn update(
+        c: &mut Credits,
+        max_spins: u8,
+        spins: u32,
+        rounds: u32,
+        outcome: Outcome,
+        quick: bool,
+    ) {
         let paid = outcome == Outcome::Ended && quick;
         // The busy phase ran if there was one (rounds >= 1); it paid only if the wait also
         // ended within it.
         if spins > 0 {
             if paid && rounds <= spins {
-                c.spins.paid(MAX_SPINS);
+                c.spins.paid(max_spins);
             } else {
                 c.spins.failed();
             }
@@ -479,7 +534,7 @@ mod tests {
         let yields = u32::from(c.yields.budget(MAX_YIELDS));
         let rounds = rounds_wanted(spins, yields);
         if rounds > 0 {
-            update(c, spins, rounds, outcome, quick);
+            update(c, MAX_SPINS, spins, rounds, outcome, quick);
         }
         (spins, yields)
     }
@@ -625,7 +680,7 @@ mod tests {
 
     #[test]
     fn a_successful_trial_restores_the_credit() {
-        let mut c = Credit::full(MAX_SPINS);
+        let mut c = Credit::full();
         while c.level() > 0 {
             c.budget(MAX_SPINS);
             c.failed();
@@ -677,6 +732,18 @@ mod tests {
         );
         let later = now + Duration::from_micros(HOLD_MICROS) + Duration::from_millis(1);
         assert!(!estimate::recently_lost_slice(later), "the hold ends");
+    }
+
+    #[test]
+    fn a_lock_contender_backs_off_to_yields_sooner_than_a_hand_over() {
+        let now = Instant::now();
+        let (lock_spins, _) = estimate::begin(Site::Lock, now);
+        let (flag_spins, _) = estimate::begin(Site::Flag, now);
+        assert!(
+            lock_spins <= u32::from(LOCK_SPINS) && flag_spins <= u32::from(MAX_SPINS),
+            "each site's busy budget stays within its own cap"
+        );
+        const { assert!(LOCK_SPINS < MAX_SPINS) };
     }
 
     #[test]
