@@ -352,22 +352,23 @@ impl Barrier {
         self.wait_deadline(Some(deadline), || {})
     }
 
-    /// [`wait_with`](Barrier::wait_with) with a timeout, as [`wait_for`](Barrier::wait_for).
+    /// [`wait_with`](Barrier::wait_with) with a timeout, as [`wait_for`](Barrier::wait_for). The
+    /// timeout comes last, as in every `_for` form (`Condition::wait_while_for(guard, f, t)`).
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// use std::time::Duration;
     /// let barrier = weftsync::Barrier::new(1);
     /// let mut ran = false;
-    /// assert_eq!(barrier.wait_with_for(Duration::ZERO, || ran = true), Ok(0));
+    /// assert_eq!(barrier.wait_with_for(|| ran = true, Duration::ZERO), Ok(0));
     /// assert!(ran, "the only party arrives last and runs the action");
     /// # }
     /// ```
     #[inline]
     pub fn wait_with_for(
         &self,
-        timeout: Duration,
         action: impl FnOnce(),
+        timeout: Duration,
     ) -> Result<usize, BarrierTimeoutError> {
         self.wait_deadline(shim::deadline_after(timeout), action)
     }
@@ -379,7 +380,7 @@ impl Barrier {
     /// use std::time::Instant;
     /// let barrier = weftsync::Barrier::new(2);
     /// let mut ran = false;
-    /// let got = barrier.wait_with_until(Instant::now(), || ran = true);
+    /// let got = barrier.wait_with_until(|| ran = true, Instant::now());
     /// assert_eq!(got, Err(weftsync::BarrierTimeoutError::Timeout));
     /// assert!(!ran, "not the last party: its action is dropped unrun");
     /// # }
@@ -387,8 +388,8 @@ impl Barrier {
     #[inline]
     pub fn wait_with_until(
         &self,
-        deadline: Instant,
         action: impl FnOnce(),
+        deadline: Instant,
     ) -> Result<usize, BarrierTimeoutError> {
         self.wait_deadline(Some(deadline), action)
     }
@@ -474,6 +475,7 @@ impl Barrier {
     /// # }
     /// ```
     #[inline]
+    #[doc(alias = "broken")]
     pub fn is_broken(&self) -> bool {
         self.word.load(Relaxed) & (BROKEN | RESETTING) == BROKEN
     }
@@ -750,12 +752,12 @@ impl fmt::Debug for Barrier {
 /// ```compile_fail
 /// #![deny(unused_must_use)]
 /// let b = weftsync::Barrier::new(1);
-/// b.wait_with_for(std::time::Duration::ZERO, || ());
+/// b.wait_with_for(|| (), std::time::Duration::ZERO);
 /// ```
 /// ```no_run
 /// #![deny(unused_must_use)]
 /// let b = weftsync::Barrier::new(1);
-/// let _result = b.wait_with_for(std::time::Duration::ZERO, || ());
+/// let _result = b.wait_with_for(|| (), std::time::Duration::ZERO);
 /// ```
 #[cfg(doctest)]
 #[allow(dead_code)]

@@ -28,11 +28,15 @@
 //! [queue.md]: crate::docs::queue
 //! [pipe.md]: crate::docs::pipe
 //! [thread_local.md]: crate::docs::thread_local
+//! [process]: crate::process
+//! [processes.md]: crate::docs::processes
 //! [barrier.md]: crate::docs::barrier
 //! [timer.md]: crate::docs::timer
 //! [model-checking.md]: crate::docs::model_checking
 //! [verification.md]: crate::docs::verification
 //! [wait-layer.md]: crate::docs::wait_layer
+//! [api.md]: crate::docs::api
+//! [benchmarks.md]: crate::docs::benchmarks
 #![cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/overview.md"))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // docs.rs: the model-checker cfgs are internal; no item should be badged "non-weft_checker only".
@@ -65,6 +69,8 @@ pub mod docs {
     pub mod pipe {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/thread_local.md"))]
     pub mod thread_local {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/processes.md"))]
+    pub mod processes {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/barrier.md"))]
     pub mod barrier {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/timer.md"))]
@@ -75,6 +81,8 @@ pub mod docs {
     pub mod verification {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/benchmarks.md"))]
     pub mod benchmarks {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/api.md"))]
+    pub mod api {}
 }
 
 mod barrier;
@@ -83,6 +91,7 @@ mod condition;
 mod event;
 mod lock;
 pub mod pipe;
+pub mod process;
 pub mod queue;
 mod ring;
 mod rlock;

@@ -20,6 +20,12 @@
 //! the page can tell them apart and pin the peer's version. List it in `groups` and in `GROUPS`
 //! below. A scenario that is one of issue 10's targets gets a row in `TARGETS` of
 //! `scripts/bench-report`; every other one appears in the page's full tables by itself.
+//!
+//! A group that needs a binary of its own (`benches/processes.rs`: its children are the bench
+//! binary run for an entry point) is a `[[bench]]` target that includes `harness.rs` and
+//! `machine.rs` with `#[path]` and runs its `run(&mut Bench)` between `Bench::from_args()` and
+//! `finish()`; add it to `benches` in `scripts/bench`. Keep its group name distinct: every
+//! target writes to the same criterion directory.
 
 #[cfg(not(any(feature = "loom", feature = "shuttle")))]
 mod harness;

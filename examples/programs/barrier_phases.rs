@@ -1,7 +1,7 @@
 //! Python: a `Barrier` that keeps workers in step, phase by phase, with an action per phase.
 //!
 //! ```python
-//! barrier = threading.Barrier(4, action=lambda: print("phase done"))
+//! barrier = threading.Barrier(4, action=lambda: print("phase done"), timeout=10)
 //! def worker(i):
 //!     for phase in range(5):
 //!         results[phase][i] = work(i, phase)
@@ -13,9 +13,12 @@
 //! barrier that let a thread through before all arrived (or without its happens-before edge), a
 //! reader would find a cell still empty. The last arrival of each phase runs the action, which
 //! checks the row is full and counts the phase; every worker checks the action ran before it
-//! was released.
+//! was released. A barrier that let a thread through early fails those checks; one that held
+//! threads for a party that never comes (a `Barrier(3)` for 4 workers leaves the last two waiting
+//! forever) runs out the 10 s timeout, breaks, and fails instead of hanging.
 
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::Duration;
 use weftsync::Barrier;
 
 pub const NAME: &str = "barrier: 4 workers in lockstep through 5 phases, one action per phase";
@@ -38,13 +41,14 @@ pub fn run() -> Result<String, String> {
                     let mut problems = Vec::new();
                     for (phase, row) in results.iter().enumerate() {
                         row[w].store(1 + w * 10 + phase, Relaxed);
-                        let passed = barrier.wait_with(|| {
+                        let action = || {
                             if row.iter().all(|c| c.load(Relaxed) != 0) {
                                 actions.fetch_add(1, Relaxed);
                             }
-                        });
-                        if passed.is_err() {
-                            problems.push(format!("worker {w}: barrier broken in phase {phase}"));
+                        };
+                        let passed = barrier.wait_with_for(action, Duration::from_secs(10));
+                        if let Err(e) = passed {
+                            problems.push(format!("worker {w}, phase {phase}: {e}"));
                             break;
                         }
                         let missing = row.iter().filter(|c| c.load(Relaxed) == 0).count();
@@ -75,6 +79,9 @@ pub fn run() -> Result<String, String> {
     if problems.is_empty() && actions == PHASES {
         Ok(line)
     } else {
-        Err(format!("{line}; problems: {problems:?}"))
+        Err(format!(
+            "{WORKERS} workers x {PHASES} phases: {actions} actions ran (one per phase \
+             expected); problems: {problems:?}"
+        ))
     }
 }

@@ -7,6 +7,10 @@ pub mod counter;
 pub mod echo_server;
 pub mod event_start;
 pub mod pipe_parent_child;
+pub mod process_killed_holder;
+pub mod process_pipe;
+pub mod process_queue;
+pub mod process_value;
 pub mod queue_producer_consumer;
 pub mod semaphore_cap;
 pub mod thread_names;
@@ -32,4 +36,20 @@ pub const ALL: &[Program] = &[
     (barrier_phases::NAME, barrier_phases::run),
     (timer_cancel::NAME, timer_cancel::run),
     (echo_server::NAME, echo_server::run),
+    (process_queue::NAME, process_queue::run),
+    (process_pipe::NAME, process_pipe::run),
+    (process_value::NAME, process_value::run),
+    (process_killed_holder::NAME, process_killed_holder::run),
 ];
+
+/// The entry points the process programs start children for (`weftsync::process::Builder`):
+/// a child is this same executable, run for one of these.
+pub fn entries() -> Vec<crate::standalone::Entry> {
+    [
+        process_queue::ENTRIES,
+        process_pipe::ENTRIES,
+        process_value::ENTRIES,
+        process_killed_holder::ENTRIES,
+    ]
+    .concat()
+}

@@ -7,9 +7,13 @@
 //! hello.join(); alarm.join()
 //! ```
 //!
-//! The hello timer must fire, and not before its delay; the alarm must never run once `cancel`
-//! said `true`. Then 200 timers that fire at once are each cancelled after a few microseconds, so
-//! cancel races the fire: whichever wins, `cancel()`'s answer must match whether the closure ran.
+//! The hello timer must fire, and not before its delay (a timer that fired at once fails); the
+//! alarm must never run once `cancel` said `true`, and must be finished at once (a `cancel` that
+//! only set a flag the sleeping timer reads after its 60 s fails after 10 s, not a minute). Then
+//! 200 timers that fire at once are each cancelled after a few microseconds, so cancel races the
+//! fire: whichever wins, `cancel()`'s answer must match whether the closure ran (a cancel that
+//! decided apart from the fire, not in one atomic step with it, could answer wrong when they
+//! meet; the 200 races make that meeting likely, not certain).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
@@ -28,6 +32,13 @@ pub fn run() -> Result<String, String> {
         Timer::start(Duration::from_secs(60), move || rang.store(true, SeqCst))
     };
     let cancelled = alarm.cancel();
+    // A cancelled timer is finished at once; at most 10 s, so a cancel that did not stop the
+    // timer fails here rather than after its 60 s.
+    if !alarm.join_for(Duration::from_secs(10)) {
+        return Err(format!(
+            "cancel() said {cancelled}, but the alarm is still pending"
+        ));
+    }
     let fired_after = hello
         .join()
         .map_err(|e| format!("hello did not fire: {e}"))?;

@@ -48,10 +48,11 @@ pub fn run(data: &[u8]) {
                     let timeout = Duration::from_micros(u64::from(op / 6) * 20);
                     let start = Instant::now();
                     let mut ran = false;
-                    match b.wait_with_for(timeout, || {
+                    let action = || {
                         ran = true;
                         actions.fetch_add(1, SeqCst);
-                    }) {
+                    };
+                    match b.wait_with_for(action, timeout) {
                         Ok(i) => passed(i, ran),
                         Err(BarrierTimeoutError::Timeout) => assert!(
                             start.elapsed() >= timeout,

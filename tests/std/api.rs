@@ -337,3 +337,20 @@ fn semaphore_panics_name_the_callers_line() {
         );
     });
 }
+
+/// `Barrier::new`'s documented panics (0 parties, more than `MAX_PARTIES`) name the caller's line
+/// (API rule 4; barrier promise B10). Uses the one panic hook of `condition_panic_location`.
+#[test]
+fn barrier_new_panics_name_the_callers_line() {
+    use condition_panic_location::panic_location;
+    use std::hint::black_box;
+    for parties in [0, Barrier::MAX_PARTIES + 1] {
+        let line = line!() + 1;
+        let at = panic_location(|| _ = Barrier::new(black_box(parties)));
+        assert_eq!(
+            at,
+            (file!().to_owned(), line),
+            "`Barrier::new({parties})` must panic naming the caller's line"
+        );
+    }
+}

@@ -580,7 +580,7 @@ fn run_against_model(parties: usize, ops: &[Op]) -> Result<(), TestCaseError> {
                         actions2.fetch_add(1, SeqCst);
                     };
                     if timed {
-                        b2.wait_with_for(Duration::from_secs(3600), action)
+                        b2.wait_with_for(action, Duration::from_secs(3600))
                     } else {
                         b2.wait_with(action).map_err(BarrierTimeoutError::from)
                     }
@@ -598,9 +598,10 @@ fn run_against_model(parties: usize, ops: &[Op]) -> Result<(), TestCaseError> {
                 if broken {
                     prop_assert_eq!(b.wait_for(Duration::ZERO), Err(BarrierTimeoutError::Broken));
                 } else if waiting.len() + 1 == parties {
-                    let got = b.wait_with_for(Duration::ZERO, || {
+                    let action = || {
                         actions.fetch_add(1, SeqCst);
-                    });
+                    };
+                    let got = b.wait_with_for(action, Duration::ZERO);
                     prop_assert_eq!(got, Ok(parties - 1), "the last arrival passes");
                     actions_run += 1;
                     settle(&mut waiting, &|i| Ok(i))?;

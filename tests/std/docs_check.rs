@@ -210,6 +210,7 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("Queue", "docs/queue.md", "Q"),
     ("Pipe", "docs/pipe.md", "P"),
     ("ThreadLocal", "docs/thread_local.md", "TL"),
+    ("Processes", "docs/processes.md", "PR"),
     ("Barrier", "docs/barrier.md", "B"),
     ("Timer", "docs/timer.md", "TM"),
     ("Distributed, on Redis", "docs/distributed.md", "D"),

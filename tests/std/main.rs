@@ -6,6 +6,7 @@
 #![cfg_attr(miri, allow(unused))]
 
 mod api;
+mod api_table;
 mod barrier;
 mod condition;
 mod docs_check;
@@ -13,6 +14,7 @@ mod event;
 mod fuzz_corpus;
 mod lock;
 mod pipe;
+mod process;
 mod queue;
 mod realtime;
 mod rlock;
