@@ -8,6 +8,7 @@ mod event;
 mod isolation;
 mod lock;
 mod pipe;
+mod pool;
 mod process;
 mod queue;
 mod rlock;

@@ -7,6 +7,7 @@ mod condition;
 mod event;
 mod lock;
 mod pipe;
+mod pool;
 mod process;
 mod queue;
 mod rlock;

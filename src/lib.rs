@@ -30,6 +30,8 @@
 //! [thread_local.md]: crate::docs::thread_local
 //! [process]: crate::process
 //! [processes.md]: crate::docs::processes
+//! [ThreadPool]: crate::ThreadPool
+//! [pool.md]: crate::docs::pool
 //! [barrier.md]: crate::docs::barrier
 //! [timer.md]: crate::docs::timer
 //! [model-checking.md]: crate::docs::model_checking
@@ -71,6 +73,8 @@ pub mod docs {
     pub mod thread_local {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/processes.md"))]
     pub mod processes {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/pool.md"))]
+    pub mod pool {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/barrier.md"))]
     pub mod barrier {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/timer.md"))]
@@ -91,6 +95,7 @@ mod condition;
 mod event;
 mod lock;
 pub mod pipe;
+pub mod pool;
 pub mod process;
 pub mod queue;
 mod ring;
@@ -105,6 +110,7 @@ pub use condition::*;
 pub use event::*;
 pub use lock::*;
 pub use pipe::{Connection, PipeReceiver, PipeSender, pipe, pipe_oneway};
+pub use pool::ThreadPool;
 pub use queue::{Queue, TaskDoneError, ZeroCapacity};
 pub use rlock::*;
 pub use semaphore::*;

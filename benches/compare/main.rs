@@ -39,6 +39,7 @@ mod groups {
     pub mod event;
     pub mod lock;
     pub mod pipe;
+    pub mod pool;
     pub mod queue;
     pub mod scaling;
     pub mod semaphore;
@@ -58,6 +59,7 @@ const GROUPS: &[fn(&mut harness::Bench)] = {
         pipe::run,
         thread_local::run,
         barrier::run,
+        pool::run,
         scaling::run,
     ]
 };

@@ -6,6 +6,7 @@ pub mod condition_producer_consumer;
 pub mod counter;
 pub mod echo_server;
 pub mod event_start;
+pub mod futures_executor;
 pub mod pipe_parent_child;
 pub mod process_killed_holder;
 pub mod process_pipe;
@@ -31,6 +32,7 @@ pub const ALL: &[Program] = &[
     ),
     (queue_producer_consumer::NAME, queue_producer_consumer::run),
     (worker_pool::NAME, worker_pool::run),
+    (futures_executor::NAME, futures_executor::run),
     (pipe_parent_child::NAME, pipe_parent_child::run),
     (thread_names::NAME, thread_names::run),
     (barrier_phases::NAME, barrier_phases::run),

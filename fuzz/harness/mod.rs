@@ -11,6 +11,7 @@ pub mod condition;
 pub mod event;
 pub mod lock;
 pub mod pipe;
+pub mod pool;
 pub mod queue;
 pub mod rlock;
 pub mod semaphore;

@@ -25,6 +25,7 @@ pub(crate) use std::time::{Duration, Instant};
 #[cfg(weft_loom)]
 pub(crate) use loom::{
     hint::spin_loop,
+    sync::Arc,
     sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence},
     thread,
 };
@@ -32,6 +33,7 @@ pub(crate) use loom::{
 #[cfg(weft_shuttle)]
 pub(crate) use shuttle::{
     hint::spin_loop,
+    sync::Arc,
     sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence},
     thread,
 };
@@ -39,6 +41,7 @@ pub(crate) use shuttle::{
 #[cfg(not(weft_checker))]
 pub(crate) use std::{
     hint::spin_loop,
+    sync::Arc,
     sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence},
     thread,
 };

@@ -213,6 +213,7 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("Processes", "docs/processes.md", "PR"),
     ("Barrier", "docs/barrier.md", "B"),
     ("Timer", "docs/timer.md", "TM"),
+    ("ThreadPool and futures", "docs/pool.md", "TP"),
     ("Distributed, on Redis", "docs/distributed.md", "D"),
 ];
 

@@ -61,6 +61,7 @@ fn harness_run(target: &str) -> Option<fn(&[u8])> {
         "condition" => harness::condition::run,
         "queue" => harness::queue::run,
         "pipe" => harness::pipe::run,
+        "pool" => harness::pool::run,
         "thread_local" => harness::thread_local::run,
         "barrier" => harness::barrier::run,
         "timer" => harness::timer::run,
@@ -117,6 +118,11 @@ fn fuzz_corpus_queue() {
 #[test]
 fn fuzz_corpus_pipe() {
     replay_watched("pipe");
+}
+
+#[test]
+fn fuzz_corpus_pool() {
+    replay_watched("pool");
 }
 
 #[test]

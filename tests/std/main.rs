@@ -14,6 +14,7 @@ mod event;
 mod fuzz_corpus;
 mod lock;
 mod pipe;
+mod pool;
 mod process;
 mod queue;
 mod realtime;
