@@ -14,6 +14,10 @@
 //! [Event]: crate::Event
 //! [Condition]: crate::Condition
 //! [Queue]: crate::Queue
+//! [LifoQueue]: crate::LifoQueue
+//! [PriorityQueue]: crate::PriorityQueue
+//! [SimpleQueue]: crate::SimpleQueue
+//! [select]: crate::select
 //! [pipe]: crate::pipe()
 //! [pipe_oneway]: crate::pipe_oneway()
 //! [ThreadLocal]: crate::ThreadLocal
@@ -24,6 +28,7 @@
 //! [event.md]: crate::docs::event
 //! [condition.md]: crate::docs::condition
 //! [queue.md]: crate::docs::queue
+//! [select.md]: crate::docs::select
 //! [pipe.md]: crate::docs::pipe
 //! [thread_local.md]: crate::docs::thread_local
 //! [model-checking.md]: crate::docs::model_checking
@@ -59,6 +64,8 @@ pub mod docs {
     pub mod queue {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/pipe.md"))]
     pub mod pipe {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/select.md"))]
+    pub mod select {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/thread_local.md"))]
     pub mod thread_local {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/model-checking.md"))]
@@ -77,7 +84,10 @@ pub mod pipe;
 pub mod queue;
 mod ring;
 mod rlock;
+pub mod select;
 mod semaphore;
+pub mod simple_queue;
+mod store;
 pub mod thread_local;
 
 pub use channel_error::*;
@@ -85,7 +95,9 @@ pub use condition::*;
 pub use event::*;
 pub use lock::*;
 pub use pipe::{Connection, PipeReceiver, PipeSender, pipe, pipe_oneway};
-pub use queue::{Queue, TaskDoneError, ZeroCapacity};
+pub use queue::{LifoQueue, PriorityQueue, Queue, TaskDoneError, ZeroCapacity};
 pub use rlock::*;
+pub use select::Selectable;
 pub use semaphore::*;
+pub use simple_queue::SimpleQueue;
 pub use thread_local::ThreadLocal;
