@@ -169,6 +169,15 @@ pub struct OrderedQueue<T, O: Order<T>> {
     ring: Ring<StoreOf<T, O>>,
 }
 
+// SAFETY: the queue moves its items between threads and never shares one, so `T: Send` is enough
+// for both. The stores of the three orders (`VecDeque<T>`, `Vec<T>`, `Heap<T>`, sealed) hold
+// only `T`s and plain integers, so each is `Send` exactly when `T` is; everything else in the
+// ring is atomics and a `Lock`. Written out so that code generic over `O` sees it too (the
+// compiler cannot see through the associated store type there).
+unsafe impl<T: Send, O: Order<T>> Send for OrderedQueue<T, O> {}
+// SAFETY: see `Send`: a `&OrderedQueue` only moves items in and out whole, under the lock.
+unsafe impl<T: Send, O: Order<T>> Sync for OrderedQueue<T, O> {}
+
 /// A FIFO queue, Python's `queue.Queue(maxsize)`: a get takes the oldest item. Bounded
 /// ([`new`](Queue::new)) or unbounded ([`unbounded`](Queue::unbounded), Python's `maxsize=0`).
 /// All its calls are [`OrderedQueue`]'s.

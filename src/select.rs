@@ -374,3 +374,67 @@ impl Drop for Armed<'_, '_> {
         // Then `_registration` drops: the registry entries go, and the selector count.
     }
 }
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    //! What the public API cannot show: a zero timeout arms nothing, and a finished wait leaves
+    //! no poller count behind (the ready words show both).
+    use super::private::Sealed;
+    use super::*;
+    use crate::Queue;
+
+    /// The ready words' values: a put bumps a ring's `readable` only while a poller or selector
+    /// is registered, and arming an event or semaphore writes its word.
+    fn words(q: &Queue<u8>, ev: &Event, sem: &Semaphore, sq: &SimpleQueue<u8>) -> [u32; 4] {
+        [q, ev as &dyn Selectable, sem, sq].map(|o| o.ready_word().load(Relaxed))
+    }
+
+    #[test]
+    fn zero_timeout_and_past_deadline_arm_nothing() {
+        let (q, ev, sem, sq) = (
+            Queue::new(1),
+            Event::new(),
+            Semaphore::new(0),
+            SimpleQueue::new(),
+        );
+        let before = words(&q, &ev, &sem, &sq);
+        let all: [&dyn Selectable; 4] = [&q, &ev, &sem, &sq];
+        assert_eq!(try_wait(&all), None);
+        assert_eq!(wait_for(&all, Duration::ZERO), None);
+        assert_eq!(wait_until(&all, Instant::now()), None);
+        assert_eq!(
+            words(&q, &ev, &sem, &sq),
+            before,
+            "a one-look wait armed an object"
+        );
+        q.put(1).unwrap();
+        assert_eq!(
+            q.ready_word().load(Relaxed),
+            before[0],
+            "no selector is registered as a poller: the put bumped `readable`"
+        );
+    }
+
+    #[test]
+    fn a_finished_wait_leaves_no_poller_behind() {
+        let q = Queue::new(1);
+        let ev = Event::new();
+        std::thread::scope(|s| {
+            let t = s.spawn(|| wait(&[&ev, &q]));
+            // The selector armed the event (its WAITERS bit, 2, is on), so it goes on to arm the
+            // queue before it can see the set below.
+            while ev.ready_word().load(Relaxed) & 2 == 0 {
+                std::thread::yield_now();
+            }
+            ev.set();
+            assert_eq!(t.join().unwrap(), [0]);
+        });
+        let before = q.ready_word().load(Relaxed);
+        q.put(1).unwrap();
+        assert_eq!(
+            q.ready_word().load(Relaxed),
+            before,
+            "the selector's poller count was left behind: the put bumped `readable`"
+        );
+    }
+}

@@ -613,3 +613,66 @@ impl<T> fmt::Debug for TryIter<'_, T> {
             .finish()
     }
 }
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    //! What the public API cannot show: that `put` takes no lock, and what a zero or expired
+    //! timeout leaves in `head`.
+    use super::*;
+    use std::sync::Arc;
+
+    fn sleepers_bit<T>(q: &SimpleQueue<T>) -> bool {
+        q.head.load(Relaxed).addr() & SLEEPERS != 0
+    }
+
+    /// A put while another thread holds the getters' lock (`out`) finishes: it never waits for
+    /// that lock. (If it took it, it would wait until the holder lets go, after the 10 s limit.)
+    #[test]
+    fn put_never_takes_the_getters_lock() {
+        let q = Arc::new(SimpleQueue::new());
+        let held = q.out.lock();
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let putter = {
+            let q = Arc::clone(&q);
+            std::thread::spawn(move || {
+                q.put(1);
+                q.put(2);
+                done_tx.send(()).unwrap();
+            })
+        };
+        let finished = done_rx.recv_timeout(std::time::Duration::from_secs(10));
+        drop(held);
+        putter.join().unwrap();
+        assert!(finished.is_ok(), "put waited for the lock the getters hold");
+        assert_eq!(q.try_iter().collect::<Vec<_>>(), [1, 2]);
+    }
+
+    #[test]
+    fn zero_timeout_and_past_deadline_leave_no_sleepers_bit() {
+        let q = SimpleQueue::<u8>::new();
+        assert_eq!(q.get_for(Duration::ZERO), None);
+        assert_eq!(q.get_until(Instant::now()), None);
+        assert_eq!(q.try_get(), None);
+        assert!(
+            !sleepers_bit(&q),
+            "a one-try get must not announce a sleeper"
+        );
+    }
+
+    #[test]
+    fn a_timed_out_get_leaves_the_bit_for_one_needless_wake_which_the_next_put_clears() {
+        let q = SimpleQueue::<u8>::new();
+        assert_eq!(q.get_for(Duration::from_millis(1)), None);
+        assert!(sleepers_bit(&q), "a getter that slept announced itself");
+        let epoch = q.epoch.load(Relaxed);
+        q.put(1);
+        assert!(!sleepers_bit(&q), "a push clears the bit");
+        assert_eq!(
+            q.epoch.load(Relaxed),
+            epoch + 1,
+            "the put that found the bit bumped the epoch (one needless wake)"
+        );
+        q.put(2);
+        assert_eq!(q.epoch.load(Relaxed), epoch + 1, "later puts do not");
+    }
+}

@@ -13,9 +13,12 @@ mod fuzz_corpus;
 mod lock;
 mod pipe;
 mod queue;
+mod queue_orders;
 mod realtime;
 mod rlock;
+mod select;
 mod semaphore;
+mod simple_queue;
 mod thread_local;
 mod watchdog;
 
