@@ -216,11 +216,11 @@ fn wakes<O: Order<u32> + 'static>(make: fn() -> OrderedQueue<u32, O>, bounded: b
 #[test]
 fn blocked_calls_of_every_kind_are_woken() {
     watched(|| {
-        wakes(|| Queue::unbounded(), false);
+        wakes(Queue::unbounded, false);
         wakes(|| LifoQueue::new(1), true);
-        wakes(|| LifoQueue::unbounded(), false);
+        wakes(LifoQueue::unbounded, false);
         wakes(|| PriorityQueue::new(1), true);
-        wakes(|| PriorityQueue::unbounded(), false);
+        wakes(PriorityQueue::unbounded, false);
     });
 }
 
