@@ -8,8 +8,11 @@ mod isolation;
 mod lock;
 mod pipe;
 mod queue;
+mod queue_orders;
 mod rlock;
+mod select;
 mod semaphore;
+mod simple_queue;
 mod thread_local;
 
 #[path = "../tests/support/isolated.rs"]

@@ -7,8 +7,11 @@ mod event;
 mod lock;
 mod pipe;
 mod queue;
+mod queue_orders;
 mod rlock;
+mod select;
 mod semaphore;
+mod simple_queue;
 mod thread_local;
 
 // Every test runs its body through `isolated` (`tests/support/isolated.rs`), in a child process
