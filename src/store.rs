@@ -131,16 +131,19 @@ struct Ranked<T> {
 /// never loses or drops an item**. `BinaryHeap::pop` drops the item it removed if a comparison
 /// panics during its sift (here that would be under the queue's lock, and a lost item). So each
 /// operation first finds, by comparisons alone, where the moving item belongs, and only then
-/// moves items with swaps, which run no user code:
-/// - `push` appends the item, then looks for its place: if `cmp` panics the item stays at the end
-///   (inside, perhaps out of order, as Python's `heappush` leaves it) and the panic is handed
-///   back for the ring to resume after its bookkeeping.
-/// - `pop` looks for the place of the last item as if the root were gone: if `cmp` panics,
-///   nothing has been taken or moved.
+/// moves items, which runs no user code:
+/// - `push` looks for the new item's place along the path from the end to the root (the usual
+///   sift up, comparing only). If `cmp` panics, the item is appended at the end (inside, perhaps
+///   out of order, as Python's `heappush` leaves it) and the panic is handed back for the ring to
+///   resume after its bookkeeping.
+/// - `pop` follows the smaller child from the root to the bottom (one comparison per level, as
+///   `BinaryHeap::pop`'s sift to the bottom), then walks back up to where the last item belongs
+///   (usually a step or two). If `cmp` panics, nothing has been taken or moved.
 ///
-/// Without a panic both keep the heap property, so the smallest item (oldest among equals) is at
-/// the root. Equal items cannot tie: the sequence numbers differ (a `u64` that would take
-/// centuries of puts to wrap).
+/// The moves then shift each item on the path one level (one `mem::replace` each) and put the
+/// moving item in its place. Without a panic both keep the heap property, so the smallest item
+/// (oldest among equals) is at the root. Equal items cannot tie: the sequence numbers differ (a
+/// `u64` that would take centuries of puts to wrap).
 pub struct Heap<T> {
     data: Vec<Ranked<T>>,
     next_seq: u64,
@@ -166,12 +169,12 @@ impl<T: Ord> Heap<T> {
         }
     }
 
-    /// Where the item at `at` belongs when sifted up: comparisons only.
-    fn place_up(data: &[Ranked<T>], at: usize) -> usize {
-        let mut i = at;
+    /// Where `new`, about to be appended at index `data.len()`, belongs: comparisons only.
+    fn place_up(data: &[Ranked<T>], new: &Ranked<T>) -> usize {
+        let mut i = data.len();
         while i > 0 {
             let parent = (i - 1) / 2;
-            if !Self::before(&data[at], &data[parent]) {
+            if !Self::before(new, &data[parent]) {
                 break;
             }
             i = parent;
@@ -179,27 +182,28 @@ impl<T: Ord> Heap<T> {
         i
     }
 
-    /// Where the last item belongs when the root is removed and it is sifted down from there, in
-    /// a heap of `data.len() - 1` items: comparisons only.
+    /// Where the last item belongs once the root is removed, in a heap of the other
+    /// `data.len() - 1` items: down the smaller children to the bottom, then back up while the
+    /// last item leaves before the node there. Comparisons only.
     fn place_down(data: &[Ranked<T>]) -> usize {
         let last = data.len() - 1;
         let mut i = 0;
         loop {
             let left = 2 * i + 1;
             if left >= last {
-                return i;
+                break;
             }
             let right = left + 1;
-            let child = if right < last && Self::before(&data[right], &data[left]) {
+            i = if right < last && Self::before(&data[right], &data[left]) {
                 right
             } else {
                 left
             };
-            if !Self::before(&data[child], &data[last]) {
-                return i;
-            }
-            i = child;
         }
+        while i > 0 && Self::before(&data[last], &data[i]) {
+            i = (i - 1) / 2;
+        }
+        i
     }
 }
 
@@ -229,20 +233,29 @@ impl<T: Ord> Store for Heap<T> {
     }
 
     fn push(&mut self, item: T) -> Result<(), Panic> {
-        let seq = self.next_seq;
+        let new = Ranked {
+            item,
+            seq: self.next_seq,
+        };
         self.next_seq += 1;
-        self.data.push(Ranked { item, seq });
-        let at = self.data.len() - 1;
         let data = &self.data;
-        let target = catch_unwind(AssertUnwindSafe(|| Self::place_up(data, at)))?;
-        // Up the path from `at` to `target`: each swap moves the new item one level up and its
-        // parent one level down.
-        let mut i = at;
-        while i > target {
-            let parent = (i - 1) / 2;
-            self.data.swap(i, parent);
-            i = parent;
+        let target = match catch_unwind(AssertUnwindSafe(|| Self::place_up(data, &new))) {
+            Ok(target) => target,
+            Err(panic) => {
+                self.data.push(new);
+                return Err(panic);
+            }
+        };
+        // The ancestors of the new slot, from `target` down to its parent, each move one level
+        // down; the new item takes `target`, and the parent's old item the new slot.
+        let at = self.data.len();
+        let levels = (at + 1).ilog2() - (target + 1).ilog2();
+        let mut carry = new;
+        for shift in (1..=levels).rev() {
+            let ancestor = ((at + 1) >> shift) - 1;
+            carry = core::mem::replace(&mut self.data[ancestor], carry);
         }
+        self.data.push(carry);
         Ok(())
     }
 
@@ -252,18 +265,17 @@ impl<T: Ord> Store for Heap<T> {
         }
         let data = &self.data;
         let target = catch_unwind(AssertUnwindSafe(|| Self::place_down(data)))?;
-        let last = self.data.pop().expect("at least two items");
-        let top = core::mem::replace(&mut self.data[0], last);
-        // Down the path from the root to `target` (the ancestors of `target`, root first): each
-        // swap lifts a child one level and moves the former last item one level down.
-        let depth = (target + 1).ilog2();
-        let mut at = 0;
-        for shift in (0..depth).rev() {
-            let next = ((target + 1) >> shift) - 1;
-            self.data.swap(at, next);
-            at = next;
+        // The last item takes `target`; each node from there up to the root's child moves one
+        // level up; what the root held comes out.
+        let mut carry = self.data.pop().expect("at least two items");
+        let mut at = target;
+        loop {
+            carry = core::mem::replace(&mut self.data[at], carry);
+            if at == 0 {
+                return Ok(Some(carry.item));
+            }
+            at = (at - 1) / 2;
         }
-        Ok(Some(top.item))
     }
 }
 

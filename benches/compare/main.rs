@@ -14,9 +14,12 @@ mod groups {
     pub mod event;
     pub mod lock;
     pub mod pipe;
+    pub mod priority;
     pub mod queue;
+    pub mod select;
     pub mod semaphore;
     pub mod thread_local;
+    pub mod unbounded;
 }
 
 /// A benchmark group: its name on the command line, and what it runs.
@@ -26,7 +29,7 @@ type Group = (&'static str, fn(&mut harness::Report));
 #[cfg(not(any(feature = "loom", feature = "shuttle")))]
 fn main() {
     use groups::*;
-    let all: [Group; 7] = [
+    let all: [Group; 10] = [
         ("lock", lock::run),
         ("semaphore", semaphore::run),
         ("event", event::run),
@@ -34,6 +37,9 @@ fn main() {
         ("queue", queue::run),
         ("pipe", pipe::run),
         ("thread_local", thread_local::run),
+        ("unbounded", unbounded::run),
+        ("priority", priority::run),
+        ("select", select::run),
     ];
     let wanted: Vec<String> = std::env::args()
         .skip(1)

@@ -89,11 +89,17 @@ fn exercise<O: Order<u32>>(
         done += d;
         immediate |= i;
     }
-    assert!(done <= got.len(), "task_done succeeded more often than items were got");
+    assert!(
+        done <= got.len(),
+        "task_done succeeded more often than items were got"
+    );
     let left: Vec<u32> = core::iter::from_fn(|| q.try_get().ok()).collect();
     for t in 0..script::MAX_THREADS as u32 {
         let mine: Vec<u32> = left.iter().copied().filter(|v| v >> 16 == t).collect();
-        assert!(in_order(&mine), "thread {t}'s items left out of order: {mine:?}");
+        assert!(
+            in_order(&mine),
+            "thread {t}'s items left out of order: {mine:?}"
+        );
     }
     let mut seen = HashSet::new();
     for v in got.iter().chain(&left) {

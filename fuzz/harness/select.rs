@@ -7,7 +7,9 @@
 use super::script;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::Duration;
-use weftsync::{Event, Queue, Selectable, Semaphore, SemaphorePermit, SimpleQueue, pipe_oneway, select};
+use weftsync::{
+    Event, Queue, Selectable, Semaphore, SemaphorePermit, SimpleQueue, pipe_oneway, select,
+};
 
 pub fn run(data: &[u8]) {
     let scripts = script::threads(data);
@@ -64,31 +66,54 @@ pub fn run(data: &[u8]) {
                     }
                 }
                 10 => check(select::try_wait(&all)),
-                _ => check(select::wait_for(&all, Duration::from_micros(u64::from(op % 64)))),
+                _ => check(select::wait_for(
+                    &all,
+                    Duration::from_micros(u64::from(op % 64)),
+                )),
             }
         }
     });
     // A report consumed nothing: each object holds exactly what was put and not taken.
     assert_eq!(q.len(), counts[0].load(SeqCst), "queue items");
     assert_eq!(sq.len(), counts[1].load(SeqCst), "SimpleQueue items");
-    assert_eq!(sem.available_permits() as usize, counts[2].load(SeqCst), "permits");
+    assert_eq!(
+        sem.available_permits() as usize,
+        counts[2].load(SeqCst),
+        "permits"
+    );
     let messages = rx.try_iter().count();
     assert_eq!(messages, counts[3].load(SeqCst), "messages");
-    let want: Vec<usize> = [!q.is_empty(), !sq.is_empty(), ev.is_set(), sem.available_permits() > 0, false]
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| **r)
-        .map(|(i, _)| i)
-        .collect();
+    let want: Vec<usize> = [
+        !q.is_empty(),
+        !sq.is_empty(),
+        ev.is_set(),
+        sem.available_permits() > 0,
+        false,
+    ]
+    .iter()
+    .enumerate()
+    .filter(|(_, r)| **r)
+    .map(|(i, _)| i)
+    .collect();
     let all: [&dyn Selectable; 5] = [&q, &sq, &ev, &sem, &rx];
-    assert_eq!(select::try_wait(&all), (!want.is_empty()).then_some(want), "final readiness");
+    assert_eq!(
+        select::try_wait(&all),
+        (!want.is_empty()).then_some(want),
+        "final readiness"
+    );
 }
 
 /// A report is `None` or sorted, unique, within bounds, and non-empty.
 fn check(report: Option<Vec<usize>>) {
     if let Some(ready) = report {
         assert!(!ready.is_empty(), "an empty report");
-        assert!(ready.windows(2).all(|w| w[0] < w[1]), "unsorted report {ready:?}");
-        assert!(ready.iter().all(|&i| i < 5), "index out of bounds {ready:?}");
+        assert!(
+            ready.windows(2).all(|w| w[0] < w[1]),
+            "unsorted report {ready:?}"
+        );
+        assert!(
+            ready.iter().all(|&i| i < 5),
+            "index out of bounds {ready:?}"
+        );
     }
 }

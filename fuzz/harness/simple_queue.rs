@@ -27,7 +27,7 @@ pub fn run(data: &[u8]) {
         (put, got)
     });
     let left: Vec<u32> = q.try_iter().collect();
-    assert!(q.is_empty() && q.len() == 0, "len after draining");
+    assert_eq!(q.len(), 0, "len after draining");
     let mut put = HashSet::new();
     let mut seen = HashSet::new();
     for (p, g) in &results {
@@ -35,14 +35,20 @@ pub fn run(data: &[u8]) {
         let mut last = [None::<u32>; script::MAX_THREADS];
         for &v in g {
             let from = (v >> 16) as usize;
-            assert!(last[from].is_none_or(|l| l < v), "thread {from}'s items reordered");
+            assert!(
+                last[from].is_none_or(|l| l < v),
+                "thread {from}'s items reordered"
+            );
             last[from] = Some(v);
         }
     }
     let mut last = [None::<u32>; script::MAX_THREADS];
     for &v in &left {
         let from = (v >> 16) as usize;
-        assert!(last[from].is_none_or(|l| l < v), "thread {from}'s items left out of order");
+        assert!(
+            last[from].is_none_or(|l| l < v),
+            "thread {from}'s items left out of order"
+        );
         last[from] = Some(v);
     }
     for v in results.iter().flat_map(|(_, g)| g).chain(&left) {
