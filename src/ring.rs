@@ -631,6 +631,13 @@ impl<S: Store> Ring<S> {
         !g.items.is_empty() || g.state != State::Open
     }
 
+    /// Whether items seem to be inside, from the length hint, without the lock: a selector's
+    /// spin reads it (`src/select.rs`). Decides nothing; misses a shutdown.
+    pub(crate) fn readable_hint(&self) -> bool {
+        // Relaxed: only a hint; the selector re-checks under the lock.
+        self.len_hint.load(Relaxed) > 0
+    }
+
     /// A selector arms the ring (`src/select.rs`): the first time (`register`) it counts itself
     /// among the pollers, so that every later put wakes `readable` through `shim::wake_ready`,
     /// which reaches the selectors registered on that word. Then, in the same critical section,

@@ -68,6 +68,11 @@ pub(crate) mod private {
         fn ready_word(&self) -> &AtomicU32;
         /// Whether the object is ready right now. One look; changes nothing.
         fn is_ready(&self) -> bool;
+        /// A cheap guess at `is_ready` for the selector's short spin: a plain load, no lock.
+        /// It decides nothing (a `true` is followed by `is_ready`).
+        fn ready_hint(&self) -> bool {
+            self.is_ready()
+        }
         /// Announces a sleeper, as the object's own waiters do, with a Release read-modify-write
         /// (or a critical section) the next readiness-making change must come after, then looks.
         /// `first` is `true` on a selector's first round only. Returns whether it is ready.
@@ -139,6 +144,9 @@ impl<T, O: Order<T>> private::Sealed for OrderedQueue<T, O> {
     fn is_ready(&self) -> bool {
         self.ring().is_readable()
     }
+    fn ready_hint(&self) -> bool {
+        self.ring().readable_hint()
+    }
     fn arm(&self, first: bool) -> bool {
         self.ring().select_arm(first)
     }
@@ -155,6 +163,9 @@ impl<T> private::Sealed for Connection<T> {
     fn is_ready(&self) -> bool {
         self.incoming_ring().is_readable()
     }
+    fn ready_hint(&self) -> bool {
+        self.incoming_ring().readable_hint()
+    }
     fn arm(&self, first: bool) -> bool {
         self.incoming_ring().select_arm(first)
     }
@@ -170,6 +181,9 @@ impl<T> private::Sealed for PipeReceiver<T> {
     }
     fn is_ready(&self) -> bool {
         self.incoming_ring().is_readable()
+    }
+    fn ready_hint(&self) -> bool {
+        self.incoming_ring().readable_hint()
     }
     fn arm(&self, first: bool) -> bool {
         self.incoming_ring().select_arm(first)
@@ -306,6 +320,18 @@ fn select(objects: &[&dyn Selectable], deadline: Option<Instant>) -> Option<Vec<
     // After the look, before any registration or arming: a zero timeout leaves no trace.
     if shim::expired(deadline) {
         return None;
+    }
+    // Spin briefly, read-only, on each object's hint: readiness often comes soon, and seeing it
+    // here saves the registration, the arms and a sleep (and the waker a wake call). Bounded by
+    // `shim::Spin` (none under loom, one round under shuttle).
+    let mut spin = shim::Spin::new();
+    while spin.next_round().is_some() {
+        shim::spin_loop();
+        if objects.iter().any(|o| o.ready_hint()) {
+            if let Some(ready) = look(objects) {
+                return Some(ready);
+            }
+        }
     }
     select_slow(objects, deadline)
 }
