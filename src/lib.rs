@@ -29,6 +29,7 @@
 //! [condition.md]: crate::docs::condition
 //! [queue.md]: crate::docs::queue
 //! [select.md]: crate::docs::select
+//! [simple_queue.md]: crate::docs::simple_queue
 //! [pipe.md]: crate::docs::pipe
 //! [thread_local.md]: crate::docs::thread_local
 //! [model-checking.md]: crate::docs::model_checking
@@ -64,6 +65,8 @@ pub mod docs {
     pub mod queue {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/pipe.md"))]
     pub mod pipe {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/simple_queue.md"))]
+    pub mod simple_queue {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/select.md"))]
     pub mod select {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/thread_local.md"))]

@@ -5,10 +5,15 @@ pub mod condition_producer_consumer;
 pub mod counter;
 pub mod echo_server;
 pub mod event_start;
+pub mod lifo_queue;
 pub mod pipe_parent_child;
+pub mod priority_queue;
 pub mod queue_producer_consumer;
 pub mod semaphore_cap;
+pub mod simple_queue;
 pub mod thread_names;
+pub mod unbounded_queue;
+pub mod wait_many;
 pub mod worker_pool;
 
 /// A program: its title, and its body returning the checked result line.
@@ -28,4 +33,9 @@ pub const ALL: &[Program] = &[
     (pipe_parent_child::NAME, pipe_parent_child::run),
     (thread_names::NAME, thread_names::run),
     (echo_server::NAME, echo_server::run),
+    (unbounded_queue::NAME, unbounded_queue::run),
+    (lifo_queue::NAME, lifo_queue::run),
+    (priority_queue::NAME, priority_queue::run),
+    (simple_queue::NAME, simple_queue::run),
+    (wait_many::NAME, wait_many::run),
 ];
