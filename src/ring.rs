@@ -625,8 +625,15 @@ impl<S: Store> Ring<S> {
     }
 
     /// Whether a get would not block right now (an item is inside, or the ring is shut down):
-    /// one look, no side effect. A selector's first look.
+    /// one look, no side effect. A selector's first look. Items seen in the length hint answer
+    /// without the lock: the hint is stored after every change, so a change that happens-before
+    /// this look is seen (or a later one), which is all a snapshot can promise; only an empty
+    /// hint needs the lock, to see the shutdown state.
     pub(crate) fn is_readable(&self) -> bool {
+        // Relaxed: a snapshot, see above; the caller's next get takes the lock.
+        if self.len_hint.load(Relaxed) > 0 {
+            return true;
+        }
         let g = self.inner.lock();
         !g.items.is_empty() || g.state != State::Open
     }

@@ -20,10 +20,10 @@
 //! fast path changes: a `put`, `set` or `release` that finds nobody announced does exactly what
 //! it did before, and with no selector anywhere a wake costs one load more.
 //!
-//! The interface an object implements ([`Sealed`](private::Sealed), crate-private) is three
-//! calls: `ready_word` (the registry key), `is_ready` (one look, no side effect), `arm(first)`
-//! (announce and look, carrying the selector's earlier steps to the next waker), and `disarm`
-//! (undo what the first `arm` left that must not stay).
+//! The interface an object implements (`private::Sealed`, crate-private) is a few calls:
+//! `ready_word` (the registry key), `is_ready` (one look, no side effect), `ready_hint` (a
+//! lock-free guess for the spin), `arm(first)` (announce and look, carrying the selector's earlier
+//! steps to the next waker), and `disarm` (undo what the first `arm` left that must not stay).
 //!
 //! [`Queue`]: crate::Queue
 //! [`LifoQueue`]: crate::LifoQueue
@@ -303,6 +303,11 @@ pub fn wait_until(objects: &[&dyn Selectable], deadline: Instant) -> Option<Vec<
     select(objects, Some(deadline))
 }
 
+/// Rounds a wait spends looking at the objects' hints before it registers and sleeps, and the
+/// first of them that spin (the rest yield): the ring's figures (`src/ring.rs`).
+const SPIN_ROUNDS: u32 = 20;
+const BUSY_ROUNDS: u32 = 3;
+
 /// One look at every object, no side effect: the ready ones, or `None`.
 fn look(objects: &[&dyn Selectable]) -> Option<Vec<usize>> {
     let ready: Vec<usize> = (0..objects.len())
@@ -321,12 +326,20 @@ fn select(objects: &[&dyn Selectable], deadline: Option<Instant>) -> Option<Vec<
     if shim::expired(deadline) {
         return None;
     }
-    // Spin briefly, read-only, on each object's hint: readiness often comes soon, and seeing it
-    // here saves the registration, the arms and a sleep (and the waker a wake call). Bounded by
-    // `shim::Spin` (none under loom, one round under shuttle).
-    let mut spin = shim::Spin::new();
-    while spin.next_round().is_some() {
-        shim::spin_loop();
+    // Wait briefly without sleeping, read-only, on each object's hint: readiness often comes
+    // soon, and seeing it here saves the registration, the arms and a sleep (and the waker a wake
+    // call). As the ring's pause: a few rounds of short spins, then yields, which let the waker
+    // run when threads outnumber cores. At most `SPIN_ROUNDS`, capped by `shim::Spin` (none
+    // under loom, one round under shuttle).
+    let mut spin = shim::Spin::at_most(SPIN_ROUNDS);
+    while let Some(round) = spin.next_round() {
+        if round < BUSY_ROUNDS {
+            for _ in 0..2u32 << round {
+                shim::spin_loop();
+            }
+        } else {
+            shim::thread::yield_now();
+        }
         if objects.iter().any(|o| o.ready_hint()) {
             if let Some(ready) = look(objects) {
                 return Some(ready);
