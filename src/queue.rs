@@ -127,7 +127,7 @@ type StoreOf<T, O> = <O as sealed::Sealed<T>>::Store;
 /// - **Bounded or not**: `new(capacity)` holds at most `capacity` items and `put` waits for room;
 ///   `unbounded()` (Python's `maxsize=0`) never makes `put` wait. Storage grows as items arrive,
 ///   up to exactly `capacity` slots for a bounded queue; an unbounded queue also gives memory
-///   back as it drains (at most `max(4, 4 × len)` slots after every call).
+///   back as it drains (at most `max(4, 8 × len)` slots after every call).
 /// - **Order**: FIFO, LIFO, or smallest first with equal items in the order their puts took
 ///   effect. For `Queue`, items from one producer are got in the order that producer put them.
 /// - **Task accounting**: every got item counts as an unfinished task until
@@ -375,8 +375,8 @@ impl<T> Queue<T> {
     /// ([`capacity`](OrderedQueue::capacity) is `None`, [`is_full`](OrderedQueue::is_full) is
     /// never `true`). `const`, and nothing is allocated until the first put. Storage grows as
     /// items arrive (doubling from 4 slots) and shrinks as they leave (halved whenever a get
-    /// leaves the items at a quarter of the slots or fewer, never below 4): at most
-    /// `max(4, 4 × len)` slots after every call.
+    /// leaves the items at an eighth of the slots or fewer, never below 4): at most
+    /// `max(4, 8 × len)` slots after every call.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -486,8 +486,8 @@ impl<T> LifoQueue<T> {
     /// ([`capacity`](OrderedQueue::capacity) is `None`, [`is_full`](OrderedQueue::is_full) is
     /// never `true`). `const`, and nothing is allocated until the first put. Storage grows as
     /// items arrive (doubling from 4 slots) and shrinks as they leave (halved whenever a get
-    /// leaves the items at a quarter of the slots or fewer, never below 4): at most
-    /// `max(4, 4 × len)` slots after every call.
+    /// leaves the items at an eighth of the slots or fewer, never below 4): at most
+    /// `max(4, 8 × len)` slots after every call.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -594,8 +594,8 @@ impl<T: Ord> PriorityQueue<T> {
     /// ([`capacity`](OrderedQueue::capacity) is `None`, [`is_full`](OrderedQueue::is_full) is
     /// never `true`). `const`, and nothing is allocated until the first put. Storage grows as
     /// items arrive (doubling from 4 slots) and shrinks as they leave (halved whenever a get
-    /// leaves the items at a quarter of the slots or fewer, never below 4): at most
-    /// `max(4, 4 × len)` slots after every call.
+    /// leaves the items at an eighth of the slots or fewer, never below 4): at most
+    /// `max(4, 8 × len)` slots after every call.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {

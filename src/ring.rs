@@ -79,10 +79,12 @@
 //! slots: `push` reserves exactly up to `capacity`, so a queue of 5 allocates 5 slots, not the 8
 //! that `VecDeque`'s own doubling would give. A bounded ring keeps its slots until it drops (a
 //! queue that fills and drains over and over does not reallocate). An unbounded ring
-//! (`capacity == UNBOUNDED`) also shrinks: after a get that leaves the items at a quarter of the
+//! (`capacity == UNBOUNDED`) also shrinks: after a get that leaves the items at an eighth of the
 //! slots or fewer, the slots are halved (never below 4). So an unbounded ring holds at most
-//! `max(4, 4 × len)` slots after every call, and growing and shrinking each cost O(1) amortized
-//! (a halving needs a quarter of the slots' worth of gets since the last resize).
+//! `max(4, 8 × len)` slots after every call, and growing and shrinking each cost O(1) amortized:
+//! after a halving the items fill a quarter of the slots, so the next resize needs them to grow
+//! fourfold or shrink by half, and a queue whose length swings by less than that never
+//! reallocates.
 //!
 //! Memory ordering: the items and counts are published by the lock (Acquire lock, Release
 //! unlock). The epochs are read and bumped only under the lock, so Relaxed is enough for them;
@@ -758,12 +760,12 @@ fn resume(pushed: Result<(), Panic>) {
     }
 }
 
-/// The end of an unbounded ring's get: halves the slots once the items fill a quarter of them or
+/// The end of an unbounded ring's get: halves the slots once the items fill an eighth of them or
 /// fewer (never below `FIRST_SLOTS`, see "Storage" at the top), and unlocks.
 #[inline(never)]
 fn shrink<S: Store>(mut g: LockGuard<'_, Inner<S>>) {
     let slots = g.items.slots();
-    if slots > FIRST_SLOTS && g.items.len() <= slots / 4 {
+    if slots > FIRST_SLOTS && g.items.len() <= slots / 8 {
         g.items.shrink_to((slots / 2).max(FIRST_SLOTS));
     }
 }

@@ -60,6 +60,12 @@ use crate::shim::{
 /// Bit 0 of `head`: a getter may be asleep (or a selector armed) while `head` is empty.
 const SLEEPERS: usize = 1;
 
+/// How many rounds a get that finds nothing spends watching `head` before it announces itself
+/// and sleeps, and the first of them that spin (the rest yield): the ring's figures
+/// (`src/ring.rs`). Capped by `shim::SPIN_LIMIT`: none under loom, one under shuttle.
+const SPIN_ROUNDS: u32 = 20;
+const BUSY_ROUNDS: u32 = 3;
+
 struct Node<T> {
     item: T,
     /// In `head`: the next older node. In `out`: the next newer node. Written by the put before
@@ -391,14 +397,22 @@ impl<T> SimpleQueue<T> {
     /// `deadline` (`None`: forever). A deadline already past is one look, with no side effect.
     fn get_deadline(&self, deadline: Option<Instant>) -> Option<T> {
         let mut out = self.out.lock();
-        let mut timed_out = false;
+        let (mut timed_out, mut spin) = (false, shim::Spin::at_most(SPIN_ROUNDS));
         loop {
             if let Some(item) = self.take(&mut out.first) {
                 return Some(item);
             }
-            // After the look, before any announcement: a zero timeout leaves no trace.
+            // After the look, before any spin or announcement: a zero timeout leaves no trace.
             if timed_out || shim::expired(deadline) {
                 return None;
+            }
+            // Wait briefly without sleeping, watching `head` unlocked: a put often comes soon,
+            // and seeing it here saves this getter a sleep and the putter a wake call.
+            if let Some(round) = spin.next_round() {
+                drop(out);
+                self.pause(round, &mut spin);
+                out = self.out.lock();
+                continue;
             }
             // Relaxed: the compare-exchange below (Release) carries this read to the put that
             // finds SLEEPERS; see the top of the file.
@@ -419,6 +433,28 @@ impl<T> SimpleQueue<T> {
             drop(out);
             timed_out = !shim::wait(&self.epoch, seen, deadline);
             out = self.out.lock();
+        }
+    }
+
+    /// Spends rounds from `spin` (round `r` spins `2^(r + 1)` hints, or yields from round
+    /// `BUSY_ROUNDS`, as the ring's pause) until `head` holds a node or the budget is spent.
+    fn pause(&self, mut round: u32, spin: &mut shim::Spin) {
+        loop {
+            if round < BUSY_ROUNDS {
+                for _ in 0..2u32 << round {
+                    shim::spin_loop();
+                }
+            } else {
+                shim::thread::yield_now();
+            }
+            // Relaxed: only a look; the take under the lock is the Acquire.
+            if !node_of(self.head.load(Relaxed)).is_null() {
+                return;
+            }
+            match spin.next_round() {
+                Some(next) => round = next,
+                None => return,
+            }
         }
     }
 

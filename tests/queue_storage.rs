@@ -97,16 +97,16 @@ fn live() -> isize {
 }
 
 /// Puts `n` items one at a time, then gets them all, checking after every call that the queue
-/// holds at least `len` and at most `max(4, 4 × len)` slots of `slot` bytes, and that a drained
+/// holds at least `len` and at most `max(4, 8 × len)` slots of `slot` bytes, and that a drained
 /// queue is back to 4 slots. `put` / `get` act on one queue made just before.
 fn grows_and_shrinks(slot: usize, n: u64, put: impl Fn(u64), get: impl Fn() -> u64) {
     let base = live();
     let check = |len: usize, when: &str| {
         let bytes = (live() - base) as usize;
         assert!(
-            bytes >= len * slot && bytes <= 4.max(4 * len) * slot,
+            bytes >= len * slot && bytes <= 4.max(8 * len) * slot,
             "{when}: {bytes} bytes for {len} items of {slot}: must be between len and \
-             max(4, 4 × len) slots"
+             max(4, 8 × len) slots"
         );
     };
     for i in 0..n {
