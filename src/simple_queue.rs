@@ -24,6 +24,10 @@
 //! non-empty stays non-empty until the swap, and the items of `out` are always older than those
 //! of `head`: so items leave in the order their puts' compare-exchanges took effect.
 //!
+//! Before sleeping, a getter that found nothing watches `head` unlocked for a few rounds (three
+//! of short spins, then yields, as the ring's pause; none under loom): a put that comes soon then
+//! costs neither side a system call.
+//!
 //! Sleeping (the announce, re-check, sleep pattern of `docs/wait-layer.md`): with `out` locked
 //! and both parts empty, a getter reads `epoch`, then sets `SLEEPERS` with a compare-exchange
 //! from the empty `head` it saw (Release), unlocks, and sleeps on the epoch value it read. A put
