@@ -11,11 +11,19 @@
 //! sentinel (a `SimpleQueue` has no shutdown). The check: every "closed" line arrives, once, and
 //! each thread's lines in its order.
 
+use std::sync::OnceLock;
 use weftsync::SimpleQueue;
 
 pub const NAME: &str = "SimpleQueue: destructors log their closing with a put that takes no lock";
 
-static LOG: SimpleQueue<Option<(u32, u32)>> = SimpleQueue::new();
+/// The log every destructor writes to. (A plain `static LOG: SimpleQueue<…> = SimpleQueue::new()`
+/// works too; the `OnceLock` keeps the example compiling under the model-checker features, where
+/// `new` is not `const`.)
+static LOG: OnceLock<SimpleQueue<Option<(u32, u32)>>> = OnceLock::new();
+
+fn log() -> &'static SimpleQueue<Option<(u32, u32)>> {
+    LOG.get_or_init(SimpleQueue::new)
+}
 
 /// Logs `(thread, id)` when dropped.
 struct Conn {
@@ -25,13 +33,13 @@ struct Conn {
 
 impl Drop for Conn {
     fn drop(&mut self) {
-        LOG.put(Some((self.thread, self.id))); // never blocks, takes no lock
+        log().put(Some((self.thread, self.id))); // never blocks, takes no lock
     }
 }
 
 pub fn run() -> Result<String, String> {
     let logged = std::thread::scope(|s| {
-        let logger = s.spawn(|| std::iter::from_fn(|| LOG.get()).collect::<Vec<_>>());
+        let logger = s.spawn(|| std::iter::from_fn(|| log().get()).collect::<Vec<_>>());
         let workers: Vec<_> = (0..4)
             .map(|thread| {
                 s.spawn(move || {
@@ -44,7 +52,7 @@ pub fn run() -> Result<String, String> {
         for w in workers {
             w.join().unwrap();
         }
-        LOG.put(None); // the sentinel
+        log().put(None); // the sentinel
         logger.join().unwrap()
     });
     let mut next = [0u32; 4];
