@@ -2,11 +2,14 @@
 //! Bound and run times: loom-tests/README.md.
 #![cfg(feature = "loom")]
 
+mod barrier;
 mod condition;
 mod event;
 mod isolation;
 mod lock;
 mod pipe;
+mod pool;
+mod process;
 mod queue;
 mod queue_orders;
 mod rlock;
@@ -14,6 +17,7 @@ mod select;
 mod semaphore;
 mod simple_queue;
 mod thread_local;
+mod timer;
 
 #[path = "../tests/support/isolated.rs"]
 mod isolated;

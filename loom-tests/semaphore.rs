@@ -7,7 +7,7 @@ use loom::sync::Arc;
 use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use loom::thread;
 use std::time::Duration;
-use weftsync::{BoundedSemaphore, Semaphore, SemaphorePermit};
+use weftsync::{ArcSemaphorePermit, BoundedSemaphore, Semaphore, SemaphorePermit};
 
 /// The key race: an `acquire_for` sleeper gives up exactly as `release` gives the only permit.
 /// Either the timed caller got the permit (and gives it back), or it timed out without taking
@@ -167,5 +167,129 @@ fn zero_timeout_is_one_try() {
         );
         sem.release(1);
         assert!(sem.acquire_for(Duration::ZERO).is_some());
+    });
+}
+
+// Each blocking call with only its documented waker: no close, no drop of the semaphore, no
+// other blocked thread whose wake it could ride on. A lost wake is a loom deadlock.
+
+/// Main holds the only permit; the other thread's `acquire` sleeps, and only main's drop of the
+/// permit can wake it.
+#[test]
+fn acquire_sleeps_until_the_only_permit_is_dropped() {
+    crate::model(|| {
+        let sem = Arc::new(Semaphore::new(1));
+        let held = sem.acquire();
+        let s = Arc::clone(&sem);
+        let t = thread::spawn(move || SemaphorePermit::forget(s.acquire()));
+        drop(held);
+        t.join().unwrap();
+        assert_eq!(
+            sem.available_permits(),
+            0,
+            "the dropped permit was taken once"
+        );
+    });
+}
+
+/// `acquire_many(2)` on an empty semaphore: the first `release(1)` may wake it without
+/// satisfying it, so it must announce itself again and sleep; only the second `release(1)` can
+/// wake it then.
+#[test]
+fn acquire_many_sleeps_through_a_short_release_until_the_second() {
+    crate::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let s = Arc::clone(&sem);
+        let t = thread::spawn(move || SemaphorePermit::forget(s.acquire_many(2)));
+        sem.release(1);
+        sem.release(1);
+        t.join().unwrap();
+        assert_eq!(sem.available_permits(), 0, "both permits taken together");
+    });
+}
+
+/// `acquire_many(2)` with one permit free and one held by main: only the drop of main's permit
+/// completes the count and can wake it.
+#[test]
+fn acquire_many_sleeps_until_a_permit_drop_completes_its_count() {
+    crate::model(|| {
+        let sem = Arc::new(Semaphore::new(2));
+        let held = sem.acquire();
+        let s = Arc::clone(&sem);
+        let t = thread::spawn(move || SemaphorePermit::forget(s.acquire_many(2)));
+        drop(held);
+        t.join().unwrap();
+        assert_eq!(sem.available_permits(), 0);
+    });
+}
+
+/// The owned permit: main takes it and moves it into a thread that drops it there; a second
+/// thread's `acquire_arc` sleeps, and only that drop on the other thread can wake it.
+#[test]
+fn acquire_arc_sleeps_until_an_owned_permit_is_dropped_on_another_thread() {
+    crate::model(|| {
+        let sem = std::sync::Arc::new(Semaphore::new(1));
+        let held = sem.acquire_arc();
+        let dropper = thread::spawn(move || drop(held));
+        let s = std::sync::Arc::clone(&sem);
+        let waiter = thread::spawn(move || ArcSemaphorePermit::forget(s.acquire_arc()));
+        dropper.join().unwrap();
+        waiter.join().unwrap();
+        assert_eq!(
+            sem.available_permits(),
+            0,
+            "the owned permit's give-back was taken once"
+        );
+    });
+}
+
+/// Bounded: main holds the only permit; only its drop can wake the other thread's `acquire`.
+#[test]
+fn bounded_acquire_sleeps_until_the_only_permit_is_dropped() {
+    crate::model(|| {
+        let sem = Arc::new(BoundedSemaphore::new(1));
+        let held = sem.acquire();
+        let s = Arc::clone(&sem);
+        let t = thread::spawn(move || drop(s.acquire()));
+        drop(held);
+        t.join().unwrap();
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
+
+/// Bounded: both permits forgotten; `acquire_many(2)` sleeps; main gives them back with two
+/// `release(1)`, the first of which cannot satisfy it. Only the releases can wake it.
+#[test]
+fn bounded_acquire_many_sleeps_until_forgotten_permits_are_released() {
+    crate::model(|| {
+        let sem = Arc::new(BoundedSemaphore::new(2));
+        SemaphorePermit::forget(sem.acquire_many(2));
+        let s = Arc::clone(&sem);
+        let t = thread::spawn(move || drop(s.acquire_many(2)));
+        sem.release(1).unwrap();
+        sem.release(1).unwrap();
+        t.join().unwrap();
+        assert_eq!(sem.available_permits(), 2, "count back at the limit");
+        assert!(sem.release(1).is_err(), "nothing left to give back");
+    });
+}
+
+/// Bounded, owned and timed: `acquire_many_arc_for(2)` with one permit held by main. It either
+/// takes both (woken by main's drop, the only waker) or times out having taken nothing; the
+/// count ends at the limit either way.
+#[test]
+fn bounded_acquire_many_arc_for_times_out_or_is_woken_by_the_drop() {
+    crate::model(|| {
+        let sem = std::sync::Arc::new(BoundedSemaphore::new(2));
+        let held = sem.acquire();
+        let s = std::sync::Arc::clone(&sem);
+        let t = thread::spawn(move || {
+            s.acquire_many_arc_for(2, Duration::from_secs(5))
+                .map(|p| ArcSemaphorePermit::permits(&p))
+        });
+        drop(held);
+        let got = t.join().unwrap();
+        assert!(matches!(got, None | Some(2)), "all or none");
+        assert_eq!(sem.available_permits(), 2, "permits not conserved");
     });
 }

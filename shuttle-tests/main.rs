@@ -2,10 +2,13 @@
 //! With `loom` also on, the library runs on loom and these tests are compiled out.
 #![cfg(all(feature = "shuttle", not(feature = "loom")))]
 
+mod barrier;
 mod condition;
 mod event;
 mod lock;
 mod pipe;
+mod pool;
+mod process;
 mod queue;
 mod queue_orders;
 mod rlock;
@@ -13,6 +16,7 @@ mod select;
 mod semaphore;
 mod simple_queue;
 mod thread_local;
+mod timer;
 
 // Every test runs its body through `isolated` (`tests/support/isolated.rs`), in a child process
 // of its own: a scenario that finds a bug fails as itself, by name, even when the bug aborts the

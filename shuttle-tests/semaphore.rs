@@ -6,7 +6,7 @@ use shuttle::sync::Arc;
 use shuttle::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use shuttle::{Config, Runner, check_pct, check_random, thread};
 use std::time::Duration;
-use weftsync::{BoundedSemaphore, Semaphore, SemaphorePermit};
+use weftsync::{ArcSemaphorePermit, BoundedSemaphore, Semaphore, SemaphorePermit};
 
 const LIMIT: u32 = 3;
 
@@ -177,4 +177,67 @@ fn permits_in_use_never_exceed_count_pct_depth5() {
         let runner = Runner::new(PctScheduler::new(5, 1_000), Config::new());
         runner.run(permits_in_use_scenario);
     });
+}
+
+/// Owned permits cross threads: main takes all 3 as `ArcSemaphorePermit`s and hands each to a
+/// thread of its own, which drops it there; meanwhile a blocking `acquire_many_arc(2)`, a
+/// blocking `acquire_arc` and a timed `acquire_arc_for` wait, and only those drops (and each
+/// other's) can wake them. Permits in use never exceed 3, every permit comes back, and every
+/// `Arc` clone a permit held is released.
+fn owned_permits_scenario() {
+    let sem = std::sync::Arc::new(Semaphore::new(LIMIT));
+    let in_use = Arc::new(AtomicU32::new(LIMIT));
+    let took = |in_use: &AtomicU32, n: u32| {
+        let now = in_use.fetch_add(n, SeqCst) + n;
+        assert!(now <= LIMIT, "{now} permits in use, more than {LIMIT}");
+    };
+    let mut ts = Vec::new();
+    for _ in 0..LIMIT {
+        let (permit, in_use) = (sem.acquire_arc(), Arc::clone(&in_use));
+        ts.push(thread::spawn(move || {
+            thread::yield_now();
+            in_use.fetch_sub(1, SeqCst);
+            drop(permit);
+        }));
+    }
+    for want in [2, 1, 0] {
+        let (sem, in_use) = (std::sync::Arc::clone(&sem), Arc::clone(&in_use));
+        ts.push(thread::spawn(move || {
+            let p = match want {
+                0 => sem.acquire_arc_for(Duration::from_secs(1)),
+                n => Some(sem.acquire_many_arc(n)),
+            };
+            if let Some(p) = p {
+                let n = ArcSemaphorePermit::permits(&p);
+                took(&in_use, n);
+                thread::yield_now();
+                in_use.fetch_sub(n, SeqCst);
+            }
+        }));
+    }
+    for t in ts {
+        t.join().unwrap();
+    }
+    assert_eq!(
+        sem.available_permits(),
+        LIMIT,
+        "a permit was lost or duplicated"
+    );
+    assert_eq!(
+        std::sync::Arc::strong_count(&sem),
+        1,
+        "a permit kept its Arc"
+    );
+}
+
+/// Random scheduler, 2,000 iterations.
+#[test]
+fn owned_permits_handed_between_threads_are_conserved_random() {
+    crate::isolated(|| check_random(owned_permits_scenario, 2_000));
+}
+
+/// PCT scheduler (depth 3), 2,000 iterations.
+#[test]
+fn owned_permits_handed_between_threads_are_conserved_pct() {
+    crate::isolated(|| check_pct(owned_permits_scenario, 2_000, 3));
 }

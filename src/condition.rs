@@ -556,6 +556,7 @@ impl Condition {
     /// # drop(items); t.join().unwrap();
     /// # }
     /// ```
+    #[doc(alias = "wait_for")] // Python's `cv.wait_for(predicate)`, with the predicate negated
     #[track_caller]
     pub fn wait_while<G>(
         &self,

@@ -21,6 +21,8 @@
 //! [pipe]: crate::pipe()
 //! [pipe_oneway]: crate::pipe_oneway()
 //! [ThreadLocal]: crate::ThreadLocal
+//! [Barrier]: crate::Barrier
+//! [Timer]: crate::Timer
 //! [model]: crate::model
 //! [lock.md]: crate::docs::lock
 //! [rlock.md]: crate::docs::rlock
@@ -32,9 +34,17 @@
 //! [simple_queue.md]: crate::docs::simple_queue
 //! [pipe.md]: crate::docs::pipe
 //! [thread_local.md]: crate::docs::thread_local
+//! [process]: crate::process
+//! [processes.md]: crate::docs::processes
+//! [ThreadPool]: crate::ThreadPool
+//! [pool.md]: crate::docs::pool
+//! [barrier.md]: crate::docs::barrier
+//! [timer.md]: crate::docs::timer
 //! [model-checking.md]: crate::docs::model_checking
 //! [verification.md]: crate::docs::verification
 //! [wait-layer.md]: crate::docs::wait_layer
+//! [api.md]: crate::docs::api
+//! [benchmarks.md]: crate::docs::benchmarks
 #![cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/overview.md"))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // docs.rs: the model-checker cfgs are internal; no item should be badged "non-weft_checker only".
@@ -71,19 +81,32 @@ pub mod docs {
     pub mod select {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/thread_local.md"))]
     pub mod thread_local {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/processes.md"))]
+    pub mod processes {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/pool.md"))]
+    pub mod pool {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/barrier.md"))]
+    pub mod barrier {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/timer.md"))]
+    pub mod timer {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/model-checking.md"))]
     pub mod model_checking {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/verification.md"))]
     pub mod verification {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/benchmarks.md"))]
     pub mod benchmarks {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/api.md"))]
+    pub mod api {}
 }
 
+mod barrier;
 mod channel_error;
 mod condition;
 mod event;
 mod lock;
 pub mod pipe;
+pub mod pool;
+pub mod process;
 pub mod queue;
 mod ring;
 mod rlock;
@@ -92,15 +115,19 @@ mod semaphore;
 pub mod simple_queue;
 mod store;
 pub mod thread_local;
+mod timer;
 
+pub use barrier::*;
 pub use channel_error::*;
 pub use condition::*;
 pub use event::*;
 pub use lock::*;
 pub use pipe::{Connection, PipeReceiver, PipeSender, pipe, pipe_oneway};
+pub use pool::ThreadPool;
 pub use queue::{LifoQueue, PriorityQueue, Queue, TaskDoneError, ZeroCapacity};
 pub use rlock::*;
 pub use select::Selectable;
 pub use semaphore::*;
 pub use simple_queue::SimpleQueue;
 pub use thread_local::ThreadLocal;
+pub use timer::*;

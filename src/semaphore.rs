@@ -13,6 +13,10 @@
 //! - announce: `c → c | SLEEPERS` by a thread that found `c < n` and will sleep on the new value.
 //! - release `n`: `c (| SLEEPERS) → c + n`, always *clearing* `SLEEPERS`; if the bit was set the
 //!   releaser wakes every sleeper. A release that finds the bit clear never enters the kernel.
+//!   `release` refuses (changes nothing) when `c + n > MAX_PERMITS`.
+//! - give back `n` (a permit's drop): as release, but `c + n` is capped at `MAX_PERMITS`, the
+//!   excess discarded: a drop must never panic, and it can only pass the cap after an unmatched
+//!   `release` filled the count.
 //!
 //! Invariant (no lost wake-up): a thread asleep on the word slept on a value with `SLEEPERS`
 //! set. That bit is cleared only by a release, which then wakes all sleepers; so any thread
@@ -23,9 +27,17 @@
 //! is a thundering herd when many threads sleep on one semaphore (see `docs/semaphore.md`).
 //!
 //! `BoundedSemaphore` adds a second word, `slack`: how many permits may be handed back by
-//! `release` (those taken out with `SemaphorePermit::forget`). Permits held by live
-//! `SemaphorePermit`s return by drop, never through `release`, so `available + held + slack`
-//! never exceeds the limit, and a drop can never pass it.
+//! `release` (those taken out with `forget`). Permits held by live permits return by drop,
+//! never through `release`, so `available + held + slack` never exceeds the limit, and a drop
+//! can never pass it (so its cap is never reached).
+//!
+//! Loops, and what each waits for:
+//! - `acquire_slow` is the only loop that waits: it ends every round in `shim::wait` on the word,
+//!   with `SLEEPERS` set in the value it sleeps on, and every release (or permit drop) that
+//!   follows clears the bit and wakes all sleepers. Its spin is bounded (`shim::Spin`) and skipped
+//!   once the deadline passed or a sleeper is announced.
+//! - `try_take`, `add` and `BoundedSemaphore::release` (`fetch_update`) retry a compare-exchange
+//!   only while another thread changed the word: lock-free, never waiting.
 //!
 //! Memory ordering: taking permits is an Acquire read-modify-write and giving them back a
 //! Release one, so whatever a thread wrote before a release happens-before the work of the
@@ -35,6 +47,7 @@
 //! themselves: a woken thread re-reads the word and takes permits with Acquire.
 
 use core::fmt;
+use std::sync::Arc;
 
 use crate::shim::{
     self, AtomicU32, Duration, Instant,
@@ -49,8 +62,9 @@ const COUNT: u32 = SLEEPERS - 1;
 /// [`release`](Semaphore::release), from any thread.
 ///
 /// - **Count range**: `0..=`[`Semaphore::MAX_PERMITS`] (2³¹ − 1). A release past it panics
-///   and changes nothing ([`try_release`](Semaphore::try_release) returns an error instead);
-///   the count never wraps.
+///   and changes nothing ([`checked_release`](Semaphore::checked_release) returns an error
+///   instead); the count never wraps. A permit's drop never panics: at the cap it discards the
+///   excess (see [`SemaphorePermit`]).
 /// - **Many permits at once**: `acquire_many(n)` takes all `n` or none. `n = 0` succeeds at
 ///   once. `n > MAX_PERMITS` could never be satisfied and panics.
 /// - **Not fair**: there is no FIFO order. A request for many permits can be overtaken for ever
@@ -58,6 +72,8 @@ const COUNT: u32 = SLEEPERS - 1;
 /// - **No poisoning**, and nothing to poison: a panic while holding a permit drops it, which
 ///   gives its permits back.
 /// - A `release` that finds no sleeper never enters the kernel. The type is 4 bytes.
+/// - **Owned permits** for a semaphore in an [`Arc`]: [`acquire_arc`](Semaphore::acquire_arc)
+///   and its forms return an [`ArcSemaphorePermit`], which is `Send + 'static`.
 ///
 /// Promises, state table and the tests behind them: `docs/semaphore.md`.
 ///
@@ -120,6 +136,12 @@ pub struct BoundedSemaphore {
 /// It may be sent to and dropped on another thread. [`SemaphorePermit::forget`] keeps the
 /// permits out of the semaphore instead (Python's acquire-without-release pattern).
 ///
+/// **Dropping a permit never panics**, also while unwinding. If an unmatched
+/// [`Semaphore::release`] already filled the count so that giving the permits back would pass
+/// [`Semaphore::MAX_PERMITS`], the count stops at `MAX_PERMITS` and the excess is discarded
+/// (that state is only reachable by releasing about 2³¹ permits nobody took). On a
+/// [`BoundedSemaphore`] a drop can never pass the limit, so nothing is ever discarded there.
+///
 /// ```
 /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
 /// let sem = weftsync::Semaphore::new(3);
@@ -138,6 +160,43 @@ pub struct SemaphorePermit<'a> {
     permits: u32,
 }
 
+/// Permits taken from a [`Semaphore`] or [`BoundedSemaphore`] held in an [`Arc`], by
+/// [`Semaphore::acquire_arc`] and its forms; dropping it gives them back.
+///
+/// It keeps the semaphore alive, so it is `'static` and `Send`: it can move into a spawned
+/// thread (or be stored) and be dropped there. Otherwise it behaves as [`SemaphorePermit`],
+/// including that **its drop never panics** (at `MAX_PERMITS` the excess is discarded).
+///
+/// ```
+/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+/// use std::sync::Arc;
+/// use weftsync::Semaphore;
+///
+/// let sem = Arc::new(Semaphore::new(1));
+/// let permit = sem.acquire_arc();
+/// let worker = std::thread::spawn(move || {
+///     // ... work while holding the permit ...
+///     drop(permit); // given back from the worker thread
+/// });
+/// worker.join().unwrap();
+/// assert_eq!(sem.available_permits(), 1);
+/// # }
+/// ```
+#[must_use = "if unused the permits are given back at once"]
+#[clippy::has_significant_drop]
+#[doc(alias = "OwnedSemaphorePermit")]
+pub struct ArcSemaphorePermit {
+    owner: ArcOwner,
+    /// Set to 0 by `forget`, so the drop that follows gives nothing back.
+    permits: u32,
+}
+
+/// The semaphore an [`ArcSemaphorePermit`] keeps alive.
+enum ArcOwner {
+    Plain(Arc<Semaphore>),
+    Bounded(Arc<BoundedSemaphore>),
+}
+
 /// A release that would pass the semaphore's limit; nothing was changed.
 ///
 /// The limit is a [`BoundedSemaphore`]'s initial count, or [`Semaphore::MAX_PERMITS`].
@@ -154,6 +213,7 @@ pub struct SemaphorePermit<'a> {
 /// # }
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[doc(alias = "ValueError")]
 pub struct ReleaseError {
     requested: u32,
     limit: u32,
@@ -165,7 +225,7 @@ impl Semaphore {
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let sem = weftsync::Semaphore::new(weftsync::Semaphore::MAX_PERMITS);
-    /// assert!(sem.try_release(1).is_err());
+    /// assert!(sem.checked_release(1).is_err());
     /// # }
     /// ```
     pub const MAX_PERMITS: u32 = COUNT;
@@ -184,6 +244,7 @@ impl Semaphore {
     /// ```
     #[cfg(not(weft_checker))]
     #[inline]
+    #[track_caller]
     pub const fn new(permits: u32) -> Self {
         assert!(
             permits <= COUNT,
@@ -196,6 +257,7 @@ impl Semaphore {
 
     /// Creates a semaphore holding `permits` permits (not `const` under the model checkers).
     #[cfg(weft_checker)]
+    #[track_caller]
     pub fn new(permits: u32) -> Self {
         assert!(
             permits <= COUNT,
@@ -222,7 +284,8 @@ impl Semaphore {
         self.acquire_many(1)
     }
 
-    /// Takes one permit if one is available right now; never blocks.
+    /// Takes one permit if one is available right now; never blocks. Python's
+    /// `acquire(blocking=False)`.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -233,13 +296,15 @@ impl Semaphore {
     /// # }
     /// ```
     #[inline]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[doc(alias = "acquire")]
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
         self.try_acquire_many(1)
     }
 
-    /// Takes one permit, waiting at most `timeout`. `Duration::ZERO` is one try; a timeout too
-    /// large for `Instant` waits forever. `None` if the time ran out.
+    /// Takes one permit, waiting at most `timeout`. `Duration::ZERO` is one try, as
+    /// [`try_acquire`](Semaphore::try_acquire), with no side effect; a timeout too large for
+    /// `Instant` waits forever. `None` if the time ran out. Python's `acquire(timeout=t)`.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -251,12 +316,14 @@ impl Semaphore {
     /// # }
     /// ```
     #[inline]
-    #[doc(alias = "acquire")]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
+    #[doc(alias = "acquire", alias = "acquire_timeout")]
     pub fn acquire_for(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.acquire_many_for(1, timeout)
     }
 
-    /// Takes one permit, waiting until `deadline` at the latest. A past deadline is one try.
+    /// Takes one permit, waiting until `deadline` at the latest. A past deadline is one try, with
+    /// no side effect.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -266,6 +333,7 @@ impl Semaphore {
     /// # }
     /// ```
     #[inline]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[doc(alias = "acquire")]
     pub fn acquire_until(&self, deadline: Instant) -> Option<SemaphorePermit<'_>> {
         self.acquire_many_until(1, deadline)
@@ -286,10 +354,10 @@ impl Semaphore {
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
     #[doc(alias = "acquire")]
     pub fn acquire_many(&self, n: u32) -> SemaphorePermit<'_> {
-        let took = self.acquire_deadline(n, COUNT, None);
-        debug_assert!(took, "an acquire without deadline always succeeds");
+        self.take_blocking(n, COUNT);
         self.permit(n, None)
     }
 
@@ -307,10 +375,11 @@ impl Semaphore {
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[doc(alias = "acquire")]
     pub fn try_acquire_many(&self, n: u32) -> Option<SemaphorePermit<'_>> {
-        check_request(n, COUNT);
-        self.try_take(n).then(|| self.permit(n, None))
+        self.take_now(n, COUNT).then(|| self.permit(n, None))
     }
 
     /// Takes `n` permits at once, waiting at most `timeout`. `Duration::ZERO` is one try.
@@ -323,9 +392,12 @@ impl Semaphore {
     /// use std::time::Duration;
     /// let sem = weftsync::Semaphore::new(1);
     /// assert!(sem.acquire_many_for(2, Duration::ZERO).is_none());
+    /// assert!(sem.acquire_many_for(1, Duration::from_secs(1)).is_some());
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[doc(alias = "acquire")]
     pub fn acquire_many_for(&self, n: u32, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.acquire_deadline(n, COUNT, shim::deadline_after(timeout))
@@ -346,10 +418,183 @@ impl Semaphore {
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[doc(alias = "acquire")]
     pub fn acquire_many_until(&self, n: u32, deadline: Instant) -> Option<SemaphorePermit<'_>> {
         self.acquire_deadline(n, COUNT, Some(deadline))
             .then(|| self.permit(n, None))
+    }
+
+    /// Takes one permit as [`acquire`](Semaphore::acquire) does, and returns an owned permit
+    /// that keeps the semaphore alive, so it can move into another thread.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(weftsync::Semaphore::new(2));
+    /// let workers: Vec<_> = (0..4)
+    ///     .map(|_| {
+    ///         let permit = sem.acquire_arc(); // taken here, held by the worker
+    ///         std::thread::spawn(move || drop(permit))
+    ///     })
+    ///     .collect();
+    /// for w in workers {
+    ///     w.join().unwrap();
+    /// }
+    /// assert_eq!(sem.available_permits(), 2);
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "acquire", alias = "acquire_owned")]
+    pub fn acquire_arc(self: &Arc<Self>) -> ArcSemaphorePermit {
+        self.acquire_many_arc(1)
+    }
+
+    /// Takes one permit if one is available right now, as an owned permit; never blocks.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(weftsync::Semaphore::new(1));
+    /// let held = sem.try_acquire_arc().unwrap();
+    /// assert!(sem.try_acquire_arc().is_none());
+    /// # drop(held);
+    /// # }
+    /// ```
+    #[inline]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
+    #[doc(alias = "acquire", alias = "try_acquire_owned")]
+    pub fn try_acquire_arc(self: &Arc<Self>) -> Option<ArcSemaphorePermit> {
+        self.try_acquire_many_arc(1)
+    }
+
+    /// Takes one permit as an owned permit, waiting at most `timeout` (`Duration::ZERO` is one
+    /// try).
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::{sync::Arc, time::Duration};
+    /// let sem = Arc::new(weftsync::Semaphore::new(1));
+    /// assert!(sem.acquire_arc_for(Duration::from_secs(1)).is_some());
+    /// # }
+    /// ```
+    #[inline]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
+    #[doc(alias = "acquire")]
+    pub fn acquire_arc_for(self: &Arc<Self>, timeout: Duration) -> Option<ArcSemaphorePermit> {
+        self.acquire_many_arc_for(1, timeout)
+    }
+
+    /// Takes one permit as an owned permit, waiting until `deadline` at the latest.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::{sync::Arc, time::Instant};
+    /// let sem = Arc::new(weftsync::Semaphore::new(0));
+    /// assert!(sem.acquire_arc_until(Instant::now()).is_none(), "a past deadline is one try");
+    /// # }
+    /// ```
+    #[inline]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
+    #[doc(alias = "acquire")]
+    pub fn acquire_arc_until(self: &Arc<Self>, deadline: Instant) -> Option<ArcSemaphorePermit> {
+        self.acquire_many_arc_until(1, deadline)
+    }
+
+    /// Takes `n` permits at once (all or none) as an owned permit, blocking until `n` are
+    /// available.
+    ///
+    /// # Panics
+    /// If `n > MAX_PERMITS`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(weftsync::Semaphore::new(3));
+    /// let permit = sem.acquire_many_arc(2);
+    /// assert_eq!(weftsync::ArcSemaphorePermit::permits(&permit), 2);
+    /// # }
+    /// ```
+    #[inline]
+    #[track_caller]
+    #[doc(alias = "acquire", alias = "acquire_many_owned")]
+    pub fn acquire_many_arc(self: &Arc<Self>, n: u32) -> ArcSemaphorePermit {
+        self.take_blocking(n, COUNT);
+        ArcSemaphorePermit::new(ArcOwner::Plain(Arc::clone(self)), n)
+    }
+
+    /// Takes `n` permits as an owned permit if `n` are available right now; never blocks.
+    ///
+    /// # Panics
+    /// If `n > MAX_PERMITS`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(weftsync::Semaphore::new(2));
+    /// assert!(sem.try_acquire_many_arc(3).is_none());
+    /// assert!(sem.try_acquire_many_arc(2).is_some());
+    /// # }
+    /// ```
+    #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
+    #[doc(alias = "acquire", alias = "try_acquire_many_owned")]
+    pub fn try_acquire_many_arc(self: &Arc<Self>, n: u32) -> Option<ArcSemaphorePermit> {
+        self.take_now(n, COUNT)
+            .then(|| ArcSemaphorePermit::new(ArcOwner::Plain(Arc::clone(self)), n))
+    }
+
+    /// Takes `n` permits at once as an owned permit, waiting at most `timeout`.
+    ///
+    /// # Panics
+    /// If `n > MAX_PERMITS`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::{sync::Arc, time::Duration};
+    /// let sem = Arc::new(weftsync::Semaphore::new(2));
+    /// assert!(sem.acquire_many_arc_for(2, Duration::from_secs(1)).is_some());
+    /// # }
+    /// ```
+    #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
+    #[doc(alias = "acquire")]
+    pub fn acquire_many_arc_for(
+        self: &Arc<Self>,
+        n: u32,
+        timeout: Duration,
+    ) -> Option<ArcSemaphorePermit> {
+        self.acquire_deadline(n, COUNT, shim::deadline_after(timeout))
+            .then(|| ArcSemaphorePermit::new(ArcOwner::Plain(Arc::clone(self)), n))
+    }
+
+    /// Takes `n` permits at once as an owned permit, waiting until `deadline` at the latest.
+    ///
+    /// # Panics
+    /// If `n > MAX_PERMITS`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::{sync::Arc, time::{Duration, Instant}};
+    /// let sem = Arc::new(weftsync::Semaphore::new(2));
+    /// let deadline = Instant::now() + Duration::from_secs(1);
+    /// assert!(sem.acquire_many_arc_until(2, deadline).is_some());
+    /// # }
+    /// ```
+    #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
+    #[doc(alias = "acquire")]
+    pub fn acquire_many_arc_until(
+        self: &Arc<Self>,
+        n: u32,
+        deadline: Instant,
+    ) -> Option<ArcSemaphorePermit> {
+        self.acquire_deadline(n, COUNT, Some(deadline))
+            .then(|| ArcSemaphorePermit::new(ArcOwner::Plain(Arc::clone(self)), n))
     }
 
     /// Adds `n` permits, from any thread (a permit need not have been acquired: Python code
@@ -358,7 +603,8 @@ impl Semaphore {
     ///
     /// # Panics
     /// If the count would pass [`MAX_PERMITS`](Semaphore::MAX_PERMITS); the count is left
-    /// unchanged. [`try_release`](Semaphore::try_release) returns an error instead.
+    /// unchanged. Only a bug reaches that (2³¹ − 1 permits nobody took);
+    /// [`checked_release`](Semaphore::checked_release) returns the error instead.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -371,57 +617,36 @@ impl Semaphore {
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
     #[doc(alias = "signal", alias = "V", alias = "add_permits")]
     pub fn release(&self, n: u32) {
-        if let Err(e) = self.try_release(n) {
+        if let Err(e) = self.add(n, false) {
             release_overflow(e);
         }
     }
 
     /// Adds `n` permits as [`release`](Semaphore::release) does, but returns an error (and
-    /// changes nothing) if the count would pass [`MAX_PERMITS`](Semaphore::MAX_PERMITS).
+    /// changes nothing) if the count would pass [`MAX_PERMITS`](Semaphore::MAX_PERMITS), as
+    /// `u32::checked_add` does for `+`.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// use weftsync::Semaphore;
     /// let sem = Semaphore::new(Semaphore::MAX_PERMITS - 1);
-    /// assert!(sem.try_release(2).is_err());
-    /// assert!(sem.try_release(1).is_ok());
+    /// assert!(sem.checked_release(2).is_err());
+    /// assert!(sem.checked_release(1).is_ok());
     /// assert_eq!(sem.available_permits(), Semaphore::MAX_PERMITS);
     /// # }
     /// ```
     #[inline]
-    #[doc(alias = "release")]
-    pub fn try_release(&self, n: u32) -> Result<(), ReleaseError> {
-        if n == 0 {
-            return Ok(());
-        }
-        let mut s = self.state.load(Relaxed);
-        loop {
-            let count = s & COUNT;
-            if n > COUNT - count {
-                return Err(ReleaseError {
-                    requested: n,
-                    limit: COUNT,
-                });
-            }
-            // Release: publishes what this thread wrote to the thread that takes the permits.
-            // The new value clears SLEEPERS: we wake them all below (see the state table).
-            match self
-                .state
-                .compare_exchange_weak(s, count + n, Release, Relaxed)
-            {
-                Ok(_) => break,
-                Err(now) => s = now,
-            }
-        }
-        if s & SLEEPERS != 0 {
-            self.wake_sleepers();
-        }
-        Ok(())
+    #[must_use = "the release may have been refused; check the Result"]
+    #[doc(alias = "release", alias = "try_release")]
+    pub fn checked_release(&self, n: u32) -> Result<(), ReleaseError> {
+        self.add(n, false)
     }
 
     /// The number of permits available right now. Only a snapshot: it may change at once.
+    /// Python's `_value`.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -431,6 +656,7 @@ impl Semaphore {
     /// # }
     /// ```
     #[inline]
+    #[doc(alias = "_value")]
     pub fn available_permits(&self) -> u32 {
         self.state.load(Relaxed) & COUNT
     }
@@ -442,6 +668,52 @@ impl Semaphore {
             slack,
             permits: n,
         }
+    }
+
+    /// Adds `n` permits in one Release read-modify-write, clearing `SLEEPERS`, and wakes every
+    /// sleeper if the bit was set. If the count would pass `MAX_PERMITS`: with `saturate` it
+    /// stops there and the excess is discarded (a permit's drop, which must never panic);
+    /// without, nothing changes and the error is returned.
+    #[inline]
+    fn add(&self, n: u32, saturate: bool) -> Result<(), ReleaseError> {
+        if n == 0 {
+            return Ok(());
+        }
+        let mut s = self.state.load(Relaxed);
+        loop {
+            let count = s & COUNT;
+            let room = COUNT - count;
+            let added = if n <= room {
+                n
+            } else if saturate {
+                room
+            } else {
+                return Err(ReleaseError {
+                    requested: n,
+                    limit: COUNT,
+                });
+            };
+            // Release: publishes what this thread wrote to the thread that takes the permits.
+            // The new value clears SLEEPERS: we wake them all below (see the state table).
+            match self
+                .state
+                .compare_exchange_weak(s, count + added, Release, Relaxed)
+            {
+                Ok(_) => break,
+                Err(now) => s = now,
+            }
+        }
+        if s & SLEEPERS != 0 {
+            self.wake_sleepers();
+        }
+        Ok(())
+    }
+
+    /// Gives back the permits a permit held: never panics (see `SemaphorePermit`).
+    #[inline]
+    fn give_back(&self, n: u32) {
+        let saturated = self.add(n, true);
+        debug_assert!(saturated.is_ok(), "a saturating add never fails");
     }
 
     /// One attempt: one load and one compare-exchange. May fail although `n` are available
@@ -472,14 +744,34 @@ impl Semaphore {
         false
     }
 
+    /// The `try_` forms: checks the request against `limit`, then one try.
+    #[inline]
+    #[track_caller]
+    fn take_now(&self, n: u32, limit: u32) -> bool {
+        check_request(n, limit);
+        self.try_take(n)
+    }
+
+    /// The blocking forms: the deadline path without a deadline, which always succeeds.
+    #[inline]
+    #[track_caller]
+    fn take_blocking(&self, n: u32, limit: u32) {
+        let took = self.acquire_deadline(n, limit, None);
+        debug_assert!(took, "an acquire without deadline always succeeds");
+    }
+
     /// The one path every blocking and `_for` / `_until` form funnels into.
     #[inline]
+    #[track_caller]
     fn acquire_deadline(&self, n: u32, limit: u32, deadline: Option<Instant>) -> bool {
         check_request(n, limit);
         self.try_take_once(n) || self.acquire_slow(n, deadline)
     }
 
     /// Contended path. Returns `true` with `n` permits taken, `false` if `deadline` passed.
+    ///
+    /// The only loop in the file that waits: each round ends in `shim::wait` on the word, on a
+    /// value with `SLEEPERS` set, which the next release clears before it wakes every sleeper.
     #[cold]
     fn acquire_slow(&self, n: u32, deadline: Option<Instant>) -> bool {
         let mut spin = shim::Spin::new();
@@ -494,7 +786,8 @@ impl Semaphore {
                 continue;
             }
             // A zero timeout (or a past deadline) is one try: no spinning, no sleeping, and no
-            // SLEEPERS bit left behind to cost the next release a wake.
+            // SLEEPERS bit left behind to cost the next release a wake. Checked before the spin
+            // and before the announce, so that path touches nothing.
             if shim::expired(deadline) {
                 return false;
             }
@@ -562,6 +855,7 @@ impl Semaphore {
 
 /// Panics unless `n` permits could ever be available at once.
 #[inline]
+#[track_caller]
 fn check_request(n: u32, limit: u32) {
     if n > limit {
         request_too_large(n, limit);
@@ -577,6 +871,7 @@ fn request_too_large(n: u32, limit: u32) -> ! {
 
 #[cold]
 #[inline(never)]
+#[track_caller]
 fn release_overflow(e: ReleaseError) -> ! {
     panic!("{e}")
 }
@@ -595,6 +890,7 @@ impl BoundedSemaphore {
     /// ```
     #[cfg(not(weft_checker))]
     #[inline]
+    #[track_caller]
     pub const fn new(permits: u32) -> Self {
         BoundedSemaphore {
             sem: Semaphore::new(permits),
@@ -605,6 +901,7 @@ impl BoundedSemaphore {
 
     /// Creates a bounded semaphore (not `const` under the model checkers).
     #[cfg(weft_checker)]
+    #[track_caller]
     pub fn new(permits: u32) -> Self {
         BoundedSemaphore {
             sem: Semaphore::new(permits),
@@ -632,6 +929,9 @@ impl BoundedSemaphore {
 
     /// Takes one permit, blocking until one is available.
     ///
+    /// # Panics
+    /// If `limit()` is 0: no permit can ever be available.
+    ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let sem = weftsync::BoundedSemaphore::new(1);
@@ -642,6 +942,7 @@ impl BoundedSemaphore {
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
     #[doc(alias = "wait", alias = "P")]
     pub fn acquire(&self) -> SemaphorePermit<'_> {
         self.acquire_many(1)
@@ -649,36 +950,52 @@ impl BoundedSemaphore {
 
     /// Takes one permit if one is available right now; never blocks.
     ///
+    /// # Panics
+    /// If `limit()` is 0.
+    ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let sem = weftsync::BoundedSemaphore::new(1);
-    /// let _held = sem.acquire();
+    /// let held = sem.try_acquire().expect("free");
     /// assert!(sem.try_acquire().is_none());
+    /// # drop(held);
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[doc(alias = "acquire")]
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
         self.try_acquire_many(1)
     }
 
-    /// Takes one permit, waiting at most `timeout` (`Duration::ZERO` is one try).
+    /// Takes one permit, waiting at most `timeout` (`Duration::ZERO` is one try, with no side
+    /// effect).
+    ///
+    /// # Panics
+    /// If `limit()` is 0.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// use std::time::Duration;
     /// let sem = weftsync::BoundedSemaphore::new(1);
-    /// let _p = sem.acquire();
+    /// let p = sem.acquire_for(Duration::from_secs(1)).expect("free");
     /// assert!(sem.acquire_for(Duration::from_millis(1)).is_none());
+    /// # drop(p);
     /// # }
     /// ```
     #[inline]
-    #[doc(alias = "acquire")]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
+    #[doc(alias = "acquire", alias = "acquire_timeout")]
     pub fn acquire_for(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.acquire_many_for(1, timeout)
     }
 
-    /// Takes one permit, waiting until `deadline` at the latest.
+    /// Takes one permit, waiting until `deadline` at the latest (a past deadline is one try).
+    ///
+    /// # Panics
+    /// If `limit()` is 0.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -688,6 +1005,8 @@ impl BoundedSemaphore {
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[doc(alias = "acquire")]
     pub fn acquire_until(&self, deadline: Instant) -> Option<SemaphorePermit<'_>> {
         self.acquire_many_until(1, deadline)
@@ -706,11 +1025,11 @@ impl BoundedSemaphore {
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
     #[doc(alias = "acquire")]
     pub fn acquire_many(&self, n: u32) -> SemaphorePermit<'_> {
-        let took = self.sem.acquire_deadline(n, self.limit, None);
-        debug_assert!(took, "an acquire without deadline always succeeds");
-        self.sem.permit(n, Some(&self.slack))
+        self.sem.take_blocking(n, self.limit);
+        self.permit(n)
     }
 
     /// Takes `n` permits if `n` are available right now; never blocks.
@@ -725,12 +1044,11 @@ impl BoundedSemaphore {
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[doc(alias = "acquire")]
     pub fn try_acquire_many(&self, n: u32) -> Option<SemaphorePermit<'_>> {
-        check_request(n, self.limit);
-        self.sem
-            .try_take(n)
-            .then(|| self.sem.permit(n, Some(&self.slack)))
+        self.sem.take_now(n, self.limit).then(|| self.permit(n))
     }
 
     /// Takes `n` permits at once, waiting at most `timeout`.
@@ -742,16 +1060,20 @@ impl BoundedSemaphore {
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// use std::time::Duration;
     /// let sem = weftsync::BoundedSemaphore::new(2);
-    /// let _one = sem.acquire();
+    /// let one = sem.acquire();
     /// assert!(sem.acquire_many_for(2, Duration::from_millis(1)).is_none());
+    /// drop(one);
+    /// assert!(sem.acquire_many_for(2, Duration::from_secs(1)).is_some());
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[doc(alias = "acquire")]
     pub fn acquire_many_for(&self, n: u32, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.sem
             .acquire_deadline(n, self.limit, shim::deadline_after(timeout))
-            .then(|| self.sem.permit(n, Some(&self.slack)))
+            .then(|| self.permit(n))
     }
 
     /// Takes `n` permits at once, waiting until `deadline` at the latest.
@@ -767,17 +1089,201 @@ impl BoundedSemaphore {
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[doc(alias = "acquire")]
     pub fn acquire_many_until(&self, n: u32, deadline: Instant) -> Option<SemaphorePermit<'_>> {
         self.sem
             .acquire_deadline(n, self.limit, Some(deadline))
-            .then(|| self.sem.permit(n, Some(&self.slack)))
+            .then(|| self.permit(n))
     }
 
-    /// Gives back `n` permits that were taken out with [`SemaphorePermit::forget`], from any
-    /// thread. If fewer than `n` are out (the count would pass the initial count, counting the
-    /// permits live guards will give back), returns [`ReleaseError`] and changes nothing:
-    /// Python's `ValueError`.
+    /// Takes one permit as an owned permit that keeps the semaphore alive, blocking until one
+    /// is available.
+    ///
+    /// # Panics
+    /// If `limit()` is 0.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(weftsync::BoundedSemaphore::new(1));
+    /// let permit = sem.acquire_arc();
+    /// std::thread::spawn(move || drop(permit)).join().unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// # }
+    /// ```
+    #[inline]
+    #[track_caller]
+    #[doc(alias = "acquire", alias = "acquire_owned")]
+    pub fn acquire_arc(self: &Arc<Self>) -> ArcSemaphorePermit {
+        self.acquire_many_arc(1)
+    }
+
+    /// Takes one permit as an owned permit if one is available right now; never blocks.
+    ///
+    /// # Panics
+    /// If `limit()` is 0.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(weftsync::BoundedSemaphore::new(1));
+    /// let held = sem.try_acquire_arc().expect("free");
+    /// assert!(sem.try_acquire_arc().is_none());
+    /// # drop(held);
+    /// # }
+    /// ```
+    #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
+    #[doc(alias = "acquire", alias = "try_acquire_owned")]
+    pub fn try_acquire_arc(self: &Arc<Self>) -> Option<ArcSemaphorePermit> {
+        self.try_acquire_many_arc(1)
+    }
+
+    /// Takes one permit as an owned permit, waiting at most `timeout`.
+    ///
+    /// # Panics
+    /// If `limit()` is 0.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::{sync::Arc, time::Duration};
+    /// let sem = Arc::new(weftsync::BoundedSemaphore::new(1));
+    /// assert!(sem.acquire_arc_for(Duration::from_secs(1)).is_some());
+    /// # }
+    /// ```
+    #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
+    #[doc(alias = "acquire")]
+    pub fn acquire_arc_for(self: &Arc<Self>, timeout: Duration) -> Option<ArcSemaphorePermit> {
+        self.acquire_many_arc_for(1, timeout)
+    }
+
+    /// Takes one permit as an owned permit, waiting until `deadline` at the latest.
+    ///
+    /// # Panics
+    /// If `limit()` is 0.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::{sync::Arc, time::Instant};
+    /// let sem = Arc::new(weftsync::BoundedSemaphore::new(1));
+    /// assert!(sem.acquire_arc_until(Instant::now()).is_some(), "free: one try succeeds");
+    /// # }
+    /// ```
+    #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
+    #[doc(alias = "acquire")]
+    pub fn acquire_arc_until(self: &Arc<Self>, deadline: Instant) -> Option<ArcSemaphorePermit> {
+        self.acquire_many_arc_until(1, deadline)
+    }
+
+    /// Takes `n` permits at once as an owned permit, blocking until `n` are available.
+    ///
+    /// # Panics
+    /// If `n > limit()`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(weftsync::BoundedSemaphore::new(3));
+    /// let permit = sem.acquire_many_arc(3);
+    /// assert_eq!(sem.available_permits(), 0);
+    /// # drop(permit);
+    /// # }
+    /// ```
+    #[inline]
+    #[track_caller]
+    #[doc(alias = "acquire", alias = "acquire_many_owned")]
+    pub fn acquire_many_arc(self: &Arc<Self>, n: u32) -> ArcSemaphorePermit {
+        self.sem.take_blocking(n, self.limit);
+        ArcSemaphorePermit::new(ArcOwner::Bounded(Arc::clone(self)), n)
+    }
+
+    /// Takes `n` permits as an owned permit if `n` are available right now; never blocks.
+    ///
+    /// # Panics
+    /// If `n > limit()`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(weftsync::BoundedSemaphore::new(3));
+    /// assert!(sem.try_acquire_many_arc(2).is_some());
+    /// # }
+    /// ```
+    #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
+    #[doc(alias = "acquire", alias = "try_acquire_many_owned")]
+    pub fn try_acquire_many_arc(self: &Arc<Self>, n: u32) -> Option<ArcSemaphorePermit> {
+        self.sem
+            .take_now(n, self.limit)
+            .then(|| ArcSemaphorePermit::new(ArcOwner::Bounded(Arc::clone(self)), n))
+    }
+
+    /// Takes `n` permits at once as an owned permit, waiting at most `timeout`.
+    ///
+    /// # Panics
+    /// If `n > limit()`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::{sync::Arc, time::Duration};
+    /// let sem = Arc::new(weftsync::BoundedSemaphore::new(2));
+    /// assert!(sem.acquire_many_arc_for(2, Duration::from_secs(1)).is_some());
+    /// # }
+    /// ```
+    #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
+    #[doc(alias = "acquire")]
+    pub fn acquire_many_arc_for(
+        self: &Arc<Self>,
+        n: u32,
+        timeout: Duration,
+    ) -> Option<ArcSemaphorePermit> {
+        self.sem
+            .acquire_deadline(n, self.limit, shim::deadline_after(timeout))
+            .then(|| ArcSemaphorePermit::new(ArcOwner::Bounded(Arc::clone(self)), n))
+    }
+
+    /// Takes `n` permits at once as an owned permit, waiting until `deadline` at the latest.
+    ///
+    /// # Panics
+    /// If `n > limit()`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::{sync::Arc, time::{Duration, Instant}};
+    /// let sem = Arc::new(weftsync::BoundedSemaphore::new(2));
+    /// let deadline = Instant::now() + Duration::from_secs(1);
+    /// assert!(sem.acquire_many_arc_until(2, deadline).is_some());
+    /// # }
+    /// ```
+    #[inline]
+    #[track_caller]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
+    #[doc(alias = "acquire")]
+    pub fn acquire_many_arc_until(
+        self: &Arc<Self>,
+        n: u32,
+        deadline: Instant,
+    ) -> Option<ArcSemaphorePermit> {
+        self.sem
+            .acquire_deadline(n, self.limit, Some(deadline))
+            .then(|| ArcSemaphorePermit::new(ArcOwner::Bounded(Arc::clone(self)), n))
+    }
+
+    /// Gives back `n` permits that were taken out with [`SemaphorePermit::forget`] (or
+    /// [`ArcSemaphorePermit::forget`]), from any thread. If fewer than `n` are out (the count
+    /// would pass the initial count, counting the permits live permits will give back), returns
+    /// [`ReleaseError`] and changes nothing: Python's `ValueError`. The error is this type's
+    /// purpose, so it is a `Result`, never a panic.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -791,14 +1297,15 @@ impl BoundedSemaphore {
     /// # }
     /// ```
     #[inline]
-    #[doc(alias = "signal", alias = "V")]
+    #[must_use = "the release may have been refused (released too many times); check the Result"]
+    #[doc(alias = "signal", alias = "V", alias = "ValueError")]
     pub fn release(&self, n: u32) -> Result<(), ReleaseError> {
         if n == 0 {
             return Ok(());
         }
         // Take the right to return `n` first; only then add them, so the count can never pass
         // the limit even for a moment. Relaxed: `slack` only counts; the permits themselves are
-        // published by the Release in `try_release`.
+        // published by the Release in `Semaphore::add`.
         let taken = self
             .slack
             .fetch_update(Relaxed, Relaxed, |slack| slack.checked_sub(n));
@@ -808,12 +1315,13 @@ impl BoundedSemaphore {
                 limit: self.limit,
             });
         }
-        // Cannot overflow: available + held + slack <= limit <= MAX_PERMITS.
-        self.sem.release(n);
+        // Cannot fail: available + held + slack <= limit <= MAX_PERMITS.
+        let added = self.sem.add(n, false);
+        debug_assert!(added.is_ok(), "available + held + slack passed the limit");
         Ok(())
     }
 
-    /// The number of permits available right now. Only a snapshot.
+    /// The number of permits available right now. Only a snapshot. Python's `_value`.
     ///
     /// ```
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
@@ -822,8 +1330,14 @@ impl BoundedSemaphore {
     /// # }
     /// ```
     #[inline]
+    #[doc(alias = "_value")]
     pub fn available_permits(&self) -> u32 {
         self.sem.available_permits()
+    }
+
+    #[inline]
+    fn permit(&self, n: u32) -> SemaphorePermit<'_> {
+        self.sem.permit(n, Some(&self.slack))
     }
 }
 
@@ -842,11 +1356,7 @@ impl SemaphorePermit<'_> {
     /// ```
     #[inline]
     pub fn forget(permit: Self) {
-        if let Some(slack) = permit.slack {
-            // Relaxed: only counts (see `BoundedSemaphore::release`). Cannot overflow: the
-            // permits leave the held share of `limit` for the slack share.
-            slack.fetch_add(permit.permits, Relaxed);
-        }
+        credit_slack(permit.slack, permit.permits);
         core::mem::forget(permit);
     }
 
@@ -865,10 +1375,97 @@ impl SemaphorePermit<'_> {
     }
 }
 
+/// Never panics: see the type's docs.
 impl Drop for SemaphorePermit<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.sem.release(self.permits);
+        self.sem.give_back(self.permits);
+    }
+}
+
+impl ArcSemaphorePermit {
+    #[inline]
+    fn new(owner: ArcOwner, permits: u32) -> Self {
+        ArcSemaphorePermit { owner, permits }
+    }
+
+    /// Keeps the permits out of the semaphore instead of giving them back (the semaphore itself
+    /// is released: this drops the permit's `Arc`). On a [`BoundedSemaphore`] they may later
+    /// be returned with `release`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::sync::Arc;
+    /// use weftsync::{ArcSemaphorePermit, BoundedSemaphore};
+    /// let sem = Arc::new(BoundedSemaphore::new(2));
+    /// ArcSemaphorePermit::forget(sem.acquire_arc());
+    /// assert_eq!((sem.available_permits(), Arc::strong_count(&sem)), (1, 1));
+    /// sem.release(1).unwrap();
+    /// # }
+    /// ```
+    #[inline]
+    pub fn forget(mut permit: Self) {
+        credit_slack(permit.owner.slack(), permit.permits);
+        // The drop that follows gives back nothing and only releases the `Arc`.
+        permit.permits = 0;
+    }
+
+    /// How many permits this permit holds.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let sem = std::sync::Arc::new(weftsync::Semaphore::new(4));
+    /// let p = sem.acquire_many_arc(3);
+    /// assert_eq!(weftsync::ArcSemaphorePermit::permits(&p), 3);
+    /// # }
+    /// ```
+    #[inline]
+    pub fn permits(permit: &Self) -> u32 {
+        permit.permits
+    }
+}
+
+/// Never panics: see the type's docs.
+impl Drop for ArcSemaphorePermit {
+    #[inline]
+    fn drop(&mut self) {
+        self.owner.sem().give_back(self.permits);
+    }
+}
+
+impl ArcOwner {
+    #[inline]
+    fn sem(&self) -> &Semaphore {
+        match self {
+            ArcOwner::Plain(sem) => sem,
+            ArcOwner::Bounded(bounded) => &bounded.sem,
+        }
+    }
+
+    #[inline]
+    fn slack(&self) -> Option<&AtomicU32> {
+        match self {
+            ArcOwner::Plain(_) => None,
+            ArcOwner::Bounded(bounded) => Some(&bounded.slack),
+        }
+    }
+}
+
+/// A forgotten permit of a bounded semaphore may come back through `release`.
+#[inline]
+fn credit_slack(slack: Option<&AtomicU32>, permits: u32) {
+    if let Some(slack) = slack {
+        // Relaxed: only counts (see `BoundedSemaphore::release`). Cannot overflow: the permits
+        // leave the held share of `limit` for the slack share.
+        slack.fetch_add(permits, Relaxed);
+    }
+}
+
+impl fmt::Debug for ArcSemaphorePermit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArcSemaphorePermit")
+            .field("permits", &self.permits)
+            .finish_non_exhaustive()
     }
 }
 
@@ -937,3 +1534,95 @@ impl fmt::Display for ReleaseError {
 }
 
 impl std::error::Error for ReleaseError {}
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    //! White-box checks that read the futex word itself.
+    use super::*;
+
+    /// Every `_for(ZERO)` / `_until(past)` form, on every word that cannot satisfy it (empty,
+    /// too few, a sleeper already announced): it fails and leaves the word exactly as it was,
+    /// with no `SLEEPERS` bit set that would cost the next release a wake. The check precedes the
+    /// spin and the announce in `acquire_slow`, so that path also neither spins nor sleeps.
+    #[test]
+    fn zero_timeout_and_past_deadline_leave_the_word_untouched() {
+        let past = Instant::now() - Duration::from_millis(1);
+        for (word, n) in [(0, 1), (1, 2), (SLEEPERS, 1), (1 | SLEEPERS, 2)] {
+            let sem = Arc::new(Semaphore::new(0));
+            sem.state.store(word, Relaxed);
+            let tries = [
+                sem.acquire_many_for(n, Duration::ZERO).is_none(),
+                sem.acquire_many_until(n, past).is_none(),
+                sem.acquire_many_arc_for(n, Duration::ZERO).is_none(),
+                sem.acquire_many_arc_until(n, past).is_none(),
+                n > 1 || sem.acquire_for(Duration::ZERO).is_none(),
+                n > 1 || sem.acquire_until(past).is_none(),
+            ];
+            assert_eq!(tries, [true; 6], "word {word:#x}: a zero timeout took {n}");
+            assert_eq!(
+                sem.state.load(Relaxed),
+                word,
+                "word {word:#x}: a zero timeout changed the word (left SLEEPERS set?)"
+            );
+
+            let bounded = Arc::new(BoundedSemaphore::new(2));
+            bounded.sem.state.store(word, Relaxed);
+            let tries = [
+                bounded.acquire_many_for(n, Duration::ZERO).is_none(),
+                bounded.acquire_many_until(n, past).is_none(),
+                bounded.acquire_many_arc_for(n, Duration::ZERO).is_none(),
+                bounded.acquire_many_arc_until(n, past).is_none(),
+            ];
+            assert_eq!(tries, [true; 4], "bounded, word {word:#x}: took {n}");
+            assert_eq!(
+                bounded.sem.state.load(Relaxed),
+                word,
+                "bounded, word {word:#x}: a zero timeout changed the word"
+            );
+        }
+    }
+
+    /// A zero timeout that can succeed takes exactly its permits and keeps an announced
+    /// sleeper's `SLEEPERS` bit (only a release clears it, and then it wakes the sleeper).
+    #[test]
+    fn zero_timeout_success_takes_n_and_keeps_the_sleepers_bit() {
+        let sem = Semaphore::new(0);
+        sem.state.store(3 | SLEEPERS, Relaxed);
+        let p = sem
+            .acquire_many_for(2, Duration::ZERO)
+            .expect("3 free, 2 wanted");
+        assert_eq!(
+            sem.state.load(Relaxed),
+            1 | SLEEPERS,
+            "took 2, kept SLEEPERS"
+        );
+        SemaphorePermit::forget(p);
+    }
+
+    /// A permit's drop that would pass `MAX_PERMITS` stops the count there, and still clears
+    /// `SLEEPERS` (so it woke the sleepers) like every give-back.
+    #[test]
+    fn permit_drop_past_max_saturates_and_clears_the_sleepers_bit() {
+        let sem = Semaphore::new(0);
+        let permit = sem.permit(3, None);
+        sem.state.store((COUNT - 1) | SLEEPERS, Relaxed);
+        drop(permit);
+        assert_eq!(
+            sem.state.load(Relaxed),
+            COUNT,
+            "the drop must saturate at MAX_PERMITS and clear SLEEPERS"
+        );
+    }
+
+    /// `release` clears `SLEEPERS` as it adds; a refused one changes nothing, the bit included.
+    #[test]
+    fn release_clears_the_sleepers_bit_and_a_refused_one_changes_nothing() {
+        let sem = Semaphore::new(0);
+        sem.state.store(SLEEPERS, Relaxed);
+        sem.release(2);
+        assert_eq!(sem.state.load(Relaxed), 2, "release must clear SLEEPERS");
+        sem.state.store((COUNT - 1) | SLEEPERS, Relaxed);
+        assert!(sem.checked_release(2).is_err());
+        assert_eq!(sem.state.load(Relaxed), (COUNT - 1) | SLEEPERS);
+    }
+}

@@ -591,6 +591,7 @@ impl<T> Walk<T> {
 /// assert_eq!(all, [&"main"]);
 /// # }
 /// ```
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct Iter<'a, T: Send + Sync> {
     buckets: &'a [AtomicPtr<Head<T>>; BUCKETS],
     walk: Walk<T>,
@@ -639,6 +640,7 @@ impl<T: Send + Sync> fmt::Debug for Iter<'_, T> {
 /// assert_eq!(tl.get(), Some(&2));
 /// # }
 /// ```
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct IterMut<'a, T: Send> {
     buckets: &'a [AtomicPtr<Head<T>>; BUCKETS],
     walk: Walk<T>,
@@ -687,6 +689,7 @@ impl<T: Send> fmt::Debug for IterMut<'_, T> {
 /// assert_eq!(all, ["main"]);
 /// # }
 /// ```
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 #[derive(Debug)]
 pub struct IntoIter<T> {
     values: std::vec::IntoIter<T>,

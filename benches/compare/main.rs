@@ -10,10 +10,12 @@ mod harness;
 
 #[cfg(not(any(feature = "loom", feature = "shuttle")))]
 mod groups {
+    pub mod barrier;
     pub mod condition;
     pub mod event;
     pub mod lock;
     pub mod pipe;
+    pub mod pool;
     pub mod priority;
     pub mod queue;
     pub mod select;
@@ -29,7 +31,7 @@ type Group = (&'static str, fn(&mut harness::Report));
 #[cfg(not(any(feature = "loom", feature = "shuttle")))]
 fn main() {
     use groups::*;
-    let all: [Group; 10] = [
+    let all: [Group; 12] = [
         ("lock", lock::run),
         ("semaphore", semaphore::run),
         ("event", event::run),
@@ -40,6 +42,8 @@ fn main() {
         ("unbounded", unbounded::run),
         ("priority", priority::run),
         ("select", select::run),
+        ("barrier", barrier::run),
+        ("pool", pool::run),
     ];
     let wanted: Vec<String> = std::env::args()
         .skip(1)

@@ -9,9 +9,14 @@
 //! ```
 //!
 //! Eight runners wait on the Event; the starter waits (on a Semaphore the runners release) until
-//! all are at the line, checks none has started, then sets the Event once.
+//! all are at the line, checks none has started, then sets the Event once. Each runner checks,
+//! when its wait returns, that the Event is set: a wait that returned early (a spurious return
+//! taken as the signal) fails. A `set` that woke only one runner (a `notify_one`, a
+//! `Semaphore::release(1)`) leaves the others waiting; their wait runs out a generous timeout
+//! and fails instead of hanging.
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::time::Duration;
 use weftsync::{Event, Semaphore, SemaphorePermit};
 
 pub const NAME: &str = "event: 8 runners released together by one Event.set()";
@@ -20,12 +25,21 @@ pub fn run() -> Result<String, String> {
     const RUNNERS: u32 = 8;
     let start = Event::new();
     let at_the_line = Semaphore::new(0);
-    let started = AtomicUsize::new(0);
-    let early = std::thread::scope(|s| {
+    let (started, early, never_woken) = (
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+        AtomicUsize::new(0),
+    );
+    let before_set = std::thread::scope(|s| {
         for _ in 0..RUNNERS {
             s.spawn(|| {
                 at_the_line.release(1); // "I am at the line"
-                start.wait();
+                // Python: start.wait(timeout=10), which says whether the flag was set.
+                if !start.wait_for(Duration::from_secs(10)) {
+                    never_woken.fetch_add(1, SeqCst);
+                } else if !start.is_set() {
+                    early.fetch_add(1, SeqCst); // returned before the set
+                }
                 started.fetch_add(1, SeqCst);
             });
         }
@@ -35,13 +49,24 @@ pub fn run() -> Result<String, String> {
             // Consume the runner's signal for good: it is not a permit to give back.
             SemaphorePermit::forget(at_the_line.acquire());
         }
-        let early = started.load(SeqCst);
+        let before_set = started.load(SeqCst);
         start.set();
-        early
+        before_set
     });
-    let n = started.load(SeqCst);
-    let line = format!("{n} of {RUNNERS} runners started after set(); {early} before it");
-    if early == 0 && n == RUNNERS as usize {
+    let (n, early, never_woken) = (
+        started.load(SeqCst),
+        early.load(SeqCst),
+        never_woken.load(SeqCst),
+    );
+    let line = format!(
+        "{n} of {RUNNERS} runners started, all after set(): {}; {never_woken} never woken",
+        if before_set + early == 0 {
+            "yes".to_string()
+        } else {
+            format!("no, {} before it", before_set.max(early))
+        }
+    );
+    if before_set == 0 && early == 0 && never_woken == 0 && n == RUNNERS as usize {
         Ok(line)
     } else {
         Err(line)

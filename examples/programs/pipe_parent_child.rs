@@ -7,14 +7,20 @@
 //! ```
 //!
 //! The parent sends three messages over a duplex pipe, the child answers each, and closing the
-//! parent's end gives the child end-of-file.
+//! parent's end gives the child end-of-file. Each answer names its question, so a pipe that
+//! mixed the two directions (the parent reading its own message) or reordered them fails; a
+//! close that never reached the child as end-of-file fails after 10 s instead of hanging.
 
-use weftsync::pipe;
+use std::sync::Arc;
+use std::time::Duration;
+use weftsync::{Event, pipe};
 
 pub const NAME: &str = "pipe: parent/child over a duplex Pipe, ending in end-of-file";
 
 pub fn run() -> Result<String, String> {
     let (parent, child) = pipe::<String>(4);
+    let child_done = Arc::new(Event::new());
+    let done = Arc::clone(&child_done);
     let child_thread = std::thread::spawn(move || {
         let mut answered = 0;
         // Receives until end-of-file (Python's `EOFError`), the only way a blocking recv ends.
@@ -22,6 +28,7 @@ pub fn run() -> Result<String, String> {
             child.send(format!("child got {msg:?}")).unwrap();
             answered += 1;
         }
+        done.set();
         answered
     });
     let mut answers = Vec::new();
@@ -34,6 +41,9 @@ pub fn run() -> Result<String, String> {
         answers.push(answer);
     }
     drop(parent); // the child's recv now returns end-of-file
+    if !child_done.wait_for(Duration::from_secs(10)) {
+        return Err("the child saw no end-of-file 10 s after the parent closed its end".into());
+    }
     let answered = child_thread.join().unwrap();
     let line = format!(
         "{}; child answered {answered}, then saw end-of-file",

@@ -6,10 +6,12 @@
 
 pub mod script;
 
+pub mod barrier;
 pub mod condition;
 pub mod event;
 pub mod lock;
 pub mod pipe;
+pub mod pool;
 pub mod queue;
 pub mod queue_orders;
 pub mod rlock;
@@ -17,3 +19,4 @@ pub mod select;
 pub mod semaphore;
 pub mod simple_queue;
 pub mod thread_local;
+pub mod timer;

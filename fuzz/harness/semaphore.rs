@@ -7,16 +7,19 @@
 //! thread with a debt never blocks without a timeout, so a blocking acquire always ends.
 //! `in_use` counts permits out (guards and forgotten): decremented *before* giving back and
 //! incremented *after* taking, so it can only under-count, and `in_use > limit` is a real bug.
+//! The timed acquires use the owned (`_arc`) forms when the timeout's low bit is set, so owned
+//! and borrowed permits mix on one semaphore.
 
 use super::script;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering::SeqCst};
 use std::time::Duration;
-use weftsync::{BoundedSemaphore, SemaphorePermit};
+use weftsync::{ArcSemaphorePermit, BoundedSemaphore, SemaphorePermit};
 
 pub fn run(data: &[u8]) {
     let limit = 1 + u32::from(data.first().map_or(0, |b| b >> 2)) % 3;
     let scripts = script::threads(data);
-    let sem = BoundedSemaphore::new(limit);
+    let sem = Arc::new(BoundedSemaphore::new(limit));
     // Signed: an extra release decrements before it knows whether it will be accepted.
     let in_use = AtomicI64::new(0);
     let taken = |n: u32| {
@@ -29,6 +32,17 @@ pub fn run(data: &[u8]) {
     let give_back = |p: SemaphorePermit<'_>| {
         in_use.fetch_sub(i64::from(SemaphorePermit::permits(&p)), SeqCst);
         drop(p);
+    };
+    // An owned permit: taken, held for a moment, given back, like a borrowed one.
+    let use_owned = |p: Option<ArcSemaphorePermit>| {
+        if let Some(p) = p {
+            let n = ArcSemaphorePermit::permits(&p);
+            taken(n);
+            std::hint::spin_loop();
+            in_use.fetch_sub(i64::from(n), SeqCst);
+            drop(p);
+        }
+        None
     };
     let release_one = || {
         in_use.fetch_sub(1, SeqCst);
@@ -43,10 +57,13 @@ pub fn run(data: &[u8]) {
         for &op in ops {
             let n = 1 + u32::from(op >> 6) % limit; // 1..=limit
             let timeout = Duration::from_micros(u64::from(op >> 3 & 7) * 8);
+            let owned = op >> 3 & 1 == 1;
             let got = match op % 8 {
                 0 | 1 if debt == 0 => Some(sem.acquire()),
                 2 if debt == 0 => Some(sem.acquire_many(n)),
                 0..=2 => sem.try_acquire(),
+                3 if owned => use_owned(sem.acquire_arc_for(timeout)),
+                4 if owned => use_owned(sem.acquire_many_arc_for(n, timeout)),
                 3 => sem.acquire_for(timeout),
                 4 => sem.acquire_many_for(n, timeout),
                 5 => {
@@ -85,6 +102,7 @@ pub fn run(data: &[u8]) {
         }
     });
     assert_eq!(in_use.load(SeqCst), 0, "permits still counted in use");
+    assert_eq!(Arc::strong_count(&sem), 1, "an owned permit kept its Arc");
     assert_eq!(
         sem.available_permits(),
         limit,

@@ -1,14 +1,35 @@
-//! The wait layer on Linux: the kernel's private futex.
+//! The wait layer on Linux: the kernel's futex, private or shared.
 //!
 //! `FUTEX_WAIT_BITSET` takes an absolute `CLOCK_MONOTONIC` deadline, computed once per call, so
 //! a wait interrupted by a signal (`EINTR`) retries against the same deadline and can never
 //! stretch its timeout. `std::time::Instant` reads the same clock on Linux.
+//!
+//! Two wake modes, one code path: [`wait`] / [`wake`] use `FUTEX_PRIVATE_FLAG` (the kernel keys
+//! the word by this process's address space, the cheap lookup), [`wait_shared`] /
+//! [`wake_shared`] leave it out (the kernel keys the word by the memory it names, so a process
+//! that maps the same file at another address sleeps and wakes on the same word).
 
 use super::{AtomicU32, Instant};
 
 /// Sleeps while `*word == expected`, until woken or until `deadline`. Returns `false` only
-/// when the deadline passed; a `true` return may be spurious.
+/// when the deadline passed; a `true` return may be spurious. Private: only threads of this
+/// process can wake it.
 pub(crate) fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> bool {
+    wait_flags(word, expected, deadline, libc::FUTEX_PRIVATE_FLAG)
+}
+
+/// [`wait`] on a word that may live in memory shared with other processes: any process that
+/// maps the memory can wake it with [`wake_shared`].
+pub(crate) fn wait_shared(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> bool {
+    wait_flags(word, expected, deadline, 0)
+}
+
+fn wait_flags(
+    word: &AtomicU32,
+    expected: u32,
+    deadline: Option<Instant>,
+    private: libc::c_int,
+) -> bool {
     let abs = match deadline {
         None => None,
         Some(d) => match monotonic_deadline(d) {
@@ -30,7 +51,7 @@ pub(crate) fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -
             libc::syscall(
                 libc::SYS_futex,
                 word.as_ptr(),
-                libc::FUTEX_WAIT_BITSET | libc::FUTEX_PRIVATE_FLAG,
+                libc::FUTEX_WAIT_BITSET | private,
                 expected,
                 ts_ptr,
                 core::ptr::null::<u32>(),
@@ -50,21 +71,39 @@ pub(crate) fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -
     }
 }
 
-/// Wakes at most `n` threads sleeping on the word at `word`; returns how many it woke.
+/// Wakes at most `n` threads of this process sleeping on the word at `word`; returns how many it
+/// woke.
 ///
 /// Only the address is used: `word` may point to memory that was freed meanwhile (a waiter that
 /// already returned). A private `FUTEX_WAKE` never touches the memory; it only looks the address
 /// up among this process's sleepers, so the worst case is a spurious return for an unrelated
 /// sleeper that now uses the address, which the contract allows.
 pub(crate) fn wake(word: *const AtomicU32, n: u32) -> u32 {
+    wake_flags(word, n, libc::FUTEX_PRIVATE_FLAG)
+}
+
+/// Wakes at most `n` threads, of any process, sleeping on the word at `word` with
+/// [`wait_shared`]; returns how many it woke.
+///
+/// The kernel turns the address into a key (the mapped file and offset, for a shared mapping)
+/// without reading the word. If the address is no longer mapped at all, the call fails with
+/// `EFAULT` and wakes nobody (reported as 0); if it is mapped to other memory now, the worst case
+/// is a spurious return for a sleeper there, which the contract allows.
+pub(crate) fn wake_shared(word: *const AtomicU32, n: u32) -> u32 {
+    wake_flags(word, n, 0)
+}
+
+fn wake_flags(word: *const AtomicU32, n: u32, private: libc::c_int) -> u32 {
     let n = n.min(i32::MAX as u32) as libc::c_int;
-    // SAFETY: the kernel does not dereference the address for a private FUTEX_WAKE (see above);
-    // it only checks its alignment, which `AtomicU32`'s guarantees. No Rust reference is made.
+    // SAFETY: the kernel never dereferences the address for FUTEX_WAKE: a private wake looks it
+    // up among this process's sleepers, a shared one resolves the mapping into a key (and fails
+    // with EFAULT if nothing is mapped). It checks the alignment, which `AtomicU32` guarantees.
+    // No Rust reference is made.
     let r = unsafe {
         libc::syscall(
             libc::SYS_futex,
             word.cast::<u32>(),
-            libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
+            libc::FUTEX_WAKE | private,
             n,
         )
     };

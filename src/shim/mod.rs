@@ -28,6 +28,7 @@ pub(crate) use std::time::{Duration, Instant};
 #[cfg(weft_loom)]
 pub(crate) use loom::{
     hint::spin_loop,
+    sync::Arc,
     sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence},
     thread,
 };
@@ -35,6 +36,7 @@ pub(crate) use loom::{
 #[cfg(weft_shuttle)]
 pub(crate) use shuttle::{
     hint::spin_loop,
+    sync::Arc,
     sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence},
     thread,
 };
@@ -42,6 +44,7 @@ pub(crate) use shuttle::{
 #[cfg(not(weft_checker))]
 pub(crate) use std::{
     hint::spin_loop,
+    sync::Arc,
     sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering, fence},
     thread,
 };
@@ -59,8 +62,9 @@ mod selectors;
 pub(crate) use selectors::Registration;
 
 // `--cfg weft_force_table` runs the portable wait table on Linux too, so CI tests the fallback
-// that other targets use in production.
-#[cfg(all(target_os = "linux", not(weft_checker), not(weft_force_table)))]
+// that other targets use in production. The shared wake mode keeps the kernel futex even then:
+// a table in one process cannot wake another.
+#[cfg(all(target_os = "linux", not(weft_checker)))]
 mod futex;
 #[cfg(all(target_os = "linux", not(weft_checker), not(weft_force_table)))]
 pub(crate) use futex::{wait, wake};
@@ -69,6 +73,63 @@ pub(crate) use futex::{wait, wake};
 mod table;
 #[cfg(any(weft_checker, not(target_os = "linux"), weft_force_table))]
 pub(crate) use table::{wait, wake};
+
+pub(crate) mod owner;
+
+/// Who can sleep on a word and be woken: the protocol code of a primitive is written once and
+/// run in either mode (`docs/wait-layer.md`, "Wake modes").
+///
+/// - [`Private`]: threads of this process. On Linux, `FUTEX_PRIVATE_FLAG`: the kernel keys the
+///   word by this address space, the cheapest lookup. What every in-process primitive uses.
+/// - [`Shared`]: threads of any process that maps the memory holding the word (the primitives of
+///   `weftsync::process`). On Linux, the futex without the private flag, keyed by the memory
+///   itself, so two processes that map one file at different addresses meet on one word.
+///
+/// Under loom and shuttle both modes are the emulated table (a model's "processes" are threads),
+/// so every model of a protocol covers it in both modes. On other targets both are the table
+/// too, which cannot reach another process; `weftsync::process` refuses to share memory there.
+pub(crate) trait WakeMode {
+    /// `wait` of the contract, in this mode.
+    fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> bool;
+    /// `wake` of the contract, in this mode: only the address is used.
+    fn wake(word: *const AtomicU32, n: u32) -> u32;
+}
+
+/// Sleepers of this process only: see [`WakeMode`].
+#[derive(Debug)]
+pub(crate) struct Private;
+
+/// Sleepers of every process mapping the word: see [`WakeMode`].
+#[derive(Debug)]
+pub(crate) struct Shared;
+
+impl WakeMode for Private {
+    #[inline]
+    fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> bool {
+        wait(word, expected, deadline)
+    }
+    #[inline]
+    fn wake(word: *const AtomicU32, n: u32) -> u32 {
+        wake(word, n)
+    }
+}
+
+impl WakeMode for Shared {
+    #[inline]
+    fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> bool {
+        #[cfg(all(target_os = "linux", not(weft_checker)))]
+        return futex::wait_shared(word, expected, deadline);
+        #[cfg(not(all(target_os = "linux", not(weft_checker))))]
+        return table::wait(word, expected, deadline);
+    }
+    #[inline]
+    fn wake(word: *const AtomicU32, n: u32) -> u32 {
+        #[cfg(all(target_os = "linux", not(weft_checker)))]
+        return futex::wake_shared(word, n);
+        #[cfg(not(all(target_os = "linux", not(weft_checker))))]
+        return table::wake(word, n);
+    }
+}
 
 /// How many read-only spins a contended acquire makes before it sleeps. Under the checkers one
 /// spin keeps the spinning path in the model without multiplying its interleavings.
@@ -216,6 +277,30 @@ mod tests {
             wake_all(&w);
         }
         t.join().unwrap();
+    }
+
+    #[test]
+    fn shared_mode_wakes_a_sleeper_and_counts_it() {
+        // The shared mode on ordinary memory: the kernel keys the word by its memory, and a
+        // waker of the same mode finds it. (Across processes: tests/std/process.rs.)
+        let w = Arc::new(AtomicU32::new(0));
+        let w2 = Arc::clone(&w);
+        let t = std::thread::spawn(move || {
+            while w2.load(Ordering::Acquire) == 0 {
+                Shared::wait(&w2, 0, None);
+            }
+        });
+        w.store(1, Ordering::Release);
+        while !t.is_finished() {
+            Shared::wake(&*w, 1);
+            std::thread::yield_now();
+        }
+        t.join().unwrap();
+        assert_eq!(Shared::wake(&*w, 1), 0, "nobody is left to wake");
+        assert!(
+            !Shared::wait(&w, 1, Some(Instant::now())),
+            "a past deadline is one try in the shared mode too"
+        );
     }
 
     #[test]

@@ -75,6 +75,13 @@ struct Sleepers {
     /// Spurious returns still allowed in this execution.
     #[cfg(weft_checker)]
     spurious_budget: u32,
+    /// Simulated process deaths so far in this execution (`owner.rs`): a sleeper that watches
+    /// them leaves its wait when the count moves, as a real waiter's time slice would end.
+    #[cfg(weft_checker)]
+    deaths: u64,
+    /// The identities that died (checkers only).
+    #[cfg(weft_checker)]
+    dead: Vec<u32>,
 }
 
 impl Sleepers {
@@ -186,6 +193,8 @@ impl Table {
                 tickets: Vec::new(),
                 wakes: 0,
                 spurious_budget: SPURIOUS_PER_EXECUTION,
+                deaths: 0,
+                dead: Vec::new(),
             }),
             bell: Condvar::new(),
         }
@@ -217,6 +226,18 @@ impl Table {
 /// Sleeps while `*word == expected`, until woken or until `deadline`. Returns `false` only
 /// when the deadline passed without a wake; a `true` may be spurious.
 pub(crate) fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> bool {
+    wait_watching(word, expected, deadline, None)
+}
+
+/// [`wait`] that also returns (`true`) when a simulated death happens while it sleeps, or has
+/// happened since `deaths_seen` (which it then updates): under the checkers, the end of a real
+/// waiter's time slice after a holder died (`owner.rs`). With std, `deaths_seen` is ignored.
+pub(crate) fn wait_watching(
+    word: &AtomicU32,
+    expected: u32,
+    deadline: Option<Instant>,
+    mut deaths_seen: Option<&mut u64>,
+) -> bool {
     let table: &Table = &TABLE;
     let mut sleepers = table.lock();
     // Relaxed is enough: a waker stores to the word before it locks the table, so either that
@@ -226,6 +247,11 @@ pub(crate) fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -
     }
     if super::expired(deadline) {
         return false;
+    }
+    // A death is checked under the table mutex, like the word: a death announced after this
+    // point finds our entry and interrupts us.
+    if sleepers.saw_new_death(&mut deaths_seen) {
+        return true;
     }
     let me = sleepers.register(word as *const AtomicU32 as usize);
     match deadline {
@@ -241,24 +267,62 @@ pub(crate) fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -
                 }
             }
             loop {
+                if sleepers.saw_new_death(&mut deaths_seen) {
+                    sleepers.leave(me);
+                    return true;
+                }
                 sleepers = table.sleep(sleepers);
                 if sleepers.settle(me) {
                     return true;
                 }
             }
         }
-        Some(deadline) => timed_sleep(table, sleepers, me, deadline),
+        Some(deadline) => timed_sleep(table, sleepers, me, deadline, deaths_seen),
     }
 }
 
-/// Under a checker: yield once, then woken-or-timed-out, as the scheduler decided.
+impl Sleepers {
+    /// Whether a death happened since `seen` (updating it). Always `false` with std.
+    #[cfg(weft_checker)]
+    fn saw_new_death(&self, seen: &mut Option<&mut u64>) -> bool {
+        match seen {
+            Some(seen) if **seen != self.deaths => {
+                **seen = self.deaths;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    #[cfg(not(weft_checker))]
+    #[inline]
+    fn saw_new_death(&self, _: &mut Option<&mut u64>) -> bool {
+        false
+    }
+}
+
+/// Under a checker: yield once, then woken-or-timed-out, as the scheduler decided (or
+/// interrupted by a death, which counts as woken).
 #[cfg(weft_checker)]
-fn timed_sleep(table: &Table, sleepers: MutexGuard<'_, Sleepers>, me: u64, _: Instant) -> bool {
+fn timed_sleep(
+    table: &Table,
+    sleepers: MutexGuard<'_, Sleepers>,
+    me: u64,
+    _: Instant,
+    mut deaths_seen: Option<&mut u64>,
+) -> bool {
     let wakes_then = sleepers.wakes;
     drop(sleepers);
     super::thread::yield_now();
     let mut sleepers = table.lock();
-    sleepers.settle(me) || sleepers.spurious(me, wakes_then) || sleepers.leave(me)
+    if sleepers.settle(me) || sleepers.spurious(me, wakes_then) {
+        return true;
+    }
+    if sleepers.saw_new_death(&mut deaths_seen) {
+        sleepers.leave(me);
+        return true;
+    }
+    sleepers.leave(me)
 }
 
 /// With std: a real timed sleep on the condition variable, against the fixed deadline.
@@ -268,6 +332,7 @@ fn timed_sleep(
     mut sleepers: MutexGuard<'_, Sleepers>,
     me: u64,
     deadline: Instant,
+    _: Option<&mut u64>,
 ) -> bool {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -283,6 +348,27 @@ fn timed_sleep(
             return true;
         }
     }
+}
+
+/// Under a checker: marks `id` dead and interrupts every sleeper that watches deaths, as the end
+/// of its time slice would in a real run. Returns the deaths so far.
+#[cfg(weft_checker)]
+pub(crate) fn announce_death(id: u32) -> u64 {
+    let table: &Table = &TABLE;
+    let mut sleepers = table.lock();
+    sleepers.dead.push(id);
+    sleepers.deaths += 1;
+    let deaths = sleepers.deaths;
+    drop(sleepers);
+    table.bell.notify_all();
+    deaths
+}
+
+/// Under a checker: whether `id` was marked dead by [`announce_death`] in this execution.
+#[cfg(weft_checker)]
+pub(crate) fn is_dead(id: u32) -> bool {
+    let table: &Table = &TABLE;
+    table.lock().dead.contains(&id)
 }
 
 /// Wakes at most `n` sleepers on the word at `word`, whichever the scheduler lets claim first;

@@ -130,7 +130,7 @@ mod condition_panic_location {
     /// Runs `f`, which must panic, and returns the file and line the panic reported. A process
     /// hook (installed once, chained to the previous one) records each thread's last panic
     /// location, so tests panicking on other threads meanwhile do not interfere.
-    fn panic_location(f: impl FnOnce()) -> (String, u32) {
+    pub(super) fn panic_location(f: impl FnOnce()) -> (String, u32) {
         static HOOK: Once = Once::new();
         HOOK.call_once(|| {
             let previous = std::panic::take_hook();
@@ -329,4 +329,96 @@ mod select_auto_traits {
     assert_impl_all!(BoundedSemaphore: Selectable);
     assert_impl_all!(Connection<u8>: Selectable);
     assert_impl_all!(PipeReceiver<u8>: Selectable);
+}
+// Semaphore: one 32-bit word (count + SLEEPERS bit). BoundedSemaphore: the word, the slack word
+// and the limit. A permit may be sent to and dropped on another thread (the semaphore, the
+// bounded one's slack word, the count); the owned permit keeps one of the two `Arc`s alive and is
+// `Send + 'static`, so it moves into a spawned thread. Nothing is poisoned and no `&mut` is handed
+// out, so all are unwind safe.
+assert_eq_size!(Semaphore, u32);
+assert_impl_all!(Semaphore: Send, Sync, Unpin, UnwindSafe, RefUnwindSafe, core::fmt::Debug);
+assert_eq_size!(BoundedSemaphore, [u32; 3]);
+assert_impl_all!(BoundedSemaphore: Send, Sync, Unpin, UnwindSafe, RefUnwindSafe, core::fmt::Debug);
+assert_eq_size!(SemaphorePermit<'static>, [usize; 3]);
+assert_impl_all!(SemaphorePermit<'static>: Send, Sync, Unpin, UnwindSafe, RefUnwindSafe, core::fmt::Debug);
+assert_eq_size!(ArcSemaphorePermit, [usize; 3]);
+assert_impl_all!(ArcSemaphorePermit: Send, Sync, Unpin, UnwindSafe, RefUnwindSafe, core::fmt::Debug);
+const _: fn() = is_static::<ArcSemaphorePermit>;
+assert_impl_all!(ReleaseError: Send, Sync, Unpin, UnwindSafe, RefUnwindSafe, Copy, Eq, core::fmt::Debug, core::fmt::Display, std::error::Error);
+
+/// Every documented panic of `Semaphore` and `BoundedSemaphore` names the caller's line:
+/// `#[track_caller]` on every function on the path (API rule 4). Uses the one panic hook of
+/// `condition_panic_location`.
+#[test]
+fn semaphore_panics_name_the_callers_line() {
+    // Watched: without the request check, `acquire_many(big)` would block for ever.
+    crate::watchdog::watched(|| {
+        use condition_panic_location::panic_location;
+        use std::sync::Arc;
+        use std::time::{Duration, Instant};
+        let big = std::hint::black_box(Semaphore::MAX_PERMITS + 1);
+        let sem = Arc::new(Semaphore::new(Semaphore::MAX_PERMITS));
+        let zero = Arc::new(BoundedSemaphore::new(0));
+        let (t, now) = (Duration::ZERO, Instant::now());
+        macro_rules! panics_here {
+            ($call:expr) => {
+                assert_eq!(
+                    panic_location(|| {
+                        let _ = $call;
+                    }),
+                    (file!().to_owned(), line!()),
+                    "`{}` must panic naming the caller's line",
+                    stringify!($call)
+                )
+            };
+        }
+        panics_here!(Semaphore::new(big));
+        panics_here!(BoundedSemaphore::new(big));
+        panics_here!(sem.release(1));
+        panics_here!(sem.acquire_many(big));
+        panics_here!(sem.try_acquire_many(big));
+        panics_here!(sem.acquire_many_for(big, t));
+        panics_here!(sem.acquire_many_until(big, now));
+        panics_here!(sem.acquire_many_arc(big));
+        panics_here!(sem.try_acquire_many_arc(big));
+        panics_here!(sem.acquire_many_arc_for(big, t));
+        panics_here!(sem.acquire_many_arc_until(big, now));
+        panics_here!(zero.acquire());
+        panics_here!(zero.try_acquire());
+        panics_here!(zero.acquire_for(t));
+        panics_here!(zero.acquire_until(now));
+        panics_here!(zero.acquire_many(1));
+        panics_here!(zero.try_acquire_many(1));
+        panics_here!(zero.acquire_many_for(1, t));
+        panics_here!(zero.acquire_many_until(1, now));
+        panics_here!(zero.acquire_arc());
+        panics_here!(zero.try_acquire_arc());
+        panics_here!(zero.acquire_arc_for(t));
+        panics_here!(zero.acquire_arc_until(now));
+        panics_here!(zero.acquire_many_arc(1));
+        panics_here!(zero.try_acquire_many_arc(1));
+        panics_here!(zero.acquire_many_arc_for(1, t));
+        panics_here!(zero.acquire_many_arc_until(1, now));
+        assert!(
+            sem.checked_release(1).is_err(),
+            "checked_release returns the error instead of panicking"
+        );
+    });
+}
+
+/// `Barrier::new`'s documented panics (0 parties, more than `MAX_PARTIES`) name the caller's line
+/// (API rule 4; barrier promise B10). Uses the one panic hook of `condition_panic_location`.
+#[test]
+fn barrier_new_panics_name_the_callers_line() {
+    use condition_panic_location::panic_location;
+    use std::hint::black_box;
+    for parties in [0, Barrier::MAX_PARTIES + 1] {
+        let line = line!() + 1;
+        let at = panic_location(|| _ = Barrier::new(black_box(parties)));
+        assert_eq!(
+            at,
+            (file!().to_owned(), line),
+            "`Barrier::new({parties})` must panic naming the caller's line"
+        );
+    }
 }

@@ -64,7 +64,10 @@ fn harness_run(target: &str) -> Option<fn(&[u8])> {
         "simple_queue" => harness::simple_queue::run,
         "select" => harness::select::run,
         "pipe" => harness::pipe::run,
+        "pool" => harness::pool::run,
         "thread_local" => harness::thread_local::run,
+        "barrier" => harness::barrier::run,
+        "timer" => harness::timer::run,
         _ => return None,
     })
 }
@@ -136,6 +139,21 @@ fn fuzz_corpus_pipe() {
 }
 
 #[test]
+fn fuzz_corpus_pool() {
+    replay_watched("pool");
+}
+
+#[test]
 fn fuzz_corpus_thread_local() {
     replay_watched("thread_local");
+}
+
+#[test]
+fn fuzz_corpus_barrier() {
+    replay_watched("barrier");
+}
+
+#[test]
+fn fuzz_corpus_timer() {
+    replay_watched("timer");
 }

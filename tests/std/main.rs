@@ -6,12 +6,16 @@
 #![cfg_attr(miri, allow(unused))]
 
 mod api;
+mod api_table;
+mod barrier;
 mod condition;
 mod docs_check;
 mod event;
 mod fuzz_corpus;
 mod lock;
 mod pipe;
+mod pool;
+mod process;
 mod queue;
 mod queue_orders;
 mod realtime;
@@ -20,6 +24,7 @@ mod select;
 mod semaphore;
 mod simple_queue;
 mod thread_local;
+mod timer;
 mod watchdog;
 
 /// Runs a timed call that must time out, and checks it waited its timeout: no less (a timeout

@@ -3,23 +3,13 @@
 
 use crate::watchdog::watched;
 use proptest::prelude::*;
-use static_assertions::{assert_eq_size, assert_impl_all, const_assert};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::SeqCst};
 use std::time::{Duration, Instant};
-use weftsync::{BoundedSemaphore, ReleaseError, Semaphore, SemaphorePermit};
+use weftsync::{ArcSemaphorePermit, BoundedSemaphore, Semaphore, SemaphorePermit};
 
-// Semaphore: one 32-bit word (the issue allows 8 bytes); shareable and sendable.
-assert_eq_size!(Semaphore, u32);
-const_assert!(core::mem::size_of::<Semaphore>() <= 8);
-assert_impl_all!(Semaphore: Send, Sync, core::fmt::Debug);
-// BoundedSemaphore: the word, the slack word and the limit.
-const_assert!(core::mem::size_of::<BoundedSemaphore>() <= 12);
-assert_impl_all!(BoundedSemaphore: Send, Sync, core::fmt::Debug);
-// A permit may be sent to and dropped on another thread.
-assert_impl_all!(SemaphorePermit<'static>: Send, Sync, core::fmt::Debug);
-assert_impl_all!(ReleaseError: Send, Sync, Copy, std::error::Error);
+// Sizes and auto traits are pinned in tests/std/api.rs.
 
 /// Scaled down under Miri, which runs threads thousands of times slower.
 const STRESS_ITERS: u32 = if cfg!(miri) { 50 } else { 20_000 };
@@ -288,7 +278,7 @@ fn release_past_max_panics_and_changes_nothing() {
         Semaphore::MAX_PERMITS - 1,
         "a failed release changed the count"
     );
-    let e = sem.try_release(2).unwrap_err();
+    let e = sem.checked_release(2).unwrap_err();
     assert_eq!((e.requested(), e.limit()), (2, Semaphore::MAX_PERMITS));
     sem.release(1);
     assert_eq!(
@@ -393,6 +383,11 @@ fn debug_never_blocks() {
             "BoundedSemaphore { available: 1, limit: 2, .. }"
         );
         assert_eq!(format!("{p:?}"), "SemaphorePermit { permits: 1, .. }");
+        let owned = Arc::new(Semaphore::new(3)).acquire_many_arc(2);
+        assert_eq!(
+            format!("{owned:?}"),
+            "ArcSemaphorePermit { permits: 2, .. }"
+        );
     });
 }
 
@@ -436,7 +431,7 @@ proptest! {
 
     /// One thread, three permit slots: the count always equals the model's; an acquire
     /// succeeds iff the model has enough; a release past `MAX_PERMITS` errors and changes
-    /// nothing; forgotten permits never come back.
+    /// nothing; a drop past it saturates; forgotten permits never come back.
     #[test]
     fn semaphore_count_matches_sequential_model(
         init in initial(),
@@ -466,15 +461,11 @@ proptest! {
                     }
                     Op::Drop(i) => {
                         if let Some(p) = slots[i].take() {
+                            // A drop never panics: past MAX_PERMITS (a release overfilled the
+                            // count) it stops there and discards the excess.
                             let n = SemaphorePermit::permits(&p);
-                            if model + u64::from(n) > u64::from(Semaphore::MAX_PERMITS) {
-                                // Giving back would pass MAX_PERMITS (a release overfilled it): the
-                                // drop would panic; keep the model simple and forget instead.
-                                SemaphorePermit::forget(p);
-                            } else {
-                                drop(p);
-                                model += u64::from(n);
-                            }
+                            drop(p);
+                            model = (model + u64::from(n)).min(u64::from(Semaphore::MAX_PERMITS));
                         }
                     }
                     Op::Forget(i) => {
@@ -484,7 +475,7 @@ proptest! {
                     }
                     Op::Release(n) => {
                         let fits = model + u64::from(n) <= u64::from(Semaphore::MAX_PERMITS);
-                        let r = sem.try_release(n);
+                        let r = sem.checked_release(n);
                         prop_assert_eq!(r.is_ok(), fits, "release errs iff it would pass MAX");
                         if fits {
                             model += u64::from(n);
@@ -561,4 +552,390 @@ proptest! {
             Ok(())
         })?;
     }
+}
+
+/// Issue 8: a permit's drop panicked when an unmatched `release` had already filled the count to
+/// `MAX_PERMITS`. Now the count stops at `MAX_PERMITS` and the excess is discarded, for the
+/// borrowed and the owned permit alike.
+#[test]
+fn permit_drop_at_max_permits_saturates_and_never_panics() {
+    watched(|| {
+        let sem = Arc::new(Semaphore::new(Semaphore::MAX_PERMITS));
+        let (borrowed, owned) = (sem.acquire_many(2), sem.acquire_arc());
+        sem.release(3); // unmatched: fills the count to MAX_PERMITS
+        assert_eq!(sem.available_permits(), Semaphore::MAX_PERMITS);
+        drop(borrowed);
+        assert_eq!(
+            sem.available_permits(),
+            Semaphore::MAX_PERMITS,
+            "a permit's drop past MAX_PERMITS must saturate, not panic or wrap"
+        );
+        drop(owned);
+        assert_eq!(
+            sem.available_permits(),
+            Semaphore::MAX_PERMITS,
+            "an owned permit's drop past MAX_PERMITS must saturate, not panic or wrap"
+        );
+        let p = sem.acquire();
+        drop(p);
+        assert_eq!(
+            sem.available_permits(),
+            Semaphore::MAX_PERMITS,
+            "still usable"
+        );
+    });
+}
+
+/// The same drop while the thread unwinds from a panic. A panic in that drop would abort the
+/// whole test process ("panic in a destructor during cleanup", naming this test's thread), so
+/// this test fails by aborting if the drop ever panics again.
+#[test]
+fn permit_drop_at_max_permits_during_unwinding_does_not_abort() {
+    watched(|| {
+        let sem = Arc::new(Semaphore::new(Semaphore::MAX_PERMITS));
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            let _borrowed = sem.acquire();
+            let _owned = sem.acquire_arc();
+            sem.release(2); // unmatched: fills the count to MAX_PERMITS
+            panic!("user code panics while holding permits");
+        }));
+        assert!(r.is_err(), "the closure panics");
+        assert_eq!(
+            sem.available_permits(),
+            Semaphore::MAX_PERMITS,
+            "the permits' drops during unwinding saturate at MAX_PERMITS"
+        );
+    });
+}
+
+/// Mutation gap (issue 8): `try_acquire` returning `None` at once survived; it must succeed on
+/// a free semaphore of either type, and take exactly one permit.
+#[test]
+fn try_acquire_succeeds_on_a_free_semaphore() {
+    watched(|| {
+        let sem = Semaphore::new(2);
+        let p = sem
+            .try_acquire()
+            .expect("try_acquire must succeed on a free Semaphore");
+        assert_eq!(
+            (SemaphorePermit::permits(&p), sem.available_permits()),
+            (1, 1)
+        );
+        drop(p);
+        let bounded = BoundedSemaphore::new(2);
+        let p = bounded
+            .try_acquire()
+            .expect("try_acquire must succeed on a free BoundedSemaphore");
+        assert_eq!(
+            (SemaphorePermit::permits(&p), bounded.available_permits()),
+            (1, 1)
+        );
+        drop(p);
+        assert_eq!(bounded.available_permits(), 2);
+    });
+}
+
+/// Mutation gap (issue 8): `BoundedSemaphore`'s timed forms returning `None` at once survived;
+/// each succeeds on a free semaphore, with a future deadline and with a zero / past one (one
+/// try), and takes exactly its permits.
+#[test]
+fn bounded_timed_forms_succeed_on_a_free_semaphore() {
+    watched(|| {
+        type Form = fn(&BoundedSemaphore) -> Option<SemaphorePermit<'_>>;
+        let forms: [(&str, u32, Form); 8] = [
+            ("acquire_for(10 s)", 1, |s| {
+                s.acquire_for(Duration::from_secs(10))
+            }),
+            ("acquire_for(0)", 1, |s| s.acquire_for(Duration::ZERO)),
+            ("acquire_until(future)", 1, |s| {
+                s.acquire_until(Instant::now() + Duration::from_secs(10))
+            }),
+            ("acquire_until(past)", 1, |s| {
+                s.acquire_until(Instant::now() - Duration::from_millis(1))
+            }),
+            ("acquire_many_for(3, 10 s)", 3, |s| {
+                s.acquire_many_for(3, Duration::from_secs(10))
+            }),
+            ("acquire_many_for(3, 0)", 3, |s| {
+                s.acquire_many_for(3, Duration::ZERO)
+            }),
+            ("acquire_many_until(3, future)", 3, |s| {
+                s.acquire_many_until(3, Instant::now() + Duration::from_secs(10))
+            }),
+            ("acquire_many_until(3, past)", 3, |s| {
+                s.acquire_many_until(3, Instant::now() - Duration::from_millis(1))
+            }),
+        ];
+        let sem = BoundedSemaphore::new(3);
+        for (what, n, form) in forms {
+            let p =
+                form(&sem).unwrap_or_else(|| panic!("{what} failed on a free BoundedSemaphore"));
+            assert_eq!(
+                (SemaphorePermit::permits(&p), sem.available_permits()),
+                (n, 3 - n),
+                "{what} must take exactly {n} of 3 free permits"
+            );
+            drop(p);
+            assert_eq!(sem.available_permits(), 3, "{what}: the drop gives back");
+        }
+    });
+}
+
+/// Mutation gap (issue 8): `limit()` was never checked. It is the initial count, whatever
+/// happens to the count after.
+#[test]
+fn bounded_limit_is_the_initial_count() {
+    watched(|| {
+        for n in [0, 1, 7, Semaphore::MAX_PERMITS] {
+            let sem = BoundedSemaphore::new(n);
+            assert_eq!(sem.limit(), n, "limit() must be the initial count {n}");
+            if n > 0 {
+                SemaphorePermit::forget(sem.acquire());
+                assert_eq!(sem.limit(), n, "taking a permit must not change limit()");
+            }
+        }
+    });
+}
+
+#[test]
+#[should_panic(
+    expected = "cannot acquire 1 permits from a semaphore that can never hold more than 0"
+)]
+fn bounded_acquire_on_zero_limit_panics() {
+    let _ = BoundedSemaphore::new(0).try_acquire();
+}
+
+/// `checked_release` adds like `release` and errs (changing nothing) where `release` panics.
+#[test]
+fn checked_release_errs_where_release_would_panic() {
+    watched(|| {
+        let sem = Semaphore::new(Semaphore::MAX_PERMITS - 3);
+        assert!(
+            sem.checked_release(0).is_ok(),
+            "releasing nothing never fails"
+        );
+        assert!(sem.checked_release(2).is_ok());
+        let e = sem.checked_release(2).unwrap_err();
+        assert_eq!((e.requested(), e.limit()), (2, Semaphore::MAX_PERMITS));
+        assert_eq!(
+            sem.available_permits(),
+            Semaphore::MAX_PERMITS - 1,
+            "a refused checked_release changed the count"
+        );
+    });
+}
+
+/// The owned permit: it is `Send + 'static`, so it moves into a spawned (not scoped) thread,
+/// and its drop there gives the permits back and releases the `Arc`.
+#[test]
+fn arc_permit_moves_into_a_spawned_thread_and_gives_back_there() {
+    watched(|| {
+        let sem = Arc::new(Semaphore::new(2));
+        let bounded = Arc::new(BoundedSemaphore::new(2));
+        let (a, b) = (sem.acquire_many_arc(2), bounded.acquire_arc());
+        assert_eq!(
+            (sem.available_permits(), bounded.available_permits()),
+            (0, 1)
+        );
+        std::thread::spawn(move || {
+            assert_eq!(ArcSemaphorePermit::permits(&a), 2);
+            drop((a, b));
+        })
+        .join()
+        .unwrap();
+        assert_eq!(
+            (sem.available_permits(), bounded.available_permits()),
+            (2, 2)
+        );
+        assert_eq!(
+            (Arc::strong_count(&sem), Arc::strong_count(&bounded)),
+            (1, 1),
+            "a dropped owned permit must release its Arc"
+        );
+    });
+}
+
+/// Every owned form takes what its borrowed twin takes on a free semaphore, fails where it
+/// fails (one permit short; the timed forms wait 1 ms), and gives back on drop, on both types.
+#[test]
+fn arc_forms_take_and_give_back_like_borrowed_ones() {
+    watched(|| {
+        type Form<S> = fn(&Arc<S>) -> Option<ArcSemaphorePermit>;
+        let plain: [(&str, u32, Form<Semaphore>); 8] = [
+            ("acquire_arc", 1, |s| Some(s.acquire_arc())),
+            ("try_acquire_arc", 1, |s| s.try_acquire_arc()),
+            ("acquire_arc_for", 1, |s| {
+                s.acquire_arc_for(Duration::from_millis(1))
+            }),
+            ("acquire_arc_until", 1, |s| {
+                s.acquire_arc_until(Instant::now() + Duration::from_millis(1))
+            }),
+            ("acquire_many_arc", 2, |s| Some(s.acquire_many_arc(2))),
+            ("try_acquire_many_arc", 2, |s| s.try_acquire_many_arc(2)),
+            ("acquire_many_arc_for", 2, |s| {
+                s.acquire_many_arc_for(2, Duration::from_millis(1))
+            }),
+            ("acquire_many_arc_until", 2, |s| {
+                s.acquire_many_arc_until(2, Instant::now() + Duration::from_millis(1))
+            }),
+        ];
+        let bounded: [(&str, u32, Form<BoundedSemaphore>); 8] = [
+            ("acquire_arc", 1, |s| Some(s.acquire_arc())),
+            ("try_acquire_arc", 1, |s| s.try_acquire_arc()),
+            ("acquire_arc_for", 1, |s| {
+                s.acquire_arc_for(Duration::from_millis(1))
+            }),
+            ("acquire_arc_until", 1, |s| {
+                s.acquire_arc_until(Instant::now() + Duration::from_millis(1))
+            }),
+            ("acquire_many_arc", 2, |s| Some(s.acquire_many_arc(2))),
+            ("try_acquire_many_arc", 2, |s| s.try_acquire_many_arc(2)),
+            ("acquire_many_arc_for", 2, |s| {
+                s.acquire_many_arc_for(2, Duration::from_millis(1))
+            }),
+            ("acquire_many_arc_until", 2, |s| {
+                s.acquire_many_arc_until(2, Instant::now() + Duration::from_millis(1))
+            }),
+        ];
+        let sem = Arc::new(Semaphore::new(2));
+        for (what, n, form) in plain {
+            let p = form(&sem).unwrap_or_else(|| panic!("Semaphore::{what} failed when free"));
+            assert_eq!(
+                (ArcSemaphorePermit::permits(&p), sem.available_permits()),
+                (n, 2 - n),
+                "Semaphore::{what} must take exactly {n}"
+            );
+            assert_eq!(Arc::strong_count(&sem), 2, "the permit holds the Arc");
+            drop(p);
+            assert_eq!(
+                sem.available_permits(),
+                2,
+                "Semaphore::{what}: the drop gives back"
+            );
+            // One short: the non-blocking and timed forms fail and take nothing.
+            let hold = sem.acquire_many(3 - n);
+            if !matches!(what, "acquire_arc" | "acquire_many_arc") {
+                assert!(
+                    form(&sem).is_none(),
+                    "Semaphore::{what} succeeded one short"
+                );
+            }
+            drop(hold);
+        }
+        let sem = Arc::new(BoundedSemaphore::new(2));
+        for (what, n, form) in bounded {
+            let p =
+                form(&sem).unwrap_or_else(|| panic!("BoundedSemaphore::{what} failed when free"));
+            assert_eq!(
+                (ArcSemaphorePermit::permits(&p), sem.available_permits()),
+                (n, 2 - n),
+                "BoundedSemaphore::{what} must take exactly {n}"
+            );
+            drop(p);
+            assert_eq!(
+                sem.available_permits(),
+                2,
+                "BoundedSemaphore::{what}: the drop gives back"
+            );
+            assert!(
+                sem.release(1).is_err(),
+                "a dropped permit is not released twice"
+            );
+            let hold = sem.acquire_many(3 - n);
+            if !matches!(what, "acquire_arc" | "acquire_many_arc") {
+                assert!(
+                    form(&sem).is_none(),
+                    "BoundedSemaphore::{what} succeeded one short"
+                );
+            }
+            drop(hold);
+        }
+    });
+}
+
+/// Forgetting an owned permit keeps its permits out but releases the `Arc`; on a bounded
+/// semaphore the forgotten permits may then come back through `release`, and no more.
+#[test]
+fn arc_permit_forget_keeps_permits_out_and_releases_the_arc() {
+    watched(|| {
+        let sem = Arc::new(Semaphore::new(2));
+        ArcSemaphorePermit::forget(sem.acquire_arc());
+        assert_eq!((sem.available_permits(), Arc::strong_count(&sem)), (1, 1));
+        let bounded = Arc::new(BoundedSemaphore::new(3));
+        ArcSemaphorePermit::forget(bounded.acquire_many_arc(2));
+        assert_eq!(
+            (bounded.available_permits(), Arc::strong_count(&bounded)),
+            (1, 1)
+        );
+        assert!(bounded.release(3).is_err(), "only 2 were forgotten");
+        bounded
+            .release(2)
+            .expect("2 forgotten permits may come back");
+        assert!(bounded.release(1).is_err());
+        assert_eq!(bounded.available_permits(), 3);
+    });
+}
+
+/// The thread's state in `/proc`: `Some(addr)` while it is blocked in a futex wait on `addr`.
+#[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+fn futex_wait_address(tid: i32) -> Option<usize> {
+    let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")).ok()?;
+    let mut fields = syscall.split_whitespace();
+    let number: i64 = fields.next()?.parse().ok()?;
+    let addr = usize::from_str_radix(fields.next()?.trim_start_matches("0x"), 16).ok()?;
+    (number == libc::SYS_futex).then_some(addr)
+}
+
+/// Every blocking form's waiting loop ends in a sleep on the semaphore's own word (the word a
+/// release wakes), not in a spin: a thread blocked in `acquire`, `acquire_for(60 s)` and a
+/// bounded `acquire_many_arc(2)` is seen in `/proc` waiting in the kernel on that word's
+/// address, within 10 s; then a release lets it through. Linux futex backend only (the
+/// portable table sleeps on a condvar elsewhere).
+#[test]
+#[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+fn a_blocked_acquire_sleeps_in_the_kernel_on_the_semaphore_word() {
+    watched(|| {
+        type Blocker = fn(&Arc<BoundedSemaphore>);
+        let forms: [(&str, Blocker); 3] = [
+            ("acquire", |s| SemaphorePermit::forget(s.acquire())),
+            ("acquire_for(60 s)", |s| {
+                SemaphorePermit::forget(s.acquire_for(Duration::from_secs(60)).unwrap())
+            }),
+            ("acquire_many_arc(2)", |s| {
+                ArcSemaphorePermit::forget(s.acquire_many_arc(2))
+            }),
+        ];
+        for (what, block) in forms {
+            let sem = Arc::new(BoundedSemaphore::new(2));
+            SemaphorePermit::forget(sem.acquire_many(2));
+            // The futex word lies inside the semaphore (`slack` is never waited on).
+            let start = Arc::as_ptr(&sem) as usize;
+            let inside = start..start + std::mem::size_of::<BoundedSemaphore>();
+            let tid = Arc::new(std::sync::atomic::AtomicI32::new(0));
+            let (s, t) = (Arc::clone(&sem), Arc::clone(&tid));
+            let waiter = std::thread::spawn(move || {
+                // SAFETY: gettid has no preconditions and cannot fail.
+                t.store(unsafe { libc::gettid() }, SeqCst);
+                block(&s);
+            });
+            let give_up = Instant::now() + Duration::from_secs(10);
+            let mut seen = None;
+            while !seen.is_some_and(|a| inside.contains(&a)) && Instant::now() < give_up {
+                std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+                let tid = tid.load(SeqCst);
+                seen = if tid == 0 {
+                    None
+                } else {
+                    futex_wait_address(tid)
+                };
+            }
+            assert!(
+                seen.is_some_and(|a| inside.contains(&a)),
+                "{what}: a blocked acquire must sleep in a futex wait on the semaphore's word \
+                 ({inside:x?}), seen: {seen:x?}"
+            );
+            sem.release(2).unwrap();
+            waiter.join().unwrap();
+        }
+    });
 }

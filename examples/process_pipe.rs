@@ -1,0 +1,11 @@
+//! `cargo run --example process_pipe`: one program of the tour (see examples/tour.rs); it starts child
+//! processes of itself.
+
+#[path = "programs/process_pipe.rs"]
+mod program;
+#[path = "programs/standalone.rs"]
+mod standalone;
+
+fn main() {
+    standalone::main_with_entries(program::NAME, program::run, program::ENTRIES);
+}
