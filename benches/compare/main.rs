@@ -16,9 +16,12 @@ mod groups {
     pub mod lock;
     pub mod pipe;
     pub mod pool;
+    pub mod priority;
     pub mod queue;
+    pub mod select;
     pub mod semaphore;
     pub mod thread_local;
+    pub mod unbounded;
 }
 
 /// A benchmark group: its name on the command line, and what it runs.
@@ -28,7 +31,7 @@ type Group = (&'static str, fn(&mut harness::Report));
 #[cfg(not(any(feature = "loom", feature = "shuttle")))]
 fn main() {
     use groups::*;
-    let all: [Group; 9] = [
+    let all: [Group; 12] = [
         ("lock", lock::run),
         ("semaphore", semaphore::run),
         ("event", event::run),
@@ -36,6 +39,9 @@ fn main() {
         ("queue", queue::run),
         ("pipe", pipe::run),
         ("thread_local", thread_local::run),
+        ("unbounded", unbounded::run),
+        ("priority", priority::run),
+        ("select", select::run),
         ("barrier", barrier::run),
         ("pool", pool::run),
     ];
