@@ -40,10 +40,13 @@ mod groups {
     pub mod lock;
     pub mod pipe;
     pub mod pool;
+    pub mod priority;
     pub mod queue;
     pub mod scaling;
+    pub mod select;
     pub mod semaphore;
     pub mod thread_local;
+    pub mod unbounded;
 }
 
 /// Every group, in the order they run.
@@ -58,6 +61,9 @@ const GROUPS: &[fn(&mut harness::Bench)] = {
         queue::run,
         pipe::run,
         thread_local::run,
+        unbounded::run,
+        priority::run,
+        select::run,
         barrier::run,
         pool::run,
         scaling::run,

@@ -208,6 +208,8 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("Event", "docs/event.md", "E"),
     ("Condition", "docs/condition.md", "C"),
     ("Queue", "docs/queue.md", "Q"),
+    ("SimpleQueue", "docs/simple_queue.md", "SQ"),
+    ("Waiting on many", "docs/select.md", "W"),
     ("Pipe", "docs/pipe.md", "P"),
     ("ThreadLocal", "docs/thread_local.md", "TL"),
     ("Processes", "docs/processes.md", "PR"),

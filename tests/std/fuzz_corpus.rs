@@ -60,6 +60,9 @@ fn harness_run(target: &str) -> Option<fn(&[u8])> {
         "event" => harness::event::run,
         "condition" => harness::condition::run,
         "queue" => harness::queue::run,
+        "queue_orders" => harness::queue_orders::run,
+        "simple_queue" => harness::simple_queue::run,
+        "select" => harness::select::run,
         "pipe" => harness::pipe::run,
         "pool" => harness::pool::run,
         "thread_local" => harness::thread_local::run,
@@ -113,6 +116,21 @@ fn fuzz_corpus_condition() {
 #[test]
 fn fuzz_corpus_queue() {
     replay_watched("queue");
+}
+
+#[test]
+fn fuzz_corpus_queue_orders() {
+    replay_watched("queue_orders");
+}
+
+#[test]
+fn fuzz_corpus_simple_queue() {
+    replay_watched("simple_queue");
+}
+
+#[test]
+fn fuzz_corpus_select() {
+    replay_watched("select");
 }
 
 #[test]
