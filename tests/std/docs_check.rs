@@ -313,7 +313,10 @@ fn generate_matrix() -> String {
                     0
                 } else if file.starts_with("shuttle-tests/") {
                     1
-                } else if file.starts_with("fuzz/") || name.starts_with("fuzz_corpus") {
+                } else if file.starts_with("fuzz/")
+                    || file.starts_with("tests/fuzz_harness/")
+                    || name.starts_with("fuzz_corpus")
+                {
                     4
                 } else if is_prop {
                     2
