@@ -3,8 +3,9 @@
 //! Uncontended: one thread puts and gets with 64 items inside (random priorities). Contended: one
 //! producer and one consumer through an unbounded queue. ns per put+get (per item moved).
 
-use crate::harness::Report;
+use crate::harness::{Bench, timed_threads};
 use std::collections::BinaryHeap;
+use std::time::Duration;
 
 /// The hand-written peer: a heap under a lock, a condvar for the getters.
 struct Locked<M, C> {
@@ -94,7 +95,7 @@ fn priorities() -> impl FnMut() -> u64 {
 }
 
 /// Fills with 64 items, then times put+get pairs.
-fn uncontended(r: &mut Report, who: &str, put: impl Fn(u64), get: impl Fn() -> u64) {
+fn uncontended(r: &mut Bench, who: &str, put: impl Fn(u64), get: impl Fn() -> u64) {
     let mut next = priorities();
     (0..64).for_each(|_| put(next()));
     r.single("priority", "uncontended put+get, 64 inside", who, || {
@@ -103,20 +104,21 @@ fn uncontended(r: &mut Report, who: &str, put: impl Fn(u64), get: impl Fn() -> u
     });
 }
 
-/// One producer, one consumer, `n` items.
-fn spsc(n: u64, put: impl Fn(u64) + Sync, get: impl Fn() -> u64 + Sync) {
-    std::thread::scope(|s| {
-        s.spawn(|| {
+/// One producer, one consumer, `n` items; returns the time they took.
+fn spsc(n: u64, put: impl Fn(u64) + Sync, get: impl Fn() -> u64 + Sync) -> Duration {
+    timed_threads(2, |i| {
+        if i == 0 {
             let mut next = priorities();
             (0..n).for_each(|_| put(next()));
-        });
-        (0..n).for_each(|_| {
-            std::hint::black_box(get());
-        });
-    });
+        } else {
+            (0..n).for_each(|_| {
+                std::hint::black_box(get());
+            });
+        }
+    })
 }
 
-pub fn run(r: &mut Report) {
+pub fn run(r: &mut Bench) {
     let q = weftsync::PriorityQueue::unbounded();
     uncontended(
         r,
@@ -137,23 +139,23 @@ pub fn run(r: &mut Report) {
     let s = "1p/1c unbounded";
     r.multi(g, s, "weftsync::PriorityQueue", |n| {
         let q = weftsync::PriorityQueue::unbounded();
-        spsc(n, |v| q.put(v).unwrap(), || q.get().unwrap());
+        spsc(n, |v| q.put(v).unwrap(), || q.get().unwrap())
     });
     r.multi(g, s, "std Mutex<BinaryHeap>+Condvar", |n| {
         let h = StdHeap::new();
-        spsc(n, |v| h.put(v), || h.get());
+        spsc(n, |v| h.put(v), || h.get())
     });
     r.multi(g, s, "parking_lot Mutex<BinaryHeap>+Condvar", |n| {
         let h = PlHeap::new();
-        spsc(n, |v| h.put(v), || h.get());
+        spsc(n, |v| h.put(v), || h.get())
     });
     let s = "LIFO 1p/1c unbounded";
     r.multi(g, s, "weftsync::LifoQueue", |n| {
         let q = weftsync::LifoQueue::unbounded();
-        spsc(n, |v| q.put(v).unwrap(), || q.get().unwrap());
+        spsc(n, |v| q.put(v).unwrap(), || q.get().unwrap())
     });
     r.multi(g, s, "std Mutex<Vec>+Condvar", |n| {
         let h = StdStack::new();
-        spsc(n, |v| h.put(v), || h.get());
+        spsc(n, |v| h.put(v), || h.get())
     });
 }

@@ -5,11 +5,11 @@
 //! answers on a fifth, so each side waits for the other on every message (round trips). Also the
 //! uncontended cost of one look (`try_wait` / `try_ready`) at 4 idle objects.
 
-use crate::harness::Report;
+use crate::harness::{Bench, timed_pair};
 
 const CHANNELS: usize = 4;
 
-pub fn run(r: &mut Report) {
+pub fn run(r: &mut Bench) {
     let g = "select";
     let (rxs, txs): (Vec<_>, Vec<_>) = (0..CHANNELS)
         .map(|_| weftsync::pipe_oneway::<u64>(16))
@@ -46,39 +46,43 @@ pub fn run(r: &mut Report) {
         let (rxs, txs): (Vec<_>, Vec<_>) = (0..CHANNELS)
             .map(|_| weftsync::pipe_oneway::<u64>(16))
             .unzip();
-        std::thread::scope(|sc| {
-            sc.spawn(|| (0..n).for_each(|i| txs[i as usize % CHANNELS].send(i).unwrap()));
-            let all: Vec<&dyn weftsync::Selectable> = rxs.iter().map(|r| r as _).collect();
-            let mut got = 0;
-            while got < n {
-                for i in weftsync::select::wait(&all) {
-                    while let Ok(v) = rxs[i].try_recv() {
-                        std::hint::black_box(v);
-                        got += 1;
+        timed_pair(
+            || (0..n).for_each(|i| txs[i as usize % CHANNELS].send(i).unwrap()),
+            || {
+                let all: Vec<&dyn weftsync::Selectable> = rxs.iter().map(|r| r as _).collect();
+                let mut got = 0;
+                while got < n {
+                    for i in weftsync::select::wait(&all) {
+                        while let Ok(v) = rxs[i].try_recv() {
+                            std::hint::black_box(v);
+                            got += 1;
+                        }
                     }
                 }
-            }
-        });
+            },
+        )
     });
     r.multi(g, s, "crossbeam_channel::Select + bounded", |n| {
         let (txs, rxs): (Vec<_>, Vec<_>) = (0..CHANNELS)
             .map(|_| crossbeam_channel::bounded::<u64>(16))
             .unzip();
-        std::thread::scope(|sc| {
-            sc.spawn(|| (0..n).for_each(|i| txs[i as usize % CHANNELS].send(i).unwrap()));
-            let mut sel = crossbeam_channel::Select::new();
-            for rx in &rxs {
-                sel.recv(rx);
-            }
-            let mut got = 0;
-            while got < n {
-                let i = sel.ready();
-                while let Ok(v) = rxs[i].try_recv() {
-                    std::hint::black_box(v);
-                    got += 1;
+        timed_pair(
+            || (0..n).for_each(|i| txs[i as usize % CHANNELS].send(i).unwrap()),
+            || {
+                let mut sel = crossbeam_channel::Select::new();
+                for rx in &rxs {
+                    sel.recv(rx);
                 }
-            }
-        });
+                let mut got = 0;
+                while got < n {
+                    let i = sel.ready();
+                    while let Ok(v) = rxs[i].try_recv() {
+                        std::hint::black_box(v);
+                        got += 1;
+                    }
+                }
+            },
+        )
     });
 
     let s = "ping-pong: server waits on 4, answers on a 5th (round trip)";
@@ -87,8 +91,8 @@ pub fn run(r: &mut Report) {
             .map(|_| weftsync::pipe_oneway::<u64>(1))
             .unzip();
         let (reply_rx, reply_tx) = weftsync::pipe_oneway::<u64>(1);
-        std::thread::scope(|sc| {
-            sc.spawn(|| {
+        timed_pair(
+            || {
                 let all: Vec<&dyn weftsync::Selectable> = rxs.iter().map(|r| r as _).collect();
                 let mut served = 0;
                 while served < n {
@@ -99,20 +103,22 @@ pub fn run(r: &mut Report) {
                         }
                     }
                 }
-            });
-            for i in 0..n {
-                txs[i as usize % CHANNELS].send(i).unwrap();
-                assert_eq!(reply_rx.recv().unwrap(), i + 1);
-            }
-        });
+            },
+            || {
+                for i in 0..n {
+                    txs[i as usize % CHANNELS].send(i).unwrap();
+                    assert_eq!(reply_rx.recv().unwrap(), i + 1);
+                }
+            },
+        )
     });
     r.multi(g, s, "crossbeam_channel::Select + bounded", |n| {
         let (txs, rxs): (Vec<_>, Vec<_>) = (0..CHANNELS)
             .map(|_| crossbeam_channel::bounded::<u64>(1))
             .unzip();
         let (reply_tx, reply_rx) = crossbeam_channel::bounded::<u64>(1);
-        std::thread::scope(|sc| {
-            sc.spawn(|| {
+        timed_pair(
+            || {
                 let mut sel = crossbeam_channel::Select::new();
                 for rx in &rxs {
                     sel.recv(rx);
@@ -125,11 +131,13 @@ pub fn run(r: &mut Report) {
                         served += 1;
                     }
                 }
-            });
-            for i in 0..n {
-                txs[i as usize % CHANNELS].send(i).unwrap();
-                assert_eq!(reply_rx.recv().unwrap(), i + 1);
-            }
-        });
+            },
+            || {
+                for i in 0..n {
+                    txs[i as usize % CHANNELS].send(i).unwrap();
+                    assert_eq!(reply_rx.recv().unwrap(), i + 1);
+                }
+            },
+        )
     });
 }

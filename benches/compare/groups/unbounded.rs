@@ -3,29 +3,31 @@
 //! 2 consumers). Wall-clock ns per item moved. std's receiver cannot be cloned: its two consumers
 //! share it under a Mutex. A `SimpleQueue` has no shutdown, so its consumers stop on a count.
 
-use crate::harness::Report;
+use crate::harness::{Bench, rescale, timed_threads};
 use std::sync::Mutex;
+use std::time::Duration;
 
-/// `producers` threads call `put(i)` and `consumers` threads call `get()`, `n` items in all.
+/// `producers` threads call `put(i)` and `consumers` threads call `get()`, about `n` items in
+/// all (each producer puts and each consumer gets the same number); the time is rescaled to `n`.
 fn run_mpmc(
     n: u64,
     producers: u64,
     consumers: u64,
     put: impl Fn(u64) + Sync,
     get: impl Fn() + Sync,
-) {
-    let per = (n / (producers * consumers)).max(1);
-    std::thread::scope(|s| {
-        for _ in 0..producers {
-            s.spawn(|| (0..per * consumers).for_each(&put));
-        }
-        for _ in 0..consumers {
-            s.spawn(|| (0..per * producers).for_each(|_| get()));
+) -> Duration {
+    let per = n.div_ceil(producers * consumers).max(1);
+    let took = timed_threads((producers + consumers) as usize, |i| {
+        if (i as u64) < producers {
+            (0..per * consumers).for_each(&put);
+        } else {
+            (0..per * producers).for_each(|_| get());
         }
     });
+    rescale(took, per * producers * consumers, n)
 }
 
-pub fn run(r: &mut Report) {
+pub fn run(r: &mut Bench) {
     let g = "unbounded";
     for (p, c) in [(1, 1), (2, 2)] {
         let s = format!("{p}p/{c}c");
@@ -40,7 +42,7 @@ pub fn run(r: &mut Report) {
                 || {
                     std::hint::black_box(q.get().unwrap());
                 },
-            );
+            )
         });
         r.multi(g, s, "weftsync::SimpleQueue", |n| {
             let q = weftsync::SimpleQueue::new();
@@ -52,7 +54,7 @@ pub fn run(r: &mut Report) {
                 || {
                     std::hint::black_box(q.get());
                 },
-            );
+            )
         });
         r.multi(g, s, "crossbeam_channel::unbounded", |n| {
             let (tx, rx) = crossbeam_channel::unbounded();
@@ -64,7 +66,7 @@ pub fn run(r: &mut Report) {
                 || {
                     std::hint::black_box(rx.recv().unwrap());
                 },
-            );
+            )
         });
         r.multi(g, s, "flume::unbounded", |n| {
             let (tx, rx) = flume::unbounded();
@@ -76,7 +78,7 @@ pub fn run(r: &mut Report) {
                 || {
                     std::hint::black_box(rx.recv().unwrap());
                 },
-            );
+            )
         });
         r.multi(g, s, "std::sync::mpsc::channel", |n| {
             let (tx, rx) = std::sync::mpsc::channel();
@@ -89,7 +91,7 @@ pub fn run(r: &mut Report) {
                 || {
                     std::hint::black_box(rx.lock().unwrap().recv().unwrap());
                 },
-            );
+            )
         });
     }
 }
