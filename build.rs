@@ -16,15 +16,4 @@ fn main() {
     if loom || shuttle {
         println!("cargo::rustc-cfg=weft_checker");
     }
-    // The std tests replay the fuzz harnesses in `fuzz/harness/`, part of the nested `fuzz/`
-    // crate that `cargo package` leaves out: only where they exist (a checkout, not a packaged
-    // copy) is `weft_fuzz_harness` set.
-    println!("cargo::rustc-check-cfg=cfg(weft_fuzz_harness)");
-    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default();
-    if std::path::Path::new(&manifest_dir)
-        .join("fuzz/harness/mod.rs")
-        .is_file()
-    {
-        println!("cargo::rustc-cfg=weft_fuzz_harness");
-    }
 }

@@ -1,19 +1,23 @@
 //! `weftsync::process` against the in-process primitives and against the usual way two
-//! processes talk (a Unix socket): `cargo bench --bench processes`. Prints one table;
-//! `docs/processes.md` records a run.
+//! processes talk (a Unix socket): `cargo bench --bench processes`, on the criterion harness of
+//! `benches/compare` (group `process`; `scripts/bench` runs it with the others and puts its
+//! figures in `docs/benchmarks.md`).
 //!
 //! The cross-process figures start a child that is this same benchmark binary, run for an entry
 //! point (`weftsync::process::Builder`): it serves round trips (or hammers a lock) until told
-//! to stop. Figures are medians in nanoseconds per operation (round trip, or lock+unlock).
+//! to stop. Figures are nanoseconds per operation (round trip, or lock+unlock).
 
 #[cfg(not(any(feature = "loom", feature = "shuttle")))]
 #[path = "compare/harness.rs"]
 #[allow(dead_code)]
 mod harness;
+#[cfg(not(any(feature = "loom", feature = "shuttle")))]
+#[path = "compare/machine.rs"]
+mod machine;
 
 #[cfg(all(target_os = "linux", not(any(feature = "loom", feature = "shuttle"))))]
 mod bench {
-    use crate::harness::{Report, on_threads};
+    use crate::harness::{Bench, on_threads};
     use std::hint::black_box;
     use std::io::{Read, Write};
     use std::os::unix::net::{UnixListener, UnixStream};
@@ -21,8 +25,6 @@ mod bench {
     use weftsync::process::{Builder, Child, End, Event, Lock, Plain, Region, Value};
 
     const STOP: u64 = u64::MAX;
-    /// Lock+unlock pairs each of the two processes makes in the cross-process lock figure.
-    const LOCK_OPS: u64 = 300_000;
 
     /// Runs the entry point this process was started for, if any; returns whether it did.
     pub fn child_entry() -> bool {
@@ -59,12 +61,15 @@ mod bench {
             "lock_hammer" => {
                 let r = Region::attach().unwrap();
                 let v = r.find::<Value<u64>>("v").unwrap();
-                let (go, done) = (
+                let (ready, go, done) = (
+                    r.find::<Event>("ready").unwrap(),
                     r.find::<Event>("go").unwrap(),
                     r.find::<Event>("done").unwrap(),
                 );
+                let ops = *r.find::<Value<u64>>("ops").unwrap().get_lock().lock();
+                ready.set();
                 go.wait();
-                for _ in 0..LOCK_OPS {
+                for _ in 0..ops {
                     *v.get_lock().lock() += 1;
                 }
                 done.set();
@@ -85,53 +90,53 @@ mod bench {
         b.spawn().expect("cannot start the benchmark's child")
     }
 
-    pub fn run(r: &mut Report) {
-        let g = "lock";
+    pub fn run(r: &mut Bench) {
+        let g = "process";
         let s = "uncontended lock+unlock";
         let w = weftsync::Lock::new(0u64);
         r.single(g, s, "weftsync::Lock", || *black_box(&w).lock() += 1);
         let region = Region::create(1 << 20).unwrap();
         let p = region.place("lock", Lock::new(0u64)).unwrap();
-        r.single(g, s, "process::Lock (in a Region)", || {
+        r.single(g, s, "weftsync::process::Lock (in a Region)", || {
             *black_box(p).lock() += 1
         });
 
         let s = "2 threads contended lock+unlock";
         r.multi(g, s, "weftsync::Lock", |n| {
-            on_threads(2, n, |_, k| (0..k).for_each(|_| *w.lock() += 1));
+            on_threads(2, n, |_, k| (0..k).for_each(|_| *w.lock() += 1))
         });
-        r.multi(g, s, "process::Lock (in a Region)", |n| {
-            on_threads(2, n, |_, k| (0..k).for_each(|_| *p.lock() += 1));
+        r.multi(g, s, "weftsync::process::Lock (in a Region)", |n| {
+            on_threads(2, n, |_, k| (0..k).for_each(|_| *p.lock() += 1))
         });
 
+        // `n` lock+unlock pairs, half in this process and half in a child started (untimed)
+        // for each sample; the time runs from `go` until both halves are done.
         let s = "2 processes contended lock+unlock";
         let v = region.place("v", Value::new(0u64)).unwrap();
+        let ops = region.place("ops", Value::new(0u64)).unwrap();
+        let ready = region.place("ready", Event::new()).unwrap();
         let go = region.place("go", Event::new()).unwrap();
         let done = region.place("done", Event::new()).unwrap();
-        let mut samples = Vec::new();
-        for _ in 0..5 {
+        r.multi(g, s, "weftsync::process::Lock (in a Region)", |n| {
+            let k = n.div_ceil(2);
+            *ops.get_lock().lock() = k;
+            ready.clear();
             go.clear();
             done.clear();
             let c = start("lock_hammer", Some(&region), None);
+            ready.wait();
             let t = Instant::now();
             go.set();
-            for _ in 0..LOCK_OPS {
+            for _ in 0..k {
                 *v.get_lock().lock() += 1;
             }
             done.wait();
-            samples.push(t.elapsed().as_nanos() as f64 / (2 * LOCK_OPS) as f64);
+            let took = t.elapsed();
             c.join().unwrap();
-        }
-        samples.sort_by(f64::total_cmp);
-        r.record(
-            g,
-            s,
-            "process::Lock (in a Region)",
-            samples[samples.len() / 2],
-        );
+            crate::harness::rescale(took, 2 * k, n)
+        });
 
-        let g = "round trip";
-        let s = "8-byte message there and back";
+        let s = "8-byte round trip";
         let (req, resp) = (weftsync::Queue::new(64), weftsync::Queue::new(64));
         std::thread::scope(|sc| {
             sc.spawn(|| {
@@ -155,7 +160,7 @@ mod bench {
         let qresp = region.place_queue("resp", 4096).unwrap();
         let c = start("queue_echo", Some(&region), None);
         let mut i = 0u64;
-        r.single(g, s, "process::Queue, 2 processes", || {
+        r.single(g, s, "weftsync::process::Queue, 2 processes", || {
             i += 1;
             qreq.put(&Plain(i)).unwrap();
             black_box(qresp.get::<Plain<u64>>().unwrap());
@@ -166,7 +171,7 @@ mod bench {
         let pipe = region.place_pipe("p", 4096).unwrap();
         let a = pipe.open(End::A).unwrap();
         let c = start("pipe_echo", Some(&region), None);
-        r.single(g, s, "process::Pipe, 2 processes", || {
+        r.single(g, s, "weftsync::process::Pipe, 2 processes", || {
             a.send(&Plain(7u64)).unwrap();
             black_box(a.recv::<Plain<u64>>().unwrap());
         });
@@ -199,9 +204,9 @@ fn main() {
     if bench::child_entry() {
         return;
     }
-    let mut report = harness::Report::default();
-    bench::run(&mut report);
-    report.print();
+    let mut bench = harness::Bench::from_args();
+    bench::run(&mut bench);
+    bench.finish();
 }
 
 #[cfg(not(all(target_os = "linux", not(any(feature = "loom", feature = "shuttle")))))]

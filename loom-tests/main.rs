@@ -11,8 +11,11 @@ mod pipe;
 mod pool;
 mod process;
 mod queue;
+mod queue_orders;
 mod rlock;
+mod select;
 mod semaphore;
+mod simple_queue;
 mod thread_local;
 mod timer;
 

@@ -136,7 +136,36 @@ impl Event {
 
     #[cold]
     fn wake_waiters(&self) {
-        shim::wake_all(&self.word);
+        // The word is a ready word: selectors watching this event wake too (`src/select.rs`).
+        shim::wake_ready(&self.word);
+    }
+
+    /// A selector arms the event (`src/select.rs`): unless the flag is set, a read-modify-write
+    /// that leaves `WAITERS` on, written even when it is on already, so the next `set` finds it
+    /// and wakes through `shim::wake_ready`. Release: carries the selector's earlier steps (its
+    /// registration, the read of its own word) to that `set`'s acquire fence in
+    /// `shim::wake_ready`. A `WAITERS` bit left behind costs the next `set` one needless wake, as
+    /// a timed-out waiter's does. Returns whether the flag is set.
+    pub(crate) fn select_arm(&self) -> bool {
+        // Acquire: a `true` is a readiness report, as `is_set`'s.
+        let mut s = self.word.load(Acquire);
+        loop {
+            if s & SET != 0 {
+                return true;
+            }
+            match self
+                .word
+                .compare_exchange_weak(s, s | WAITERS, Release, Acquire)
+            {
+                Ok(_) => return false,
+                Err(now) => s = now,
+            }
+        }
+    }
+
+    /// The word `set` wakes through `shim::wake_ready`: the selectors' registry key.
+    pub(crate) fn ready_word(&self) -> &AtomicU32 {
+        &self.word
     }
 
     /// Lowers the flag. Threads that were waiting when it was raised still return `true`.

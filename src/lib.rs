@@ -14,6 +14,10 @@
 //! [Event]: crate::Event
 //! [Condition]: crate::Condition
 //! [Queue]: crate::Queue
+//! [LifoQueue]: crate::LifoQueue
+//! [PriorityQueue]: crate::PriorityQueue
+//! [SimpleQueue]: crate::SimpleQueue
+//! [select]: crate::select
 //! [pipe]: crate::pipe()
 //! [pipe_oneway]: crate::pipe_oneway()
 //! [ThreadLocal]: crate::ThreadLocal
@@ -26,6 +30,8 @@
 //! [event.md]: crate::docs::event
 //! [condition.md]: crate::docs::condition
 //! [queue.md]: crate::docs::queue
+//! [select.md]: crate::docs::select
+//! [simple_queue.md]: crate::docs::simple_queue
 //! [pipe.md]: crate::docs::pipe
 //! [thread_local.md]: crate::docs::thread_local
 //! [process]: crate::process
@@ -69,6 +75,10 @@ pub mod docs {
     pub mod queue {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/pipe.md"))]
     pub mod pipe {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/simple_queue.md"))]
+    pub mod simple_queue {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/select.md"))]
+    pub mod select {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/thread_local.md"))]
     pub mod thread_local {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/processes.md"))]
@@ -100,7 +110,10 @@ pub mod process;
 pub mod queue;
 mod ring;
 mod rlock;
+pub mod select;
 mod semaphore;
+pub mod simple_queue;
+mod store;
 pub mod thread_local;
 mod timer;
 
@@ -111,8 +124,10 @@ pub use event::*;
 pub use lock::*;
 pub use pipe::{Connection, PipeReceiver, PipeSender, pipe, pipe_oneway};
 pub use pool::ThreadPool;
-pub use queue::{Queue, TaskDoneError, ZeroCapacity};
+pub use queue::{LifoQueue, PriorityQueue, Queue, TaskDoneError, ZeroCapacity};
 pub use rlock::*;
+pub use select::Selectable;
 pub use semaphore::*;
+pub use simple_queue::SimpleQueue;
 pub use thread_local::ThreadLocal;
 pub use timer::*;

@@ -20,6 +20,7 @@
 
 use core::fmt;
 use core::iter::FusedIterator;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::channel_error::{
@@ -48,7 +49,7 @@ use crate::shim::{self, Duration, Instant};
 /// # }
 /// ```
 pub struct Connection<T> {
-    rings: Arc<[Ring<T>; 2]>,
+    rings: Arc<[Ring<VecDeque<T>>; 2]>,
     /// This end sends on `rings[side]` and receives on `rings[1 - side]`.
     side: usize,
 }
@@ -68,7 +69,7 @@ pub struct Connection<T> {
 /// # }
 /// ```
 pub struct PipeReceiver<T> {
-    ring: Arc<Ring<T>>,
+    ring: Arc<Ring<VecDeque<T>>>,
 }
 
 /// The sending end of a one-way pipe; it has no `recv`. Made by [`pipe_oneway`].
@@ -86,7 +87,7 @@ pub struct PipeReceiver<T> {
 /// # }
 /// ```
 pub struct PipeSender<T> {
-    ring: Arc<Ring<T>>,
+    ring: Arc<Ring<VecDeque<T>>>,
 }
 
 /// Makes a duplex pipe: two connected [`Connection`]s, each direction buffering up to
@@ -150,12 +151,17 @@ pub fn pipe_oneway<T>(capacity: usize) -> (PipeReceiver<T>, PipeSender<T>) {
 }
 
 impl<T> Connection<T> {
-    fn outgoing(&self) -> &Ring<T> {
+    fn outgoing(&self) -> &Ring<VecDeque<T>> {
         &self.rings[self.side]
     }
 
-    fn incoming(&self) -> &Ring<T> {
+    fn incoming(&self) -> &Ring<VecDeque<T>> {
         &self.rings[1 - self.side]
+    }
+
+    /// The ring this end receives on, for `select` (`src/select.rs`).
+    pub(crate) fn incoming_ring(&self) -> &Ring<VecDeque<T>> {
+        self.incoming()
     }
 
     /// Sends `msg` to the peer, waiting for room. Fails only if either end is or gets closed,
@@ -442,6 +448,11 @@ impl<T> Connection<T> {
 }
 
 impl<T> PipeReceiver<T> {
+    /// The ring this end receives on, for `select` (`src/select.rs`).
+    pub(crate) fn incoming_ring(&self) -> &Ring<VecDeque<T>> {
+        &self.ring
+    }
+
     /// Receives the oldest message, waiting for one; after the sender closed, what is buffered
     /// and then [`RecvError`] for good (Python's `EOFError`).
     ///
@@ -718,7 +729,7 @@ impl<T> PipeSender<T> {
 /// ```
 #[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct Iter<'a, T> {
-    ring: &'a Ring<T>,
+    ring: &'a Ring<VecDeque<T>>,
 }
 
 /// The non-blocking iterator of [`Connection::try_iter`] and [`PipeReceiver::try_iter`]: yields
@@ -735,7 +746,7 @@ pub struct Iter<'a, T> {
 /// ```
 #[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct TryIter<'a, T> {
-    ring: &'a Ring<T>,
+    ring: &'a Ring<VecDeque<T>>,
 }
 
 impl<T> Iterator for Iter<'_, T> {

@@ -1,5 +1,8 @@
-//! The bounded FIFO core shared by [`Queue`](crate::Queue) and the [`pipe`](crate::pipe) ends:
-//! a ring of items under a [`Lock`], plus four futex words that blocked callers sleep on.
+//! The core shared by the queues ([`Queue`](crate::Queue), [`LifoQueue`](crate::LifoQueue),
+//! [`PriorityQueue`](crate::PriorityQueue)) and the [`pipe`](crate::pipe) ends: a store of items
+//! under a [`Lock`], plus four futex words that blocked callers sleep on. The store decides only
+//! which item a get takes (FIFO, LIFO or smallest first: `src/store.rs`); everything below is
+//! the same for all of them, bounded or unbounded.
 //!
 //! Everything that decides anything (the items, the shutdown state, the task count, the
 //! waiter counts) lives under the lock. The futex words are *epochs*: a caller that must wait
@@ -72,9 +75,16 @@
 //! other loop, `pause`, spins then yields for a bounded `shim::Spin` budget before its caller
 //! sleeps.
 //!
-//! Storage: the `VecDeque` grows as items arrive (doubling, from 4 slots) but never past
-//! `capacity` slots: `push` reserves exactly up to `capacity`, so a queue of 5 allocates 5 slots,
-//! not the 8 that `VecDeque`'s own doubling would give. It is kept until the ring drops.
+//! Storage: the store grows as items arrive (doubling, from 4 slots) but never past `capacity`
+//! slots: `push` reserves exactly up to `capacity`, so a queue of 5 allocates 5 slots, not the 8
+//! that `VecDeque`'s own doubling would give. A bounded ring keeps its slots until it drops (a
+//! queue that fills and drains over and over does not reallocate). An unbounded ring
+//! (`capacity == UNBOUNDED`) also shrinks: after a get that leaves the items at an eighth of the
+//! slots or fewer, the slots are halved (never below 4). So an unbounded ring holds at most
+//! `max(4, 8 × len)` slots after every call, and growing and shrinking each cost O(1) amortized:
+//! after a halving the items fill a quarter of the slots, so the next resize needs them to grow
+//! fourfold or shrink by half, and a queue whose length swings by less than that never
+//! reallocates.
 //!
 //! Memory ordering: the items and counts are published by the lock (Acquire lock, Release
 //! unlock). The epochs are read and bumped only under the lock, so Relaxed is enough for them;
@@ -83,21 +93,35 @@
 //! Items are dropped outside the lock: a got item is returned, a refused one is handed back in
 //! the error, the items an immediate shutdown removes are moved out first and dropped after the
 //! unlock and after every wake. A `T::drop` that panics or re-enters the ring can therefore never
-//! run while the lock is held; if one panics, `VecDeque`'s drop still drops the rest exactly once
+//! run while the lock is held; if one panics, the store's drop still drops the rest exactly once
 //! and the panic reaches the caller of `shutdown` (or `close`, or the drop of the owner), with the
 //! ring already consistent.
+//!
+//! The only user code that runs under the lock is the priority store's `T::cmp`. If it panics
+//! in a put, the item is inside (perhaps out of order): the put finishes its bookkeeping (length,
+//! wakes), unlocks, and then resumes the panic. If it panics in a get, nothing was taken: the get
+//! passes on the wake it may have used (`pass_on_wake`), unlocks, and resumes the panic. Either
+//! way the ring is consistent and no sleeper is left beside an item.
+//!
+//! Selectors (`src/select.rs`) arm a ring by registering as pollers (`select_arm`), so every put
+//! then wakes `readable` through `shim::wake_ready`, which also reaches the selectors registered
+//! on that word; `select_disarm` unregisters. Nothing else in the ring knows about them.
 
-use std::collections::VecDeque;
-use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::panic::{RefUnwindSafe, UnwindSafe, resume_unwind};
 
 use crate::channel_error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
 use crate::lock::{Lock, LockGuard};
 use crate::shim::{self, AtomicU32, AtomicUsize, Instant, Ordering::Relaxed};
+use crate::store::{Panic, Store};
 
 /// The first allocation holds this many slots (or `capacity`, if smaller), as `VecDeque`'s own.
+/// An unbounded ring never shrinks below it.
 const FIRST_SLOTS: usize = 4;
+
+/// The capacity of an unbounded ring: no count of items can reach it.
+pub(crate) const UNBOUNDED: usize = usize::MAX;
 
 /// How long a put or get may wait.
 #[derive(Clone, Copy)]
@@ -125,12 +149,16 @@ pub(crate) enum State {
     Dropped,
 }
 
-struct Inner<T> {
-    items: VecDeque<T>,
+struct Inner<S> {
+    items: S,
     state: State,
     /// Items got and not yet marked done (Queue only; see `Ring::tasks`).
     unfinished: usize,
     getters: u32,
+    /// Registered putters. An unbounded ring counts one phantom putter for good: no put ever
+    /// waits there (the ring is never full), and the phantom sends every get to the slow half of
+    /// `after_get`, which shrinks the slots. So a bounded ring's get pays no instruction for the
+    /// unbounded ring's shrinking.
     putters: u32,
     joiners: u32,
     pollers: u32,
@@ -140,8 +168,9 @@ struct Inner<T> {
     putter_wakes: u32,
 }
 
-pub(crate) struct Ring<T> {
-    inner: Lock<Inner<T>>,
+pub(crate) struct Ring<S> {
+    inner: Lock<Inner<S>>,
+    /// The most items inside; `UNBOUNDED` for none.
     capacity: usize,
     /// Whether gets count tasks for `task_done` / `join` (Queue does, Pipe does not).
     tasks: bool,
@@ -159,9 +188,9 @@ pub(crate) struct Ring<T> {
 /// every state a panicking thread leaves behind is one a finished call leaves. The items are only
 /// ever moved in and out whole, never lent out. So the ring, and the `Queue` and pipe ends over
 /// it, are unwind-safe whatever `T` is, as std's and crossbeam's channel ends are.
-impl<T> UnwindSafe for Ring<T> {}
+impl<S> UnwindSafe for Ring<S> {}
 /// See the `UnwindSafe` impl.
-impl<T> RefUnwindSafe for Ring<T> {}
+impl<S> RefUnwindSafe for Ring<S> {}
 
 /// Who is about to sleep, and so which waiter count and futex word it uses.
 #[derive(Clone, Copy)]
@@ -172,7 +201,7 @@ enum Sleeper {
     Poller,
 }
 
-impl<T> Inner<T> {
+impl<S> Inner<S> {
     fn count(&mut self, who: Sleeper) -> &mut u32 {
         match who {
             Sleeper::Getter => &mut self.getters,
@@ -192,11 +221,11 @@ impl<T> Inner<T> {
     }
 }
 
-impl<T> Ring<T> {
+impl<S: Store> Ring<S> {
     #[cfg(not(weft_checker))]
     pub(crate) const fn new(capacity: usize, tasks: bool) -> Self {
         Ring {
-            inner: Lock::new(Inner::new()),
+            inner: Lock::new(Inner::new(capacity)),
             capacity,
             tasks,
             not_empty: AtomicU32::new(0),
@@ -210,7 +239,7 @@ impl<T> Ring<T> {
     #[cfg(weft_checker)]
     pub(crate) fn new(capacity: usize, tasks: bool) -> Self {
         Ring {
-            inner: Lock::new(Inner::new()),
+            inner: Lock::new(Inner::new(capacity)),
             capacity,
             tasks,
             not_empty: AtomicU32::new(0),
@@ -234,10 +263,10 @@ impl<T> Ring<T> {
     /// unregisters. Returns the guard, and `false` if the wait timed out without a wake.
     fn sleep<'a>(
         &'a self,
-        mut g: LockGuard<'a, Inner<T>>,
+        mut g: LockGuard<'a, Inner<S>>,
         who: Sleeper,
         deadline: Option<Instant>,
-    ) -> (LockGuard<'a, Inner<T>>, bool) {
+    ) -> (LockGuard<'a, Inner<S>>, bool) {
         *g.count(who) += 1;
         let word = self.word(who);
         // Relaxed: read under the lock, and every bump happens under the lock too, so a bump
@@ -256,7 +285,7 @@ impl<T> Ring<T> {
 
     /// Stores the item count in the hint; called under the lock after every change.
     #[inline]
-    fn publish_len(&self, g: &Inner<T>) {
+    fn publish_len(&self, g: &Inner<S>) {
         // Relaxed: a hint for spinners, who re-check under the lock before acting on it.
         self.len_hint.store(g.items.len(), Relaxed);
     }
@@ -267,10 +296,10 @@ impl<T> Ring<T> {
     /// `Err` with the guard still held when the budget was already spent: the caller sleeps.
     fn pause<'a>(
         &'a self,
-        g: LockGuard<'a, Inner<T>>,
+        g: LockGuard<'a, Inner<S>>,
         spin: &mut shim::Spin,
         ready: impl Fn(usize) -> bool,
-    ) -> Result<LockGuard<'a, Inner<T>>, LockGuard<'a, Inner<T>>> {
+    ) -> Result<LockGuard<'a, Inner<S>>, LockGuard<'a, Inner<S>>> {
         if spin.is_spent() {
             spin.stop();
             return Err(g);
@@ -303,7 +332,7 @@ impl<T> Ring<T> {
 
     /// `put` / `send`: waits for room; fails only once the ring is shut down.
     #[inline]
-    pub(crate) fn put_blocking(&self, item: T) -> Result<(), SendError<T>> {
+    pub(crate) fn put_blocking(&self, item: S::Item) -> Result<(), SendError<S::Item>> {
         // With no deadline, `NotNow` cannot happen: only `Closed` ends the wait.
         self.put(item, Block::Until(None))
             .map_err(|(item, _closed)| SendError(item))
@@ -311,7 +340,7 @@ impl<T> Ring<T> {
 
     /// `try_put` / `try_send`: one try.
     #[inline]
-    pub(crate) fn try_put(&self, item: T) -> Result<(), TrySendError<T>> {
+    pub(crate) fn try_put(&self, item: S::Item) -> Result<(), TrySendError<S::Item>> {
         self.put(item, Block::No).map_err(|(item, why)| match why {
             Fail::NotNow => TrySendError::Full(item),
             Fail::Closed => TrySendError::Disconnected(item),
@@ -322,9 +351,9 @@ impl<T> Ring<T> {
     #[inline]
     pub(crate) fn put_until(
         &self,
-        item: T,
+        item: S::Item,
         deadline: Option<Instant>,
-    ) -> Result<(), SendTimeoutError<T>> {
+    ) -> Result<(), SendTimeoutError<S::Item>> {
         self.put(item, Block::Until(deadline))
             .map_err(|(item, why)| match why {
                 Fail::NotNow => SendTimeoutError::Timeout(item),
@@ -334,14 +363,14 @@ impl<T> Ring<T> {
 
     /// `get` / `recv`: waits for an item; fails only once the ring is shut down and drained.
     #[inline]
-    pub(crate) fn get_blocking(&self) -> Result<T, RecvError> {
+    pub(crate) fn get_blocking(&self) -> Result<S::Item, RecvError> {
         // With no deadline, `NotNow` cannot happen: only `Closed` ends the wait.
         self.get(Block::Until(None)).map_err(|_closed| RecvError)
     }
 
     /// `try_get` / `try_recv`: one try.
     #[inline]
-    pub(crate) fn try_get(&self) -> Result<T, TryRecvError> {
+    pub(crate) fn try_get(&self) -> Result<S::Item, TryRecvError> {
         self.get(Block::No).map_err(|why| match why {
             Fail::NotNow => TryRecvError::Empty,
             Fail::Closed => TryRecvError::Disconnected,
@@ -350,7 +379,7 @@ impl<T> Ring<T> {
 
     /// `get_for` / `get_until` / `recv_for` / `recv_until`: waits until `deadline`.
     #[inline]
-    pub(crate) fn get_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+    pub(crate) fn get_until(&self, deadline: Option<Instant>) -> Result<S::Item, RecvTimeoutError> {
         self.get(Block::Until(deadline)).map_err(|why| match why {
             Fail::NotNow => RecvTimeoutError::Timeout,
             Fail::Closed => RecvTimeoutError::Disconnected,
@@ -359,11 +388,12 @@ impl<T> Ring<T> {
 
     /// Appends `item`, waiting for room as `block` allows; hands it back on failure.
     #[inline]
-    fn put(&self, item: T, block: Block) -> Result<(), (T, Fail)> {
+    fn put(&self, item: S::Item, block: Block) -> Result<(), (S::Item, Fail)> {
         let mut g = self.inner.lock();
         if g.state == State::Open && g.items.len() < self.capacity {
-            self.push(&mut g.items, item);
+            let pushed = self.push(&mut g.items, item);
             self.after_put(g);
+            resume(pushed);
             return Ok(());
         }
         self.put_slow(g, item, block)
@@ -372,18 +402,19 @@ impl<T> Ring<T> {
     #[cold]
     fn put_slow<'a>(
         &'a self,
-        mut g: LockGuard<'a, Inner<T>>,
-        item: T,
+        mut g: LockGuard<'a, Inner<S>>,
+        item: S::Item,
         block: Block,
-    ) -> Result<(), (T, Fail)> {
+    ) -> Result<(), (S::Item, Fail)> {
         let (mut timed_out, mut spin) = (false, shim::Spin::new(shim::Site::Ring));
         loop {
             if g.state != State::Open {
                 return Err((item, Fail::Closed));
             }
             if g.items.len() < self.capacity {
-                self.push(&mut g.items, item);
+                let pushed = self.push(&mut g.items, item);
                 self.after_put(g);
+                resume(pushed);
                 return Ok(());
             }
             let deadline = match block {
@@ -407,18 +438,20 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Appends `item`; the caller has checked that fewer than `capacity` items are inside.
+    /// Adds `item`; the caller has checked that fewer than `capacity` items are inside.
     /// Grows the storage as `VecDeque` would (doubling), but never past `capacity` slots.
+    /// `Err`: the priority store's `cmp` panicked, the item is inside; resume after unlocking.
     #[inline]
-    fn push(&self, items: &mut VecDeque<T>, item: T) {
-        if items.len() == items.capacity() {
+    fn push(&self, items: &mut S, item: S::Item) -> Result<(), Panic> {
+        if items.len() == items.slots() {
             self.grow(items);
         }
-        items.push_back(item);
+        items.push(item)
     }
 
     #[cold]
-    fn grow(&self, items: &mut VecDeque<T>) {
+    #[inline(never)]
+    fn grow(&self, items: &mut S) {
         let len = items.len();
         // `len < capacity` here (the caller checked), so `slots > len`.
         let slots = len.saturating_mul(2).max(FIRST_SLOTS).min(self.capacity);
@@ -428,7 +461,7 @@ impl<T> Ring<T> {
     /// Publishes the length; wakes one getter unless every registered one is owed a wake, and
     /// every poller; unlocks.
     #[inline]
-    fn after_put(&self, mut g: LockGuard<'_, Inner<T>>) {
+    fn after_put(&self, mut g: LockGuard<'_, Inner<S>>) {
         self.publish_len(&g);
         let getter = g.getters > g.getter_wakes;
         let pollers = g.pollers > 0;
@@ -449,28 +482,40 @@ impl<T> Ring<T> {
             shim::wake_one(&self.not_empty);
         }
         if pollers {
-            shim::wake_all(&self.readable);
+            shim::wake_ready(&self.readable);
         }
     }
 
     /// Takes the oldest item, waiting for one as `block` allows.
     #[inline]
-    fn get(&self, block: Block) -> Result<T, Fail> {
+    fn get(&self, block: Block) -> Result<S::Item, Fail> {
         let mut g = self.inner.lock();
-        if let Some(item) = g.items.pop_front() {
-            self.after_get(g);
-            return Ok(item);
+        match g.items.pop() {
+            Ok(Some(item)) => {
+                self.after_get(g);
+                return Ok(item);
+            }
+            Ok(None) => {}
+            Err(panic) => self.pass_on_wake(g, panic),
         }
         self.get_slow(g, block)
     }
 
     #[cold]
-    fn get_slow<'a>(&'a self, mut g: LockGuard<'a, Inner<T>>, block: Block) -> Result<T, Fail> {
+    fn get_slow<'a>(
+        &'a self,
+        mut g: LockGuard<'a, Inner<S>>,
+        block: Block,
+    ) -> Result<S::Item, Fail> {
         let (mut timed_out, mut spin) = (false, shim::Spin::new(shim::Site::Ring));
         loop {
-            if let Some(item) = g.items.pop_front() {
-                self.after_get(g);
-                return Ok(item);
+            match g.items.pop() {
+                Ok(Some(item)) => {
+                    self.after_get(g);
+                    return Ok(item);
+                }
+                Ok(None) => {}
+                Err(panic) => self.pass_on_wake(g, panic),
             }
             if g.state != State::Open {
                 return Err(Fail::Closed);
@@ -494,10 +539,10 @@ impl<T> Ring<T> {
         }
     }
 
-    /// Publishes the length, counts the task, wakes one putter after a slot freed up unless every
-    /// registered one is owed a wake; unlocks.
+    /// Publishes the length, counts the task, shrinks an unbounded ring's storage, wakes one
+    /// putter after a slot freed up unless every registered one is owed a wake; unlocks.
     #[inline]
-    fn after_get(&self, mut g: LockGuard<'_, Inner<T>>) {
+    fn after_get(&self, mut g: LockGuard<'_, Inner<S>>) {
         self.publish_len(&g);
         if self.tasks {
             g.unfinished += 1;
@@ -506,11 +551,35 @@ impl<T> Ring<T> {
             // Nobody waits, or every registered putter is already released: see the top.
             return;
         }
+        if self.capacity == UNBOUNDED {
+            // Only the phantom putter of an unbounded ring (see `Inner::putters`) gets here: no
+            // put waits there, so nobody needs a wake; the slots may need shrinking.
+            return shrink(g);
+        }
         g.putter_wakes += 1;
         // Relaxed: bumped under the lock.
         self.not_full.fetch_add(1, Relaxed);
         drop(g);
         shim::wake_one(&self.not_full);
+    }
+
+    /// The priority store's `cmp` panicked in a get, which took nothing. This getter may have
+    /// used a wake meant for an item that is still inside: passes one on if a registered getter
+    /// may need it, unlocks, and resumes the panic. (A getter that relocks always takes an item if
+    /// one is inside; this one could not, so the owed-wake argument at the top needs this step.)
+    #[cold]
+    fn pass_on_wake(&self, mut g: LockGuard<'_, Inner<S>>, panic: Panic) -> ! {
+        let wake = !g.items.is_empty() && g.getters > g.getter_wakes;
+        if wake {
+            g.getter_wakes += 1;
+            // Relaxed: bumped under the lock.
+            self.not_empty.fetch_add(1, Relaxed);
+        }
+        drop(g);
+        if wake {
+            shim::wake_one(&self.not_empty);
+        }
+        resume_unwind(panic)
     }
 
     /// Waits until an item is ready or the ring is shut down (a get would not block), without
@@ -529,6 +598,51 @@ impl<T> Ring<T> {
             g = relocked;
             timed_out = !woken;
         }
+    }
+
+    /// Whether a get would not block right now (an item is inside, or the ring is shut down):
+    /// one look, no side effect. A selector's first look. Items seen in the length hint answer
+    /// without the lock: the hint is stored after every change, so a change that happens-before
+    /// this look is seen (or a later one), which is all a snapshot can promise; only an empty
+    /// hint needs the lock, to see the shutdown state.
+    pub(crate) fn is_readable(&self) -> bool {
+        // Relaxed: a snapshot, see above; the caller's next get takes the lock.
+        if self.len_hint.load(Relaxed) > 0 {
+            return true;
+        }
+        let g = self.inner.lock();
+        !g.items.is_empty() || g.state != State::Open
+    }
+
+    /// Whether items seem to be inside, from the length hint, without the lock: a selector's
+    /// spin reads it (`src/select.rs`). Decides nothing; misses a shutdown.
+    pub(crate) fn readable_hint(&self) -> bool {
+        // Relaxed: only a hint; the selector re-checks under the lock.
+        self.len_hint.load(Relaxed) > 0
+    }
+
+    /// A selector arms the ring (`src/select.rs`): the first time (`register`) it counts itself
+    /// among the pollers, so that every later put wakes `readable` through `shim::wake_ready`,
+    /// which reaches the selectors registered on that word. Then, in the same critical section,
+    /// it looks. The critical section is what carries the selector's earlier steps (its registry
+    /// entry, the value of its own word) to any put that comes after it: the put locks after this
+    /// unlock. Returns whether a get would not block.
+    pub(crate) fn select_arm(&self, register: bool) -> bool {
+        let mut g = self.inner.lock();
+        if register {
+            g.pollers += 1;
+        }
+        !g.items.is_empty() || g.state != State::Open
+    }
+
+    /// Undoes one `select_arm(true)`.
+    pub(crate) fn select_disarm(&self) {
+        self.inner.lock().pollers -= 1;
+    }
+
+    /// The word a put or shutdown wakes through `shim::wake_ready`: the selectors' registry key.
+    pub(crate) fn readable_word(&self) -> &AtomicU32 {
+        &self.readable
     }
 
     /// Marks one got item done. `false` if no got item is waiting to be marked.
@@ -584,11 +698,11 @@ impl<T> Ring<T> {
             (State::Open, _) | (State::Draining, State::Dropped) => {
                 g.state = target;
                 if immediate {
-                    let items = core::mem::take(&mut g.items);
+                    let items = core::mem::replace(&mut g.items, S::EMPTY);
                     self.publish_len(&g);
                     items
                 } else {
-                    VecDeque::new()
+                    S::EMPTY
                 }
             }
             // Already as far down as asked: nothing changes, nobody needs waking.
@@ -603,22 +717,42 @@ impl<T> Ring<T> {
         drop(g);
         shim::wake_all(&self.not_empty);
         shim::wake_all(&self.not_full);
-        shim::wake_all(&self.readable);
+        shim::wake_ready(&self.readable);
         shim::wake_all(&self.all_done);
         // The items an immediate shutdown removed are dropped here, outside the lock and after
-        // every wake; if one's drop panics, `VecDeque` still drops the others, then unwinds.
+        // every wake; if one's drop panics, the store still drops the others, then unwinds.
         drop(dropped);
     }
 }
 
-impl<T> Inner<T> {
-    const fn new() -> Self {
+/// Resumes a panic a store caught (the priority store's `cmp`), once the caller has finished its
+/// bookkeeping and unlocked. Nothing for the FIFO and LIFO stores, whose push never fails.
+#[inline]
+fn resume(pushed: Result<(), Panic>) {
+    if let Err(panic) = pushed {
+        resume_unwind(panic);
+    }
+}
+
+/// The end of an unbounded ring's get: halves the slots once the items fill an eighth of them or
+/// fewer (never below `FIRST_SLOTS`, see "Storage" at the top), and unlocks.
+#[inline(never)]
+fn shrink<S: Store>(mut g: LockGuard<'_, Inner<S>>) {
+    let slots = g.items.slots();
+    if slots > FIRST_SLOTS && g.items.len() <= slots / 8 {
+        g.items.shrink_to((slots / 2).max(FIRST_SLOTS));
+    }
+}
+
+impl<S: Store> Inner<S> {
+    const fn new(capacity: usize) -> Self {
         Inner {
-            items: VecDeque::new(),
+            items: S::EMPTY,
             state: State::Open,
             unfinished: 0,
             getters: 0,
-            putters: 0,
+            // The phantom putter of an unbounded ring: see `putters`.
+            putters: if capacity == UNBOUNDED { 1 } else { 0 },
             joiners: 0,
             pollers: 0,
             getter_wakes: 0,
@@ -633,9 +767,10 @@ mod tests {
     //! words. (The storage bound is measured at the allocator in `tests/queue_storage.rs`.)
     use super::*;
     use crate::shim::Duration;
+    use std::collections::VecDeque;
 
     /// Every waiter count, owed wake and epoch, for comparing before and after a call.
-    fn trace<T>(r: &Ring<T>) -> [u64; 10] {
+    fn trace<S: Store>(r: &Ring<S>) -> [u64; 10] {
         let g = r.inner.lock();
         [
             u64::from(g.getters),
@@ -655,7 +790,7 @@ mod tests {
     fn zero_timeout_and_past_deadline_leave_no_trace() {
         let past = Instant::now().checked_sub(Duration::from_millis(1));
         let now = shim::deadline_after(Duration::ZERO);
-        let empty: Ring<u8> = Ring::new(1, true);
+        let empty: Ring<VecDeque<u8>> = Ring::new(1, true);
         let before = trace(&empty);
         for deadline in [past, now] {
             assert_eq!(empty.get_until(deadline), Err(RecvTimeoutError::Timeout));
@@ -666,7 +801,7 @@ mod tests {
             before,
             "a zero-timeout get or poll must not register, bump or owe a wake"
         );
-        let full: Ring<u8> = Ring::new(1, true);
+        let full: Ring<VecDeque<u8>> = Ring::new(1, true);
         full.put_blocking(0).unwrap();
         let before = trace(&full);
         for deadline in [past, now] {

@@ -821,7 +821,35 @@ impl Semaphore {
 
     #[cold]
     fn wake_sleepers(&self) {
-        shim::wake_all(&self.state);
+        // The word is a ready word: selectors watching this semaphore wake too.
+        shim::wake_ready(&self.state);
+    }
+
+    /// A selector arms the semaphore (`src/select.rs`): unless a permit is available, a
+    /// read-modify-write that leaves `SLEEPERS` on, written even when it is on already, so the
+    /// next release finds it and wakes through `shim::wake_ready`. Release: carries the
+    /// selector's earlier steps to that release's acquire fence. A `SLEEPERS` bit left behind
+    /// costs the next release one needless wake, as a timed-out acquire's does. Returns whether
+    /// a permit is available (an `acquire` of one would not block).
+    pub(crate) fn select_arm(&self) -> bool {
+        let mut s = self.state.load(Relaxed);
+        loop {
+            if s & COUNT != 0 {
+                return true;
+            }
+            match self
+                .state
+                .compare_exchange_weak(s, s | SLEEPERS, Release, Relaxed)
+            {
+                Ok(_) => return false,
+                Err(now) => s = now,
+            }
+        }
+    }
+
+    /// The word a release wakes through `shim::wake_ready`: the selectors' registry key.
+    pub(crate) fn ready_word(&self) -> &AtomicU32 {
+        &self.state
     }
 }
 
@@ -880,6 +908,11 @@ impl BoundedSemaphore {
             slack: AtomicU32::new(0),
             limit: permits,
         }
+    }
+
+    /// The semaphore inside, for `select` (`src/select.rs`).
+    pub(crate) fn semaphore(&self) -> &Semaphore {
+        &self.sem
     }
 
     /// The initial count, which the count can never pass.

@@ -7,15 +7,20 @@ pub mod counter;
 pub mod echo_server;
 pub mod event_start;
 pub mod futures_executor;
+pub mod lifo_queue;
 pub mod pipe_parent_child;
+pub mod priority_queue;
 pub mod process_killed_holder;
 pub mod process_pipe;
 pub mod process_queue;
 pub mod process_value;
 pub mod queue_producer_consumer;
 pub mod semaphore_cap;
+pub mod simple_queue;
 pub mod thread_names;
 pub mod timer_cancel;
+pub mod unbounded_queue;
+pub mod wait_many;
 pub mod worker_pool;
 
 /// A program: its title, and its body returning the checked result line.
@@ -38,6 +43,11 @@ pub const ALL: &[Program] = &[
     (barrier_phases::NAME, barrier_phases::run),
     (timer_cancel::NAME, timer_cancel::run),
     (echo_server::NAME, echo_server::run),
+    (unbounded_queue::NAME, unbounded_queue::run),
+    (lifo_queue::NAME, lifo_queue::run),
+    (priority_queue::NAME, priority_queue::run),
+    (simple_queue::NAME, simple_queue::run),
+    (wait_many::NAME, wait_many::run),
     (process_queue::NAME, process_queue::run),
     (process_pipe::NAME, process_pipe::run),
     (process_value::NAME, process_value::run),

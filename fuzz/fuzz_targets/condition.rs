@@ -1,7 +1,7 @@
-//! `cargo +nightly fuzz run condition`: the harness in fuzz/harness/condition.rs.
+//! `cargo +nightly fuzz run condition`: the harness in tests/fuzz_harness/condition.rs.
 #![no_main]
 
-#[path = "../harness/mod.rs"]
+#[path = "../../tests/fuzz_harness/mod.rs"]
 mod harness;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::condition::run(data));

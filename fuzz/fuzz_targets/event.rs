@@ -1,7 +1,7 @@
-//! `cargo +nightly fuzz run event`: the harness in fuzz/harness/event.rs.
+//! `cargo +nightly fuzz run event`: the harness in tests/fuzz_harness/event.rs.
 #![no_main]
 
-#[path = "../harness/mod.rs"]
+#[path = "../../tests/fuzz_harness/mod.rs"]
 mod harness;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::event::run(data));

@@ -1,7 +1,7 @@
-//! `cargo +nightly fuzz run lock`: the harness in fuzz/harness/lock.rs.
+//! `cargo +nightly fuzz run lock`: the harness in tests/fuzz_harness/lock.rs.
 #![no_main]
 
-#[path = "../harness/mod.rs"]
+#[path = "../../tests/fuzz_harness/mod.rs"]
 mod harness;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::lock::run(data));

@@ -1,7 +1,7 @@
-//! `cargo +nightly fuzz run pipe`: the harness in fuzz/harness/pipe.rs.
+//! `cargo +nightly fuzz run pipe`: the harness in tests/fuzz_harness/pipe.rs.
 #![no_main]
 
-#[path = "../harness/mod.rs"]
+#[path = "../../tests/fuzz_harness/mod.rs"]
 mod harness;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::pipe::run(data));

@@ -1,7 +1,7 @@
-//! `cargo +nightly fuzz run pool`: the harness in fuzz/harness/pool.rs.
+//! `cargo +nightly fuzz run pool`: the harness in tests/fuzz_harness/pool.rs.
 #![no_main]
 
-#[path = "../harness/mod.rs"]
+#[path = "../../tests/fuzz_harness/mod.rs"]
 mod harness;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::pool::run(data));

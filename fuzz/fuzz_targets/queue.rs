@@ -1,7 +1,7 @@
-//! `cargo +nightly fuzz run queue`: the harness in fuzz/harness/queue.rs.
+//! `cargo +nightly fuzz run queue`: the harness in tests/fuzz_harness/queue.rs.
 #![no_main]
 
-#[path = "../harness/mod.rs"]
+#[path = "../../tests/fuzz_harness/mod.rs"]
 mod harness;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::queue::run(data));

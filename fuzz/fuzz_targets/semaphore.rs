@@ -1,7 +1,7 @@
-//! `cargo +nightly fuzz run semaphore`: the harness in fuzz/harness/semaphore.rs.
+//! `cargo +nightly fuzz run semaphore`: the harness in tests/fuzz_harness/semaphore.rs.
 #![no_main]
 
-#[path = "../harness/mod.rs"]
+#[path = "../../tests/fuzz_harness/mod.rs"]
 mod harness;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::semaphore::run(data));

@@ -1,7 +1,7 @@
-//! `cargo +nightly fuzz run thread_local`: the harness in fuzz/harness/thread_local.rs.
+//! `cargo +nightly fuzz run thread_local`: the harness in tests/fuzz_harness/thread_local.rs.
 #![no_main]
 
-#[path = "../harness/mod.rs"]
+#[path = "../../tests/fuzz_harness/mod.rs"]
 mod harness;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::thread_local::run(data));

@@ -11,6 +11,9 @@
 //!   or **spuriously**). It orders nothing: callers re-read the word with the ordering they need.
 //! - [`wake_one`] / [`wake_all`] / [`wake`] wake sleepers on that word's address, **any** of
 //!   them (no FIFO); [`wake_one_at`] takes only the address, which may already be freed.
+//! - [`wake_ready`] is `wake_all` for a *ready word* (an object a selector can wait on became
+//!   ready, or may have): it also wakes the selectors registered on that word
+//!   (`selectors.rs`, `docs/select.md`).
 //!
 //! On Linux with std this is the kernel futex (`futex.rs`). Elsewhere, and under the checkers,
 //! it is the wait table in `table.rs` (also on Linux with `--cfg weft_force_table`). Under a
@@ -54,6 +57,9 @@ pub(crate) use epochs::epoch_word;
 
 mod identity;
 pub(crate) use identity::{ThreadSlot, current_thread_id, current_thread_slot, known_thread_slot};
+
+mod selectors;
+pub(crate) use selectors::Registration;
 
 // `--cfg weft_force_table` runs the portable wait table on Linux too, so CI tests the fallback
 // that other targets use in production. The shared wake mode keeps the kernel futex even then:
@@ -137,6 +143,17 @@ pub(crate) fn wake_one(word: &AtomicU32) -> bool {
 /// Wakes every thread sleeping on `word`.
 #[inline]
 pub(crate) fn wake_all(word: &AtomicU32) {
+    wake(word, u32::MAX);
+}
+
+/// Wakes every thread sleeping on `word`, a *ready word*, and every selector registered on it.
+/// The caller has just changed the object that `word` belongs to with a read-modify-write (or in
+/// a critical section) that read its "someone waits" state: that is what the selectors' ordering
+/// argument rests on (`selectors.rs`). Costs one load more than `wake_all` while no selector is
+/// registered anywhere.
+#[inline]
+pub(crate) fn wake_ready(word: &AtomicU32) {
+    selectors::notify(word as *const AtomicU32 as usize);
     wake(word, u32::MAX);
 }
 

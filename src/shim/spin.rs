@@ -68,8 +68,10 @@ pub(crate) enum Site {
     Condition,
     /// Condition's internal queue lock, held for a few pointer writes.
     QueueLock,
-    /// A Queue or Pipe put or get, waiting for the other end.
+    /// A Queue or Pipe put or get (or an unbounded queue's get), waiting for the other end.
     Ring,
+    /// A `select::wait` on several objects, waiting for one to be ready.
+    Select,
 }
 
 impl Site {
@@ -80,7 +82,10 @@ impl Site {
     /// contenders accept).
     #[cfg(not(weft_checker))]
     const fn hands_over(self) -> bool {
-        matches!(self, Site::Flag | Site::Condition | Site::Ring)
+        matches!(
+            self,
+            Site::Flag | Site::Condition | Site::Ring | Site::Select
+        )
     }
 
     /// Busy rounds at most. A lock's contender backs off to yielding sooner (2 + 4 + 8 hints,
@@ -99,7 +104,7 @@ impl Site {
 
 /// How many [`Site`]s.
 #[cfg(not(weft_checker))]
-const SITES: usize = 5;
+const SITES: usize = 6;
 
 /// Busy rounds at most: 2 + 4 + 8 + 16 + 32 + 32 = 94 spin hints, about 1 µs on the CI
 /// machine (a hint costs ~10 ns there), under the cost of one sleep and wake.

@@ -262,6 +262,74 @@ assert_eq_size!(RecvTimeoutError, u8);
 assert_impl_all!(TaskDoneError: std::error::Error, Send, Sync, Copy);
 assert_impl_all!(ZeroCapacity: std::error::Error, Send, Sync, Copy);
 
+// LifoQueue and PriorityQueue are Queue's type with another order, so they share its auto
+// traits; only the store in the layout differs. Generic code over the order sees Send + Sync too
+// (they are written out).
+mod queue_orders_auto_traits {
+    use core::panic::{RefUnwindSafe, UnwindSafe};
+    use static_assertions::{assert_impl_all, assert_not_impl_any};
+    use weftsync::queue::{Fifo, Iter, Lifo, Order, OrderedQueue, Priority, TryIter};
+    use weftsync::{LifoQueue, PriorityQueue, Queue, Selectable};
+
+    assert_impl_all!(LifoQueue<u32>: Send, Sync, Unpin, UnwindSafe, RefUnwindSafe, core::fmt::Debug, Selectable);
+    assert_impl_all!(PriorityQueue<u32>: Send, Sync, Unpin, UnwindSafe, RefUnwindSafe, core::fmt::Debug, Selectable);
+    assert_impl_all!(Queue<u32>: Selectable);
+    assert_not_impl_any!(LifoQueue<std::rc::Rc<u8>>: Send, Sync);
+    assert_not_impl_any!(PriorityQueue<std::rc::Rc<u8>>: Send, Sync);
+    assert_impl_all!(PriorityQueue<&'static mut u8>: UnwindSafe, RefUnwindSafe);
+    assert_impl_all!(Iter<'static, u32, Lifo>: Send, Sync, core::iter::FusedIterator);
+    assert_impl_all!(TryIter<'static, u32, Priority>: Send, Sync, core::fmt::Debug);
+    assert_impl_all!(&'static PriorityQueue<u32>: IntoIterator);
+    assert_impl_all!(Fifo: Order<u8>, core::fmt::Debug);
+    assert_impl_all!(Lifo: Order<u8>);
+    assert_impl_all!(Priority: Order<u8>);
+    assert_not_impl_any!(Priority: Order<f32>); // not `Ord`
+
+    #[cfg(target_pointer_width = "64")]
+    const _: () = assert!(
+        core::mem::size_of::<LifoQueue<u32>>() == 112
+            && core::mem::size_of::<PriorityQueue<u32>>() == 120,
+        "Queue's layout with a Vec (24 bytes) for the VecDeque (32): LIFO 112 bytes; priority \
+         120 (the heap's Vec and its put counter)"
+    );
+
+    /// Generic code over the order sees the queue as `Sync` when `T: Send`.
+    const fn _generic_is_sync<T: Send, O: Order<T>>() {
+        const fn sync<S: Sync>() {}
+        sync::<OrderedQueue<T, O>>();
+    }
+}
+
+// SimpleQueue: Send + Sync when T: Send; unwind-safe whatever T is, like the channel ends.
+mod simple_queue_auto_traits {
+    use core::panic::{RefUnwindSafe, UnwindSafe};
+    use static_assertions::{assert_eq_size, assert_impl_all, assert_not_impl_any};
+    use weftsync::simple_queue::{Iter, TryIter};
+    use weftsync::{Selectable, SimpleQueue};
+
+    assert_impl_all!(SimpleQueue<u32>: Send, Sync, Unpin, UnwindSafe, RefUnwindSafe, Default, core::fmt::Debug, Selectable);
+    assert_impl_all!(SimpleQueue<std::cell::Cell<u8>>: Send, Sync);
+    assert_not_impl_any!(SimpleQueue<std::rc::Rc<u8>>: Send, Sync);
+    assert_impl_all!(SimpleQueue<&'static mut u8>: UnwindSafe, RefUnwindSafe);
+    assert_impl_all!(Iter<'static, u32>: Send, Sync, core::fmt::Debug, core::iter::FusedIterator);
+    assert_impl_all!(TryIter<'static, u32>: Send, Sync, core::fmt::Debug);
+    // A head pointer, a `Lock` of the getters' list (a word and a pointer), the epoch word, the
+    // length.
+    #[cfg(target_pointer_width = "64")]
+    assert_eq_size!(SimpleQueue<u32>, [u64; 5]);
+}
+
+// select: the objects it can wait on.
+mod select_auto_traits {
+    use static_assertions::assert_impl_all;
+    use weftsync::{BoundedSemaphore, Connection, Event, PipeReceiver, Selectable, Semaphore};
+
+    assert_impl_all!(Event: Selectable);
+    assert_impl_all!(Semaphore: Selectable);
+    assert_impl_all!(BoundedSemaphore: Selectable);
+    assert_impl_all!(Connection<u8>: Selectable);
+    assert_impl_all!(PipeReceiver<u8>: Selectable);
+}
 // Semaphore: one 32-bit word (count + SLEEPERS bit). BoundedSemaphore: the word, the slack word
 // and the limit. A permit may be sent to and dropped on another thread (the semaphore, the
 // bounded one's slack word, the count); the owned permit keeps one of the two `Arc`s alive and is

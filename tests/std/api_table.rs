@@ -270,7 +270,7 @@ fn public_api(files: &[(PathBuf, String)]) -> Api {
         while k < lines.len() {
             let t = lines[k].trim_start();
             if depth == 0 {
-                for kind in ["pub struct ", "pub enum "] {
+                for kind in ["pub struct ", "pub enum ", "pub type "] {
                     if let Some(rest) = t.strip_prefix(kind) {
                         let name: String = rest
                             .chars()

@@ -208,6 +208,8 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("Event", "docs/event.md", "E"),
     ("Condition", "docs/condition.md", "C"),
     ("Queue", "docs/queue.md", "Q"),
+    ("SimpleQueue", "docs/simple_queue.md", "SQ"),
+    ("Waiting on many", "docs/select.md", "W"),
     ("Pipe", "docs/pipe.md", "P"),
     ("ThreadLocal", "docs/thread_local.md", "TL"),
     ("Processes", "docs/processes.md", "PR"),
@@ -311,7 +313,10 @@ fn generate_matrix() -> String {
                     0
                 } else if file.starts_with("shuttle-tests/") {
                     1
-                } else if file.starts_with("fuzz/") || name.starts_with("fuzz_corpus") {
+                } else if file.starts_with("fuzz/")
+                    || file.starts_with("tests/fuzz_harness/")
+                    || name.starts_with("fuzz_corpus")
+                {
                     4
                 } else if is_prop {
                     2

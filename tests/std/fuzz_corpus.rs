@@ -1,12 +1,13 @@
 //! Replays each fuzz target's corpus (`fuzz/corpus/<target>/`) and a fixed set of generated
-//! inputs through the same harness the cargo-fuzz target runs, so stable CI exercises them.
+//! inputs through the same harness the cargo-fuzz target runs (`tests/fuzz_harness/`), so stable
+//! CI exercises them.
 //!
-//! The harnesses and the corpus live in the nested `fuzz/` crate, which `cargo package` leaves
-//! out: in a packaged copy of weftsync `build.rs` does not set `weft_fuzz_harness`, and each
-//! replay prints a SKIPPED line instead.
+//! The harnesses ship with the crate, so a packaged copy replays the generated inputs too. The
+//! corpus stays in the nested `fuzz/` crate, which `cargo package` leaves out (it is large, and
+//! grows with every fuzzing run): where it is missing, only the generated inputs run, and the
+//! test says so on a SKIPPED line.
 
-#[cfg(weft_fuzz_harness)]
-#[path = "../../fuzz/harness/mod.rs"]
+#[path = "../fuzz_harness/mod.rs"]
 mod harness;
 
 use crate::watchdog::watched;
@@ -16,23 +17,32 @@ use std::path::PathBuf;
 const GENERATED: usize = if cfg!(miri) { 3 } else { 300 };
 
 fn replay(target: &str, run: fn(&[u8])) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/corpus")
-        .join(target);
-    let mut files = 0;
-    if !cfg!(miri) {
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            for entry in entries {
-                let path = entry.unwrap().path();
-                let data = std::fs::read(&path).unwrap();
-                run(&data);
-                files += 1;
-            }
+    let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let dir = corpus.join(target);
+    if cfg!(miri) {
+        // The generated inputs below are enough under Miri.
+    } else if corpus.is_dir() {
+        let mut files = 0;
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| {
+            panic!(
+                "no corpus for fuzz target {target} in {}: {e}",
+                dir.display()
+            )
+        }) {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            run(&data);
+            files += 1;
         }
         assert!(
             files > 0,
             "no corpus for fuzz target {target} in {}",
             dir.display()
+        );
+    } else {
+        crate::skipped(
+            &format!("fuzz_corpus_{target} (corpus part)"),
+            "no fuzz/corpus/ here (cargo package leaves out the nested fuzz crate); replaying the generated inputs only",
         );
     }
     // A fixed xorshift stream, so failures reproduce; the seed mixes in the target's name.
@@ -50,39 +60,31 @@ fn replay(target: &str, run: fn(&[u8])) {
     }
 }
 
-/// The harness's `run` for `target`, where the harnesses exist.
-#[cfg(weft_fuzz_harness)]
-fn harness_run(target: &str) -> Option<fn(&[u8])> {
-    Some(match target {
+/// The harness's `run` for `target`.
+fn harness_run(target: &str) -> fn(&[u8]) {
+    match target {
         "lock" => harness::lock::run,
         "rlock" => harness::rlock::run,
         "semaphore" => harness::semaphore::run,
         "event" => harness::event::run,
         "condition" => harness::condition::run,
         "queue" => harness::queue::run,
+        "queue_orders" => harness::queue_orders::run,
+        "simple_queue" => harness::simple_queue::run,
+        "select" => harness::select::run,
         "pipe" => harness::pipe::run,
         "pool" => harness::pool::run,
         "thread_local" => harness::thread_local::run,
         "barrier" => harness::barrier::run,
         "timer" => harness::timer::run,
-        _ => return None,
-    })
-}
-
-#[cfg(not(weft_fuzz_harness))]
-fn harness_run(_target: &str) -> Option<fn(&[u8])> {
-    None
-}
-
-/// Replays `target` under the watchdog (its harness blocks), or says why it cannot.
-fn replay_watched(target: &'static str) {
-    match harness_run(target) {
-        Some(run) => watched(move || replay(target, run)),
-        None => crate::skipped(
-            &format!("fuzz_corpus_{target}"),
-            "no fuzz/harness/ here (cargo package leaves out the nested fuzz crate)",
-        ),
+        other => panic!("no fuzz harness named {other}"),
     }
+}
+
+/// Replays `target` under the watchdog (its harness blocks).
+fn replay_watched(target: &'static str) {
+    let run = harness_run(target);
+    watched(move || replay(target, run));
 }
 
 #[test]
@@ -116,6 +118,21 @@ fn fuzz_corpus_queue() {
 }
 
 #[test]
+fn fuzz_corpus_queue_orders() {
+    replay_watched("queue_orders");
+}
+
+#[test]
+fn fuzz_corpus_simple_queue() {
+    replay_watched("simple_queue");
+}
+
+#[test]
+fn fuzz_corpus_select() {
+    replay_watched("select");
+}
+
+#[test]
 fn fuzz_corpus_pipe() {
     replay_watched("pipe");
 }
@@ -138,4 +155,61 @@ fn fuzz_corpus_barrier() {
 #[test]
 fn fuzz_corpus_timer() {
     replay_watched("timer");
+}
+
+/// `fuzz/Cargo.toml` names every target in `fuzz/fuzz_targets/` exactly once, each with the
+/// harness this file replays, and every `[[bin]]` has one name and one path. (A merge once
+/// interleaved two entries; only the nightly fuzz stage would have noticed.)
+#[test]
+fn fuzz_manifest_lists_every_target_once() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let Ok(manifest) = std::fs::read_to_string(root.join("Cargo.toml")) else {
+        crate::skipped(
+            "fuzz_manifest_lists_every_target_once",
+            "no fuzz/ crate here (cargo package leaves it out)",
+        );
+        return;
+    };
+    let mut listed = Vec::new();
+    for bin in manifest.split("[[bin]]").skip(1) {
+        let names: Vec<&str> = bin
+            .lines()
+            .filter_map(|l| l.strip_prefix("name = \""))
+            .collect();
+        let paths: Vec<&str> = bin
+            .lines()
+            .filter_map(|l| l.strip_prefix("path = \"fuzz_targets/"))
+            .collect();
+        assert_eq!(
+            (names.len(), paths.len()),
+            (1, 1),
+            "a [[bin]] entry must have one name and one path:\n{bin}"
+        );
+        let name = names[0].trim_end_matches('"');
+        assert_eq!(
+            paths[0].trim_end_matches('"'),
+            format!("{name}.rs"),
+            "fuzz target {name} must be built from fuzz_targets/{name}.rs"
+        );
+        listed.push(name.to_string());
+    }
+    let mut files: Vec<String> = std::fs::read_dir(root.join("fuzz_targets"))
+        .unwrap()
+        .map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.trim_end_matches(".rs").to_string()
+        })
+        .collect();
+    files.sort();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted, files,
+        "fuzz/Cargo.toml and fuzz/fuzz_targets/ disagree"
+    );
+    sorted.dedup();
+    assert_eq!(sorted.len(), listed.len(), "a fuzz target is listed twice");
+    for name in &listed {
+        let _ = harness_run(name); // panics if this file cannot replay it
+    }
 }

@@ -408,12 +408,11 @@ fn shutdown_with_cancel_futures_cancels_every_queued_task() {
                 pool.submit(move || r.fetch_add(1, SeqCst)).unwrap()
             })
             .collect();
-        let opener = std::thread::spawn({
-            let busy_done = Arc::clone(&gate);
-            move || busy_done.set()
-        });
+        // The gate opens only after `shutdown(wait = false)` has returned, so every queued task
+        // was still queued when it was cancelled. (Opening it from a thread racing the shutdown
+        // once let the worker start two of them first, under Miri.)
         pool.shutdown(false, true);
-        opener.join().unwrap();
+        gate.set();
         busy.result().unwrap();
         pool.shutdown(true, false);
         assert_eq!(ran.load(SeqCst), 0, "cancel_futures: no queued task runs");

@@ -56,7 +56,7 @@ fn new_with_zero_capacity_panics() {
 #[test]
 fn try_new_with_zero_capacity_is_an_error() {
     assert_eq!(Queue::<u8>::try_new(0).unwrap_err(), ZeroCapacity);
-    assert_eq!(Queue::<u8>::try_new(1).unwrap().capacity(), 1);
+    assert_eq!(Queue::<u8>::try_new(1).unwrap().capacity(), Some(1));
 }
 
 #[test]

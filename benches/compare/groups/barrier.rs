@@ -7,7 +7,7 @@
 //! reusable-barrier loop built on it measures that hand-off more than the rendezvous. parking_lot
 //! has no barrier.
 
-use crate::harness::{Report, on_threads};
+use crate::harness::{Bench, on_threads};
 
 trait Rendezvous: Sync {
     fn wait(&self);
@@ -26,17 +26,17 @@ impl Rendezvous for std::sync::Barrier {
 }
 
 /// `n` generations of `threads` parties: every thread waits `n` times.
-fn generations<B: Rendezvous>(r: &mut Report, scenario: &str, who: &str, threads: u64, b: &B) {
+fn generations<B: Rendezvous>(r: &mut Bench, scenario: &str, who: &str, threads: u64, b: &B) {
     r.multi("barrier", scenario, who, |n| {
         on_threads(threads, threads * n, |_, k| {
             for _ in 0..k {
                 b.wait();
             }
-        });
+        })
     });
 }
 
-pub fn run(r: &mut Report) {
+pub fn run(r: &mut Bench) {
     for (threads, scenario) in [
         (2, "2 threads, one generation"),
         (4, "4 threads on 2 cores, one generation"),

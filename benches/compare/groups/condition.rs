@@ -2,9 +2,9 @@
 //! turns on a counter behind a lock, each turn one wait (until it is this thread's turn) and one
 //! notify. One op = one hand-over.
 
-use crate::harness::{Report, on_threads};
+use crate::harness::{Bench, on_threads};
 
-pub fn run(r: &mut Report) {
+pub fn run(r: &mut Bench) {
     let g = "condition";
     let s = "ping-pong, 2 threads (per hand-over)";
 
@@ -18,7 +18,7 @@ pub fn run(r: &mut Report) {
                 *turn += 1;
                 cond.notify_one();
             }
-        });
+        })
     });
 
     let (lock, cond) = (parking_lot::Mutex::new(0u64), parking_lot::Condvar::new());
@@ -31,7 +31,7 @@ pub fn run(r: &mut Report) {
                 *turn += 1;
                 cond.notify_one();
             }
-        });
+        })
     });
 
     let (lock, cond) = (std::sync::Mutex::new(0u64), std::sync::Condvar::new());
@@ -44,6 +44,6 @@ pub fn run(r: &mut Report) {
                 *turn += 1;
                 cond.notify_one();
             }
-        });
+        })
     });
 }

@@ -1,7 +1,7 @@
 //! Event against the `Mutex<bool>` + `Condvar` flag users write by hand (parking_lot and std):
 //! uncontended set/wait/clear, and a 2-thread ping-pong over two events.
 
-use crate::harness::{Report, on_threads};
+use crate::harness::{Bench, on_threads};
 use std::hint::black_box;
 
 /// The hand-written event: a flag under a mutex, a condition variable to wait on.
@@ -65,7 +65,7 @@ impl Flag for StdFlag {
     }
 }
 
-fn uncontended<F: Flag>(r: &mut Report, who: &str, f: &F) {
+fn uncontended<F: Flag>(r: &mut Bench, who: &str, f: &F) {
     r.single("event", "uncontended set+wait+clear", who, || {
         let f = black_box(f);
         f.set();
@@ -75,7 +75,7 @@ fn uncontended<F: Flag>(r: &mut Report, who: &str, f: &F) {
 }
 
 /// One round trip: A sets ping and waits for pong; B waits for ping, clears it, sets pong.
-fn ping_pong<F: Flag>(r: &mut Report, who: &str, ping: &F, pong: &F) {
+fn ping_pong<F: Flag>(r: &mut Bench, who: &str, ping: &F, pong: &F) {
     r.multi("event", "2-thread ping-pong (round trip)", who, |n| {
         on_threads(2, 2 * n, |i, k| {
             for _ in 0..k {
@@ -89,11 +89,11 @@ fn ping_pong<F: Flag>(r: &mut Report, who: &str, ping: &F, pong: &F) {
                     pong.set();
                 }
             }
-        });
+        })
     });
 }
 
-pub fn run(r: &mut Report) {
+pub fn run(r: &mut Bench) {
     uncontended(r, "weftsync::Event", &weftsync::Event::new());
     uncontended(r, "parking_lot Mutex<bool>+Condvar", &PlFlag::default());
     uncontended(r, "std Mutex<bool>+Condvar", &StdFlag::default());

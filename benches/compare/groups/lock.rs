@@ -1,11 +1,12 @@
-//! Lock against std::sync::Mutex and parking_lot::Mutex: uncontended, 2 threads contended, and
-//! a zero-timeout try on a held lock; RLock against parking_lot::ReentrantMutex, uncontended.
+//! Lock against std::sync::Mutex and parking_lot::Mutex: uncontended, contended by 2 threads
+//! and by 4 threads (on a 2-core machine, more threads than cores), and a zero-timeout try on a
+//! held lock; RLock against parking_lot::ReentrantMutex, uncontended.
 
-use crate::harness::{Report, on_threads};
+use crate::harness::{Bench, on_threads};
 use std::hint::black_box;
 use std::time::Duration;
 
-pub fn run(r: &mut Report) {
+pub fn run(r: &mut Bench) {
     let g = "lock";
     let s = "uncontended lock+unlock";
     let w = weftsync::Lock::new(0u64);
@@ -17,19 +18,24 @@ pub fn run(r: &mut Report) {
     let p = parking_lot::Mutex::new(0u64);
     r.single(g, s, "parking_lot::Mutex", || *black_box(&p).lock() += 1);
 
-    let s = "2 threads contended lock+unlock";
-    let w = weftsync::Lock::new(0u64);
-    r.multi(g, s, "weftsync::Lock", |n| {
-        on_threads(2, n, |_, k| (0..k).for_each(|_| *w.lock() += 1));
-    });
-    let m = std::sync::Mutex::new(0u64);
-    r.multi(g, s, "std::sync::Mutex", |n| {
-        on_threads(2, n, |_, k| (0..k).for_each(|_| *m.lock().unwrap() += 1));
-    });
-    let p = parking_lot::Mutex::new(0u64);
-    r.multi(g, s, "parking_lot::Mutex", |n| {
-        on_threads(2, n, |_, k| (0..k).for_each(|_| *p.lock() += 1));
-    });
+    for threads in [2, 4] {
+        let s = format!("{threads} threads contended lock+unlock");
+        let s = s.as_str();
+        let w = weftsync::Lock::new(0u64);
+        r.multi(g, s, "weftsync::Lock", |n| {
+            on_threads(threads, n, |_, k| (0..k).for_each(|_| *w.lock() += 1))
+        });
+        let m = std::sync::Mutex::new(0u64);
+        r.multi(g, s, "std::sync::Mutex", |n| {
+            on_threads(threads, n, |_, k| {
+                (0..k).for_each(|_| *m.lock().unwrap() += 1)
+            })
+        });
+        let p = parking_lot::Mutex::new(0u64);
+        r.multi(g, s, "parking_lot::Mutex", |n| {
+            on_threads(threads, n, |_, k| (0..k).for_each(|_| *p.lock() += 1))
+        });
+    }
 
     // A zero timeout is one try (docs/api.md): on a held lock it should cost what a failed
     // `try_lock` costs, with no spin and nothing left for the owner's unlock to do.

@@ -3,10 +3,11 @@
 //! `map`). Per task: one submit + result round trip, and a burst of 1,000 submits then every
 //! result. Per map item: a cheap function over 10,000 items, in order.
 
-use crate::harness::Report;
+use crate::harness::Bench;
 use crossbeam_channel::{Sender, bounded, unbounded};
 use rayon::prelude::*;
 use std::hint::black_box;
+use std::time::Instant;
 
 const WORKERS: usize = 2;
 const BURST: u64 = 1_000;
@@ -62,7 +63,7 @@ impl Drop for ChannelPool {
     }
 }
 
-/// `n` operations as batches of at most `size`, so `Report::multi` gets exactly `n`.
+/// `n` operations as batches of at most `size`, so `Bench::multi` times exactly `n`.
 fn batches(n: u64, size: u64) -> impl Iterator<Item = u64> {
     (0..n.div_ceil(size)).map(move |i| (n - i * size).min(size))
 }
@@ -73,7 +74,7 @@ fn work(x: u64) -> u64 {
         .rotate_left(17)
 }
 
-pub fn run(r: &mut Report) {
+pub fn run(r: &mut Bench) {
     let pool = weftsync::ThreadPool::new(WORKERS);
     let channel = ChannelPool::new();
     let rayon_pool = rayon::ThreadPoolBuilder::new()
@@ -97,6 +98,7 @@ pub fn run(r: &mut Report) {
 
     let burst = "per task: 1,000 submits, then results";
     r.multi("pool", burst, "weftsync ThreadPool", |n| {
+        let t = Instant::now();
         for m in batches(n, BURST) {
             let fs: Vec<_> = (0..m)
                 .map(|x| pool.submit(move || work(x)).unwrap())
@@ -105,16 +107,20 @@ pub fn run(r: &mut Report) {
                 black_box(f.result().unwrap());
             }
         }
+        t.elapsed()
     });
     r.multi("pool", burst, "crossbeam-channel pool", |n| {
+        let t = Instant::now();
         for m in batches(n, BURST) {
             let fs: Vec<_> = (0..m).map(|x| channel.submit(move || work(x))).collect();
             for f in fs {
                 black_box(f.recv().unwrap());
             }
         }
+        t.elapsed()
     });
     r.multi("pool", burst, "rayon scope spawn", |n| {
+        let t = Instant::now();
         for m in batches(n, BURST) {
             let mut out = vec![0u64; m as usize];
             rayon_pool.scope(|s| {
@@ -124,6 +130,7 @@ pub fn run(r: &mut Report) {
             });
             black_box(out);
         }
+        t.elapsed()
     });
 
     let map = "per map item: 10,000 items, in order";
@@ -132,6 +139,7 @@ pub fn run(r: &mut Report) {
         ("weftsync map, chunksize 100", 100),
     ] {
         r.multi("pool", map, who, |n| {
+            let t = Instant::now();
             for m in batches(n, ITEMS) {
                 let v: Vec<u64> = pool
                     .map(work, 0..m)
@@ -141,15 +149,19 @@ pub fn run(r: &mut Report) {
                     .collect();
                 black_box(v);
             }
+            t.elapsed()
         });
     }
     r.multi("pool", map, "rayon par_iter collect", |n| {
+        let t = Instant::now();
         for m in batches(n, ITEMS) {
             let v: Vec<u64> = rayon_pool.install(|| (0..m).into_par_iter().map(work).collect());
             black_box(v);
         }
+        t.elapsed()
     });
     r.multi("pool", map, "crossbeam-channel pool, chunks of 100", |n| {
+        let t = Instant::now();
         for m in batches(n, ITEMS) {
             let chunks: Vec<_> = (0..m)
                 .step_by(100)
@@ -161,5 +173,6 @@ pub fn run(r: &mut Report) {
             let v: Vec<u64> = chunks.into_iter().flat_map(|c| c.recv().unwrap()).collect();
             black_box(v);
         }
+        t.elapsed()
     });
 }

@@ -6,7 +6,7 @@
 //! figures: equal means no false sharing; the `thread_local` crate keeps neighbouring threads'
 //! values on one cache line.
 
-use crate::harness::{Report, on_threads};
+use crate::harness::{Bench, on_threads};
 use std::cell::Cell;
 use std::hint::black_box;
 
@@ -19,7 +19,7 @@ fn bump(c: &Cell<u64>) {
     c.set(c.get() + 1);
 }
 
-pub fn run(r: &mut Report) {
+pub fn run(r: &mut Bench) {
     let g = "thread_local";
     let s = "1 thread get_or+increment";
     let w: weftsync::ThreadLocal<Cell<u64>> = weftsync::ThreadLocal::new();
@@ -39,17 +39,17 @@ pub fn run(r: &mut Report) {
     r.multi(g, s, "weftsync::ThreadLocal", |n| {
         on_threads(2, 2 * n, |_, k| {
             (0..k).for_each(|_| bump(black_box(&w).get_or(|| Cell::new(0))))
-        });
+        })
     });
     let t: thread_local::ThreadLocal<Cell<u64>> = thread_local::ThreadLocal::new();
     r.multi(g, s, "thread_local::ThreadLocal", |n| {
         on_threads(2, 2 * n, |_, k| {
             (0..k).for_each(|_| bump(black_box(&t).get_or(|| Cell::new(0))))
-        });
+        })
     });
     r.multi(g, s, "std thread_local!", |n| {
         on_threads(2, 2 * n, |_, k| {
             (0..k).for_each(|_| STD.with(|c| bump(black_box(c))))
-        });
+        })
     });
 }

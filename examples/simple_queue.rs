@@ -1,0 +1,10 @@
+//! `cargo run --example simple_queue`: one program of the tour (see examples/tour.rs).
+
+#[path = "programs/simple_queue.rs"]
+mod program;
+#[path = "programs/standalone.rs"]
+mod standalone;
+
+fn main() {
+    standalone::main(program::NAME, program::run);
+}
