@@ -74,3 +74,47 @@ fn closure_with_threads_gets_every_iteration() {
         None => assert!(runs > 1, "loom explores more than one interleaving: {runs}"),
     }
 }
+
+/// `check` runs the closure it is given: once on real threads, every schedule under a checker.
+/// A `check` that returned without running it would pass every model vacuously.
+#[test]
+fn check_runs_the_closure() {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    weftsync::model::check(|| {
+        RUNS.fetch_add(1, Relaxed);
+    });
+    let runs = RUNS.load(Relaxed);
+    // `check` uses `Checker::new()`: 1,000 iterations per shuttle scheduler.
+    match expected_runs(1_000, false) {
+        Some(want) => assert_eq!(runs, want, "check must run the closure {want} times"),
+        None => assert!(runs >= 1, "check must run the closure at least once"),
+    }
+}
+
+/// A checker stops after the schedules it was asked for, with or without a second thread: each
+/// run counts itself and fails at once past the expected number, so a checker that never stops
+/// fails here by name instead of hanging the test run.
+#[test]
+fn checker_stops_after_the_iterations_it_was_given() {
+    static RUNS_ALONE: AtomicUsize = AtomicUsize::new(0);
+    static RUNS_WITH_THREAD: AtomicUsize = AtomicUsize::new(0);
+    fn count(runs: &AtomicUsize, limit: Option<usize>) {
+        let n = runs.fetch_add(1, Relaxed) + 1;
+        if let Some(limit) = limit {
+            assert!(
+                n <= limit,
+                "the checker ran the closure {n} times, past the {limit} it was asked for"
+            );
+        }
+    }
+    let alone = expected_runs(20, false);
+    Checker::new()
+        .iterations(20)
+        .check(move || count(&RUNS_ALONE, alone));
+    let with_thread = expected_runs(20, true);
+    Checker::new().iterations(20).check(move || {
+        count(&RUNS_WITH_THREAD, with_thread);
+        thread::spawn(|| {}).join().unwrap();
+    });
+    assert!(RUNS_ALONE.load(Relaxed) >= 1 && RUNS_WITH_THREAD.load(Relaxed) >= 1);
+}
