@@ -266,6 +266,41 @@ pub(crate) mod tests {
         });
     }
 
+    /// `wake_one` and `wake_one_at` say whether they woke a sleeper: `false` with nobody asleep
+    /// on the word, `true` once one was.
+    #[test]
+    fn wake_one_and_wake_one_at_say_whether_they_woke_a_sleeper() {
+        watched(|| {
+            let w = Arc::new(AtomicU32::new(0));
+            assert!(
+                !wake_one(&w),
+                "wake_one woke nobody: nobody sleeps on the word"
+            );
+            assert!(
+                !wake_one_at(&*w),
+                "wake_one_at woke nobody: nobody sleeps on the word"
+            );
+            let wakes: [fn(&AtomicU32) -> bool; 2] = [wake_one, |w| wake_one_at(w)];
+            for (round, wake_it) in wakes.into_iter().enumerate() {
+                let round = round as u32;
+                let w2 = Arc::clone(&w);
+                // Sleeps until woken at least once while the word reads `round`.
+                let sleeper = std::thread::spawn(move || {
+                    while w2.load(Ordering::SeqCst) == round {
+                        wait(&w2, round, None);
+                    }
+                });
+                // No sleep to order threads: keep waking until a wake reached the sleeper.
+                while !wake_it(&w) {
+                    std::thread::yield_now();
+                }
+                w.store(round + 1, Ordering::SeqCst);
+                wake_all(&w);
+                sleeper.join().unwrap();
+            }
+        });
+    }
+
     /// A spin budget hands out its rounds numbered from 0, never more than `SPIN_LIMIT` of them
     /// whatever it was asked for, and then `None` for good; `spin_rounds` is `0..SPIN_LIMIT`.
     #[test]
