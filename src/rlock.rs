@@ -799,23 +799,25 @@ mod tests {
     /// this unit test sets the depth directly.
     #[test]
     fn depth_overflow_panics_and_leaves_lock_held() {
-        let lock = RLock::new(());
-        let g = lock.lock();
-        lock.depth.store(u32::MAX, Relaxed);
-        let r = std::panic::catch_unwind(AssertUnwindSafe(|| lock.lock()));
-        assert!(r.is_err(), "locking past u32::MAX must panic");
-        assert_eq!(
-            lock.depth(),
-            u32::MAX,
-            "a failed re-lock must not change the depth"
-        );
-        assert!(
-            format!("{lock:?}").contains("<locked>"),
-            "Debug must not panic"
-        );
-        lock.depth.store(1, Relaxed);
-        drop(g);
-        assert!(!lock.is_locked());
+        crate::shim::tests::watched(|| {
+            let lock = RLock::new(());
+            let g = lock.lock();
+            lock.depth.store(u32::MAX, Relaxed);
+            let r = std::panic::catch_unwind(AssertUnwindSafe(|| lock.lock()));
+            assert!(r.is_err(), "locking past u32::MAX must panic");
+            assert_eq!(
+                lock.depth(),
+                u32::MAX,
+                "a failed re-lock must not change the depth"
+            );
+            assert!(
+                format!("{lock:?}").contains("<locked>"),
+                "Debug must not panic"
+            );
+            lock.depth.store(1, Relaxed);
+            drop(g);
+            assert!(!lock.is_locked());
+        });
     }
 
     /// Runs `f`, which must panic, and returns the file and line the panic reports. The hook is
@@ -851,31 +853,33 @@ mod tests {
     /// names the line that called `lock`, not a line inside the crate (docs/api.md, rule 4).
     #[test]
     fn depth_overflow_panic_names_the_callers_line() {
-        let lock = Arc::new(RLock::new(()));
-        let g = lock.lock();
-        lock.depth.store(u32::MAX, Relaxed);
-        let past = Instant::now();
-        macro_rules! assert_panics_here {
-            ($call:expr) => {{
-                let at = panic_location(|| drop($call));
-                assert_eq!(
-                    at,
-                    (file!().to_owned(), line!()),
-                    "the depth-overflow panic of `{}` must name the caller's line",
-                    stringify!($call)
-                );
-            }};
-        }
-        assert_panics_here!(lock.lock());
-        assert_panics_here!(lock.try_lock());
-        assert_panics_here!(lock.lock_for(Duration::ZERO));
-        assert_panics_here!(lock.lock_until(past));
-        assert_panics_here!(lock.lock_arc());
-        assert_panics_here!(lock.try_lock_arc());
-        assert_panics_here!(lock.lock_arc_for(Duration::ZERO));
-        assert_panics_here!(lock.lock_arc_until(past));
-        lock.depth.store(1, Relaxed);
-        drop(g);
+        crate::shim::tests::watched(|| {
+            let lock = Arc::new(RLock::new(()));
+            let g = lock.lock();
+            lock.depth.store(u32::MAX, Relaxed);
+            let past = Instant::now();
+            macro_rules! assert_panics_here {
+                ($call:expr) => {{
+                    let at = panic_location(|| drop($call));
+                    assert_eq!(
+                        at,
+                        (file!().to_owned(), line!()),
+                        "the depth-overflow panic of `{}` must name the caller's line",
+                        stringify!($call)
+                    );
+                }};
+            }
+            assert_panics_here!(lock.lock());
+            assert_panics_here!(lock.try_lock());
+            assert_panics_here!(lock.lock_for(Duration::ZERO));
+            assert_panics_here!(lock.lock_until(past));
+            assert_panics_here!(lock.lock_arc());
+            assert_panics_here!(lock.try_lock_arc());
+            assert_panics_here!(lock.lock_arc_for(Duration::ZERO));
+            assert_panics_here!(lock.lock_arc_until(past));
+            lock.depth.store(1, Relaxed);
+            drop(g);
+        });
     }
 
     /// Issue 8 regression (RLock side): for a thread that does not own the lock, a zero timeout,
