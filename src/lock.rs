@@ -939,31 +939,33 @@ mod tests {
     /// a deadline that runs out during the spin; the word read 2.
     #[test]
     fn expired_timed_take_leaves_the_word_as_try_lock_does() {
-        let lock = Arc::new(Lock::new(()));
-        let held = lock.lock();
-        let word = || lock.raw.word();
-        let past = Instant::now();
-        let check = |what: &str, took: bool| {
-            assert!(!took, "{what} took a held lock");
-            assert_eq!(
-                word(),
-                LOCKED,
-                "{what} on a held lock must leave the word LOCKED (no sleeper announced)"
+        crate::shim::tests::watched(|| {
+            let lock = Arc::new(Lock::new(()));
+            let held = lock.lock();
+            let word = || lock.raw.word();
+            let past = Instant::now();
+            let check = |what: &str, took: bool| {
+                assert!(!took, "{what} took a held lock");
+                assert_eq!(
+                    word(),
+                    LOCKED,
+                    "{what} on a held lock must leave the word LOCKED (no sleeper announced)"
+                );
+            };
+            check("try_lock", lock.try_lock().is_some());
+            check("lock_for(ZERO)", lock.lock_for(Duration::ZERO).is_some());
+            check("lock_until(past)", lock.lock_until(past).is_some());
+            // Runs out before the spin or during it; either way it never announces itself.
+            let tiny = Duration::from_nanos(1);
+            check("lock_for(1 ns)", lock.lock_for(tiny).is_some());
+            check("try_lock_arc", lock.try_lock_arc().is_some());
+            check(
+                "lock_arc_for(ZERO)",
+                lock.lock_arc_for(Duration::ZERO).is_some(),
             );
-        };
-        check("try_lock", lock.try_lock().is_some());
-        check("lock_for(ZERO)", lock.lock_for(Duration::ZERO).is_some());
-        check("lock_until(past)", lock.lock_until(past).is_some());
-        // Runs out before the spin or during it; either way it never announces itself.
-        let tiny = Duration::from_nanos(1);
-        check("lock_for(1 ns)", lock.lock_for(tiny).is_some());
-        check("try_lock_arc", lock.try_lock_arc().is_some());
-        check(
-            "lock_arc_for(ZERO)",
-            lock.lock_arc_for(Duration::ZERO).is_some(),
-        );
-        check("lock_arc_until(past)", lock.lock_arc_until(past).is_some());
-        drop(held);
-        assert_eq!(word(), UNLOCKED, "the guard's drop unlocks");
+            check("lock_arc_until(past)", lock.lock_arc_until(past).is_some());
+            drop(held);
+            assert_eq!(word(), UNLOCKED, "the guard's drop unlocks");
+        });
     }
 }

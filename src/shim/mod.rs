@@ -180,50 +180,97 @@ pub(crate) fn expired(deadline: Option<Instant>) -> bool {
 }
 
 #[cfg(all(test, not(weft_checker)))]
-mod tests {
-    //! The wait layer's contract, tested directly on whichever backend this build uses.
+pub(crate) mod tests {
+    //! The wait layer's contract, tested directly on whichever backend this build uses; and
+    //! [`watched`], the watchdog of the library's own unit tests that can block.
     use super::*;
     use std::sync::Arc;
 
+    /// Runs a unit test's body on a thread of its own and fails the test, by name, if the body
+    /// has not returned within `WEFT_WATCHDOG_SECS` (default 30 s): a lost wake-up or a deadline
+    /// that never comes fails the test instead of hanging `cargo test --lib`. The std suite's
+    /// `tests/std/watchdog.rs` does the same (with a thread dump) for the integration tests.
+    pub(crate) fn watched<R: Send + 'static>(body: impl FnOnce() -> R + Send + 'static) -> R {
+        use std::sync::mpsc::{RecvTimeoutError, channel};
+        let name = std::thread::current()
+            .name()
+            .unwrap_or("a unit test")
+            .to_owned();
+        let limit = std::env::var("WEFT_WATCHDOG_SECS")
+            .ok()
+            .and_then(|secs| secs.trim().parse::<f64>().ok())
+            .map_or(Duration::from_secs(30), Duration::from_secs_f64);
+        let (done, finished) = channel();
+        let runner = std::thread::Builder::new()
+            .name(name.clone())
+            .spawn(move || {
+                // A panic drops `done` unsent: the caller sees a disconnect and re-raises it.
+                let _ = done.send(body());
+            })
+            .expect("watchdog: could not spawn the test body's thread");
+        match finished.recv_timeout(limit) {
+            Ok(value) => {
+                let _ = runner.join();
+                value
+            }
+            Err(RecvTimeoutError::Disconnected) => match runner.join() {
+                Err(panic) => std::panic::resume_unwind(panic),
+                Ok(()) => unreachable!("the body's thread ended without sending its result"),
+            },
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "watchdog: unit test `{name}` did not finish within {limit:?} (a lost wake-up, \
+                 or a deadline that never came; WEFT_WATCHDOG_SECS changes the limit)"
+            ),
+        }
+    }
+
     #[test]
     fn wait_returns_at_once_when_value_differs() {
-        let w = AtomicU32::new(1);
-        assert!(wait(&w, 0, None), "a mismatched value must not sleep");
+        watched(|| {
+            let w = AtomicU32::new(1);
+            assert!(wait(&w, 0, None), "a mismatched value must not sleep");
+        });
     }
 
     #[test]
     fn timed_wait_reports_timeout_after_deadline() {
-        let w = AtomicU32::new(0);
-        let start = Instant::now();
-        assert!(
-            !wait(&w, 0, deadline_after(Duration::from_millis(30))),
-            "nobody woke us"
-        );
-        assert!(
-            start.elapsed() >= Duration::from_millis(30),
-            "returned before the deadline"
-        );
+        watched(|| {
+            let w = AtomicU32::new(0);
+            let start = Instant::now();
+            assert!(
+                !wait(&w, 0, deadline_after(Duration::from_millis(30))),
+                "nobody woke us"
+            );
+            assert!(
+                start.elapsed() >= Duration::from_millis(30),
+                "returned before the deadline"
+            );
+        });
     }
 
     #[test]
     fn past_deadline_does_not_sleep() {
-        let w = AtomicU32::new(0);
-        assert!(!wait(&w, 0, Some(Instant::now())));
+        watched(|| {
+            let w = AtomicU32::new(0);
+            assert!(!wait(&w, 0, Some(Instant::now())));
+        });
     }
 
     #[test]
     fn huge_timeout_is_forever_not_overflow() {
-        assert_eq!(deadline_after(Duration::MAX), None);
-        // A deadline far out but representable must not overflow the timespec either.
-        let w = Arc::new(AtomicU32::new(0));
-        let far = Instant::now().checked_add(Duration::from_secs(1 << 40));
-        let w2 = Arc::clone(&w);
-        let t = std::thread::spawn(move || while !wait(&w2, 0, far) {});
-        while w.load(Ordering::SeqCst) == 0 {
-            w.store(1, Ordering::SeqCst);
-            wake_all(&w);
-        }
-        t.join().unwrap();
+        watched(|| {
+            assert_eq!(deadline_after(Duration::MAX), None);
+            // A deadline far out but representable must not overflow the timespec either.
+            let w = Arc::new(AtomicU32::new(0));
+            let far = Instant::now().checked_add(Duration::from_secs(1 << 40));
+            let w2 = Arc::clone(&w);
+            let t = std::thread::spawn(move || while !wait(&w2, 0, far) {});
+            while w.load(Ordering::SeqCst) == 0 {
+                w.store(1, Ordering::SeqCst);
+                wake_all(&w);
+            }
+            t.join().unwrap();
+        });
     }
 
     #[test]
@@ -252,21 +299,92 @@ mod tests {
 
     #[test]
     fn wake_one_wakes_a_sleeper_and_counts_it() {
-        let w = Arc::new(AtomicU32::new(0));
-        let w2 = Arc::clone(&w);
-        let t = std::thread::spawn(move || {
-            while w2.load(Ordering::Acquire) == 0 {
-                wait(&w2, 0, None);
+        watched(|| {
+            let w = Arc::new(AtomicU32::new(0));
+            let w2 = Arc::clone(&w);
+            let t = std::thread::spawn(move || {
+                while w2.load(Ordering::Acquire) == 0 {
+                    wait(&w2, 0, None);
+                }
+            });
+            // No sleep to order threads: keep waking until the sleeper has seen the store.
+            w.store(1, Ordering::Release);
+            while !t.is_finished() {
+                wake_one(&w);
+                std::thread::yield_now();
+            }
+            t.join().unwrap();
+            assert_eq!(wake(&*w, 1), 0, "nobody is left to wake");
+        });
+    }
+
+    /// `wake_one` and `wake_one_at` say whether they woke a sleeper: `false` with nobody asleep
+    /// on the word, `true` once one was.
+    #[test]
+    fn wake_one_and_wake_one_at_say_whether_they_woke_a_sleeper() {
+        watched(|| {
+            let w = Arc::new(AtomicU32::new(0));
+            assert!(
+                !wake_one(&w),
+                "wake_one woke nobody: nobody sleeps on the word"
+            );
+            assert!(
+                !wake_one_at(&*w),
+                "wake_one_at woke nobody: nobody sleeps on the word"
+            );
+            let wakes: [fn(&AtomicU32) -> bool; 2] = [wake_one, |w| wake_one_at(w)];
+            for (round, wake_it) in wakes.into_iter().enumerate() {
+                let round = round as u32;
+                let w2 = Arc::clone(&w);
+                // Sleeps until woken at least once while the word reads `round`.
+                let sleeper = std::thread::spawn(move || {
+                    while w2.load(Ordering::SeqCst) == round {
+                        wait(&w2, round, None);
+                    }
+                });
+                // No sleep to order threads: keep waking until a wake reached the sleeper.
+                while !wake_it(&w) {
+                    std::thread::yield_now();
+                }
+                w.store(round + 1, Ordering::SeqCst);
+                wake_all(&w);
+                sleeper.join().unwrap();
             }
         });
-        // No sleep to order threads: keep waking until the sleeper has seen the store.
-        w.store(1, Ordering::Release);
-        while !t.is_finished() {
-            wake_one(&w);
-            std::thread::yield_now();
-        }
-        t.join().unwrap();
-        assert_eq!(wake(&*w, 1), 0, "nobody is left to wake");
+    }
+
+    /// A spin budget hands out its rounds numbered from 0, never more than `SPIN_LIMIT` of them
+    /// whatever it was asked for, and then `None` for good; `spin_rounds` is `0..SPIN_LIMIT`.
+    #[test]
+    fn spin_budget_numbers_its_rounds_and_stops_at_its_limit() {
+        // Bounded, so a budget that never runs out fails here instead of looping.
+        let rounds = |mut spin: Spin| {
+            std::iter::from_fn(move || spin.next_round())
+                .take(SPIN_LIMIT as usize + 2)
+                .collect::<Vec<u32>>()
+        };
+        let upto = |n: u32| (0..n).collect::<Vec<u32>>();
+        assert_eq!(
+            rounds(Spin::new()),
+            upto(SPIN_LIMIT),
+            "Spin::new spins SPIN_LIMIT rounds, numbered from 0"
+        );
+        assert_eq!(
+            rounds(Spin::at_most(3)),
+            upto(3),
+            "at_most(3) spins 3 rounds"
+        );
+        assert_eq!(rounds(Spin::at_most(0)), upto(0), "at_most(0) never spins");
+        assert_eq!(
+            rounds(Spin::at_most(u32::MAX)),
+            upto(SPIN_LIMIT),
+            "no budget exceeds SPIN_LIMIT"
+        );
+        let mut spent = Spin::at_most(1);
+        assert_eq!(spent.next_round(), Some(0), "the first round is round 0");
+        assert_eq!(spent.next_round(), None, "a spent budget stays spent");
+        assert_eq!(spent.next_round(), None, "a spent budget stays spent");
+        assert_eq!(spin_rounds(), 0..SPIN_LIMIT, "spin_rounds is 0..SPIN_LIMIT");
     }
 }
 
