@@ -352,40 +352,6 @@ pub(crate) mod tests {
             }
         });
     }
-
-    /// A spin budget hands out its rounds numbered from 0, never more than `SPIN_LIMIT` of them
-    /// whatever it was asked for, and then `None` for good; `spin_rounds` is `0..SPIN_LIMIT`.
-    #[test]
-    fn spin_budget_numbers_its_rounds_and_stops_at_its_limit() {
-        // Bounded, so a budget that never runs out fails here instead of looping.
-        let rounds = |mut spin: Spin| {
-            std::iter::from_fn(move || spin.next_round())
-                .take(SPIN_LIMIT as usize + 2)
-                .collect::<Vec<u32>>()
-        };
-        let upto = |n: u32| (0..n).collect::<Vec<u32>>();
-        assert_eq!(
-            rounds(Spin::new()),
-            upto(SPIN_LIMIT),
-            "Spin::new spins SPIN_LIMIT rounds, numbered from 0"
-        );
-        assert_eq!(
-            rounds(Spin::at_most(3)),
-            upto(3),
-            "at_most(3) spins 3 rounds"
-        );
-        assert_eq!(rounds(Spin::at_most(0)), upto(0), "at_most(0) never spins");
-        assert_eq!(
-            rounds(Spin::at_most(u32::MAX)),
-            upto(SPIN_LIMIT),
-            "no budget exceeds SPIN_LIMIT"
-        );
-        let mut spent = Spin::at_most(1);
-        assert_eq!(spent.next_round(), Some(0), "the first round is round 0");
-        assert_eq!(spent.next_round(), None, "a spent budget stays spent");
-        assert_eq!(spent.next_round(), None, "a spent budget stays spent");
-        assert_eq!(spin_rounds(), 0..SPIN_LIMIT, "spin_rounds is 0..SPIN_LIMIT");
-    }
 }
 
 #[cfg(all(test, weft_loom))]
