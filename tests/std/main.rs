@@ -43,6 +43,22 @@ fn assert_waits_its_timeout(timeout: std::time::Duration, call: impl FnOnce()) {
     assert!(waited < margin, "overslept: {waited:?}");
 }
 
+/// [`assert_waits_its_timeout`] for a `_until` form: `call` must not return before `deadline`
+/// (measured against the deadline itself, not against a clock started after it was computed),
+/// nor oversleep it by the same margin.
+#[track_caller]
+fn assert_waits_until(deadline: std::time::Instant, call: impl FnOnce()) {
+    call();
+    let now = std::time::Instant::now();
+    assert!(
+        now >= deadline,
+        "returned {:?} before its deadline",
+        deadline - now
+    );
+    let margin = std::time::Duration::from_secs(if cfg!(miri) { 60 } else { 5 });
+    assert!(now - deadline < margin, "overslept: {:?}", now - deadline);
+}
+
 /// Says on the terminal, past libtest's output capture, that a test could not run here and why.
 fn skipped(test: &str, why: &str) {
     use std::io::Write as _;

@@ -5,7 +5,7 @@
 //! No test sleeps to order threads: tasks that must still be queued sit behind a task that waits
 //! on a `gate` Event, so the only worker is known to be busy until the test opens it.
 
-use crate::assert_waits_its_timeout;
+use crate::{assert_waits_its_timeout, assert_waits_until};
 use crate::watchdog::watched;
 use proptest::prelude::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -152,6 +152,15 @@ fn result_for_times_out_and_leaves_the_future_usable() {
     watched(|| {
         let pool = ThreadPool::new(1);
         let gate = Arc::new(Event::new());
+        // Opens the gate on the way out too, so a failed assert below reports itself instead
+        // of leaving the pool's drop to join a worker that waits for the gate forever.
+        struct OpenOnDrop(Arc<Event>);
+        impl Drop for OpenOnDrop {
+            fn drop(&mut self) {
+                self.0.set();
+            }
+        }
+        let _open = OpenOnDrop(Arc::clone(&gate));
         let g = Arc::clone(&gate);
         let f = pool
             .submit(move || {
@@ -167,7 +176,7 @@ fn result_for_times_out_and_leaves_the_future_usable() {
             other => panic!("must time out, got {other:?}"),
         };
         let deadline = Instant::now() + t;
-        assert_waits_its_timeout(t, || back = Some(f.result_until(deadline)));
+        assert_waits_until(deadline, || back = Some(f.result_until(deadline)));
         let f = match back.take().unwrap() {
             Err(ResultTimeoutError::Timeout(f)) => f,
             other => panic!("must time out, got {other:?}"),
