@@ -16,6 +16,7 @@ mod rlock;
 mod select;
 mod semaphore;
 mod simple_queue;
+mod slots;
 mod thread_local;
 mod timer;
 

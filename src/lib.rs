@@ -112,6 +112,7 @@ mod ring;
 mod rlock;
 pub mod select;
 mod semaphore;
+mod slots;
 pub mod simple_queue;
 mod store;
 pub mod thread_local;

@@ -37,6 +37,7 @@
 
 use crate::pipe::{Connection, PipeReceiver};
 use crate::queue::{Order, OrderedQueue};
+use crate::slots::Core;
 use crate::shim::{self, AtomicU32, Duration, Instant, Ordering::Relaxed, Registration};
 use crate::{BoundedSemaphore, Event, Semaphore, SimpleQueue};
 
