@@ -114,7 +114,11 @@ fn getter_sleeping_on_a_wrapped_slot_is_woken_by_the_put_alone() {
             thread::spawn(move || q.get())
         };
         q.put(1).unwrap();
-        assert_eq!(getter.join().unwrap(), Ok(1), "the put's item reaches the getter");
+        assert_eq!(
+            getter.join().unwrap(),
+            Ok(1),
+            "the put's item reaches the getter"
+        );
     });
 }
 
@@ -159,8 +163,15 @@ fn put_racing_immediate_shutdown_drops_the_item_exactly_once() {
         };
         q.shutdown(true);
         let accepted = putter.join().unwrap();
-        assert_eq!(drops.load(SeqCst), 1, "the item must be dropped exactly once");
-        assert!(q.try_get().is_err(), "nothing is left after an immediate shutdown");
+        assert_eq!(
+            drops.load(SeqCst),
+            1,
+            "the item must be dropped exactly once"
+        );
+        assert!(
+            q.try_get().is_err(),
+            "nothing is left after an immediate shutdown"
+        );
         if accepted {
             assert_eq!(q.unfinished_tasks(), 0, "the dropped item counts as done");
         }

@@ -26,8 +26,8 @@ use crate::channel_error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
 use crate::ring::State;
-use crate::slots::{Core, FifoCore};
 use crate::shim::{self, Duration, Instant};
+use crate::slots::{Core, FifoCore};
 
 /// One end of a duplex pipe: sends to the other end and receives from it. Made by [`pipe()`].
 ///
@@ -109,7 +109,10 @@ pub struct PipeSender<T> {
 #[track_caller]
 pub fn pipe<T>(capacity: usize) -> (Connection<T>, Connection<T>) {
     assert!(capacity != 0, "weftsync::pipe: capacity must be at least 1");
-    let rings = Arc::new([FifoCore::new(capacity, false), FifoCore::new(capacity, false)]);
+    let rings = Arc::new([
+        FifoCore::new(capacity, false),
+        FifoCore::new(capacity, false),
+    ]);
     (
         Connection {
             rings: Arc::clone(&rings),

@@ -36,8 +36,8 @@ use crate::channel_error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
 use crate::ring::{Ring, State, UNBOUNDED};
-use crate::slots::{Core, FifoCore};
 use crate::shim::{self, Duration, Instant};
+use crate::slots::{Core, FifoCore};
 use crate::store::Heap;
 
 /// Which item a get takes: [`Fifo`] ([`Queue`]), [`Lifo`] ([`LifoQueue`]) or [`Priority`]

@@ -37,8 +37,8 @@
 
 use crate::pipe::{Connection, PipeReceiver};
 use crate::queue::{Order, OrderedQueue};
-use crate::slots::Core;
 use crate::shim::{self, AtomicU32, Duration, Instant, Ordering::Relaxed, Registration};
+use crate::slots::Core;
 use crate::{BoundedSemaphore, Event, Semaphore, SimpleQueue};
 
 /// An object [`wait`] can wait on: the queues, the pipes' receiving ends, [`Event`] and the

@@ -89,13 +89,13 @@ use crate::channel_error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
 use crate::ring::{Ring, State};
-use crate::store::Store;
-use std::collections::VecDeque;
 use crate::shim::{
     self, AtomicPtr, AtomicU32, AtomicUsize, Instant,
     Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst},
     UnsafeCell, fence,
 };
+use crate::store::Store;
+use std::collections::VecDeque;
 
 /// Low bits of a stamp that hold marks, not the position.
 const MARK_BITS: u32 = 3;
@@ -339,7 +339,14 @@ impl<T> Slots<T> {
             let stamp = slot.stamp.load(Acquire);
             let d = behind(stamp, stamp_of(t));
             if d < 0 {
-                return Err((item, Ok(Busy { slot, stamp, position: t })));
+                return Err((
+                    item,
+                    Ok(Busy {
+                        slot,
+                        stamp,
+                        position: t,
+                    }),
+                ));
             }
             if d > 0 {
                 // A put has claimed `t` since: reload.
@@ -475,7 +482,11 @@ impl<T> Slots<T> {
             let stamp = slot.stamp.load(Acquire);
             let d = behind(stamp, stamp_of(h + 1));
             if d < 0 {
-                return Err(Busy { slot, stamp, position: h });
+                return Err(Busy {
+                    slot,
+                    stamp,
+                    position: h,
+                });
             }
             if d > 0 {
                 h = self.head.0.load(Relaxed);
@@ -579,7 +590,8 @@ impl<T> Slots<T> {
 
     #[inline]
     pub(crate) fn put_blocking(&self, item: T) -> Result<(), SendError<T>> {
-        self.put(item, Some(None)).map_err(|(item, _)| SendError(item))
+        self.put(item, Some(None))
+            .map_err(|(item, _)| SendError(item))
     }
 
     #[inline]
@@ -663,7 +675,10 @@ impl<T> Slots<T> {
                 return false;
             }
             // AcqRel: Release carries the task's work to the join that sees it.
-            match self.done.compare_exchange_weak(d, d.wrapping_add(1), AcqRel, Relaxed) {
+            match self
+                .done
+                .compare_exchange_weak(d, d.wrapping_add(1), AcqRel, Relaxed)
+            {
                 Ok(_) => break,
                 Err(now) => d = now,
             }
@@ -876,7 +891,8 @@ impl<T> Drop for Slots<T> {
         // SAFETY: `buf` came from `allocate`'s `Box::into_raw` of `capacity` slots; `&mut self`
         // means no other access; rebuilt once here and freed when `slots` drops, after the loop
         // (an item's panicking drop is caught, so the loop always finishes).
-        let slots = unsafe { Box::from_raw(core::ptr::slice_from_raw_parts_mut(buf, self.capacity)) };
+        let slots =
+            unsafe { Box::from_raw(core::ptr::slice_from_raw_parts_mut(buf, self.capacity)) };
         let mut h = self.head.0.load(Relaxed);
         let t = self.tail.0.load(Relaxed) & POSITION;
         let mut panic = None;
@@ -901,6 +917,9 @@ impl<T> Drop for Slots<T> {
 /// The core under a FIFO queue or a pipe direction: these slots for a capacity up to
 /// `MAX_SLOTS`, the locked ring (`src/ring.rs`) beyond it and for an unbounded queue, which both
 /// allocate as items arrive.
+// The slots are the large variant and the common one; boxing them would cost a pointer chase on
+// every put and get and the `const fn new`.
+#[allow(clippy::large_enum_variant)]
 pub enum FifoCore<T> {
     Slots(Slots<T>),
     Ring(Ring<VecDeque<T>>),
