@@ -427,9 +427,12 @@ impl<T> Slots<T> {
     #[inline]
     fn mark(&self, busy: &Busy<'_, T>, mark: usize) -> bool {
         if busy.stamp & mark != 0 {
-            // Already marked: the owner's swap will read it. Still current?
-            // Relaxed: a later swap would be read as a change; the sleep's epoch covers the rest.
-            return busy.slot.stamp.load(Relaxed) == busy.stamp;
+            // Already marked (by another waiter of this kind, or by this one before a spurious
+            // return): the swap that changes the stamp reads the mark and bumps the epoch. If that
+            // swap has happened already, its bump is one the caller's epoch read did not see (had
+            // it seen the Release bump, its Acquire read would have shown it the new stamp), so
+            // the sleep returns at once. No need to look again.
+            return true;
         }
         // AcqRel: Release carries this thread's earlier steps (a selector's registration) to the
         // swap that reads the mark.
