@@ -416,7 +416,7 @@ impl<T> Future<T> {
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let pool = weftsync::ThreadPool::new(1);
     /// let f = pool.submit(|| ()).unwrap();
-    /// f.cancel(); // may or may not win against the worker
+    /// let _ = f.cancel(); // may or may not win against the worker
     /// assert!(!f.running() || !f.cancelled());
     /// # }
     /// ```
@@ -461,6 +461,7 @@ impl<T> Future<T> {
     /// busy.result().unwrap();
     /// # }
     /// ```
+    #[must_use = "`false` means the task started or finished: it was not cancelled"]
     pub fn cancel(&self) -> bool {
         self.shared.cancel()
     }

@@ -386,6 +386,7 @@ impl<F: AsRef<Future<T>>, T> Completions<F, T> {
 /// assert_eq!(seen, [("a", 1), ("b", 2)]);
 /// # }
 /// ```
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct AsCompleted<F: AsRef<Future<T>>, T> {
     inner: Completions<F, T>,
 }
@@ -407,6 +408,7 @@ pub struct AsCompleted<F: AsRef<Future<T>>, T> {
 /// assert_eq!(sum, 3);
 /// # }
 /// ```
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct AsCompletedUntil<F: AsRef<Future<T>>, T> {
     inner: Completions<F, T>,
     block: Block,

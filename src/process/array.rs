@@ -133,7 +133,7 @@ impl<T> Array<T> {
     /// # }
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     pub fn try_lock(&self) -> Option<ArrayGuard<'_, T>> {
         self.raw.try_lock().map(|t| self.guard(t))
     }
@@ -150,7 +150,7 @@ impl<T> Array<T> {
     /// # }
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "try_lock_for")]
     pub fn lock_for(&self, timeout: Duration) -> Option<ArrayGuard<'_, T>> {
         self.raw
@@ -170,7 +170,7 @@ impl<T> Array<T> {
     /// # }
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "try_lock_until")]
     pub fn lock_until(&self, deadline: Instant) -> Option<ArrayGuard<'_, T>> {
         self.raw.lock(Some(deadline)).map(|t| self.guard(t))

@@ -150,7 +150,7 @@ impl Event {
     /// assert!(!ev.wait_for(Duration::from_millis(1)));
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "`false` means the time ran out without a set"]
     pub fn wait_for(&self, timeout: Duration) -> bool {
         self.is_set() || self.wait_slow(shim::deadline_after(timeout))
     }
@@ -165,7 +165,7 @@ impl Event {
     /// assert!(ev.wait_until(Instant::now() + Duration::from_secs(1)));
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "`false` means the deadline passed without a set"]
     pub fn wait_until(&self, deadline: Instant) -> bool {
         self.is_set() || self.wait_slow(Some(deadline))
     }

@@ -159,7 +159,7 @@ impl<T: ?Sized> Lock<T> {
     /// # }
     /// ```
     #[inline]
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "acquire")]
     pub fn try_lock(&self) -> Option<LockGuard<'_, T>> {
         self.raw.try_lock().map(|t| self.guard(t))
@@ -178,7 +178,7 @@ impl<T: ?Sized> Lock<T> {
     /// # }
     /// ```
     #[inline]
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "try_lock_for")]
     pub fn lock_for(&self, timeout: Duration) -> Option<LockGuard<'_, T>> {
         self.raw
@@ -197,7 +197,7 @@ impl<T: ?Sized> Lock<T> {
     /// # }
     /// ```
     #[inline]
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "try_lock_until")]
     pub fn lock_until(&self, deadline: Instant) -> Option<LockGuard<'_, T>> {
         self.raw.lock(Some(deadline)).map(|t| self.guard(t))
@@ -438,7 +438,7 @@ impl<T: ?Sized> RLock<T> {
     /// # }
     /// ```
     #[track_caller]
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "acquire")]
     pub fn try_lock(&self) -> Option<RLockGuard<'_, T>> {
         self.lock_deadline(None, false)
@@ -454,7 +454,7 @@ impl<T: ?Sized> RLock<T> {
     /// # }
     /// ```
     #[track_caller]
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "try_lock_for")]
     pub fn lock_for(&self, timeout: Duration) -> Option<RLockGuard<'_, T>> {
         self.lock_deadline(shim::deadline_after(timeout), true)
@@ -470,7 +470,7 @@ impl<T: ?Sized> RLock<T> {
     /// # }
     /// ```
     #[track_caller]
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "try_lock_until")]
     pub fn lock_until(&self, deadline: Instant) -> Option<RLockGuard<'_, T>> {
         self.lock_deadline(Some(deadline), true)

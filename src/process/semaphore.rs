@@ -280,7 +280,7 @@ impl Semaphore {
     /// assert!(sem.try_acquire().is_none());
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[doc(alias = "acquire")]
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
         self.try_acquire_many(1)
@@ -295,7 +295,7 @@ impl Semaphore {
     /// assert!(sem.acquire_for(Duration::from_millis(1)).is_none());
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     pub fn acquire_for(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.acquire_many_for(1, timeout)
     }
@@ -309,7 +309,7 @@ impl Semaphore {
     /// assert!(sem.acquire_until(Instant::now() + Duration::from_secs(1)).is_some());
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     pub fn acquire_until(&self, deadline: Instant) -> Option<SemaphorePermit<'_>> {
         self.acquire_many_until(1, deadline)
     }
@@ -346,7 +346,7 @@ impl Semaphore {
     /// assert!(sem.try_acquire_many(2).is_none());
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[track_caller]
     pub fn try_acquire_many(&self, n: u32) -> Option<SemaphorePermit<'_>> {
         self.acquire_deadline(n, None, false)
@@ -364,7 +364,7 @@ impl Semaphore {
     /// assert!(sem.acquire_many_for(2, Duration::from_millis(10)).is_some());
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[track_caller]
     pub fn acquire_many_for(&self, n: u32, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.acquire_deadline(n, shim::deadline_after(timeout), true)
@@ -382,7 +382,7 @@ impl Semaphore {
     /// assert!(sem.acquire_many_until(1, Instant::now()).is_none());
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[track_caller]
     pub fn acquire_many_until(&self, n: u32, deadline: Instant) -> Option<SemaphorePermit<'_>> {
         self.acquire_deadline(n, Some(deadline), true)
