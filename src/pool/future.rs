@@ -799,3 +799,51 @@ impl<T> fmt::Display for ResultTimeoutError<T> {
 
 impl<T> std::error::Error for TryResultError<T> {}
 impl<T> std::error::Error for ResultTimeoutError<T> {}
+
+/// Ignoring whether a Future call happened does not compile under `#![deny(unused_must_use)]`: each
+/// `compile_fail` block below is paired with a `no_run` block that differs only in using the
+/// result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// fut.try_result(); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// let _ = fut.try_result(); }
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// fut.result_for(std::time::Duration::ZERO); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// let _ = fut.result_for(std::time::Duration::ZERO); }
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// fut.result_until(std::time::Instant::now()); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// let _ = fut.result_until(std::time::Instant::now()); }
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// fut.cancel(); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// let _ = fut.cancel(); }
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

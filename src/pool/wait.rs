@@ -573,3 +573,31 @@ impl<F: AsRef<Future<T>>, T> fmt::Debug for AsCompletedUntil<F, T> {
             .finish_non_exhaustive()
     }
 }
+
+/// Ignoring whether a pool wait call happened does not compile under `#![deny(unused_must_use)]`:
+/// each `compile_fail` block below is paired with a `no_run` block that differs only in using the
+/// result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(fs: Vec<weftsync::pool::Future<u8>>) {
+/// weftsync::pool::wait_for(fs, weftsync::pool::WaitFor::AllCompleted, std::time::Duration::ZERO); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(fs: Vec<weftsync::pool::Future<u8>>) {
+/// let _ = weftsync::pool::wait_for(fs, weftsync::pool::WaitFor::AllCompleted, std::time::Duration::ZERO); }
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(fs: Vec<weftsync::pool::Future<u8>>) {
+/// weftsync::pool::as_completed_for(fs, std::time::Duration::ZERO); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(fs: Vec<weftsync::pool::Future<u8>>) {
+/// let _ = weftsync::pool::as_completed_for(fs, std::time::Duration::ZERO); }
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

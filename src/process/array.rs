@@ -322,3 +322,41 @@ impl<T: fmt::Debug> fmt::Debug for Array<T> {
         d.finish_non_exhaustive()
     }
 }
+
+/// Ignoring whether a process Array call happened does not compile under
+/// `#![deny(unused_must_use)]`: each `compile_fail` block below is paired with a `no_run` block
+/// that differs only in using the result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(a: &weftsync::process::Array<u32>) {
+/// a.try_lock(); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(a: &weftsync::process::Array<u32>) {
+/// let _ = a.try_lock(); }
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(a: &weftsync::process::Array<u32>) {
+/// a.lock_for(std::time::Duration::ZERO); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(a: &weftsync::process::Array<u32>) {
+/// let _ = a.lock_for(std::time::Duration::ZERO); }
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(a: &weftsync::process::Array<u32>) {
+/// a.lock_until(std::time::Instant::now()); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(a: &weftsync::process::Array<u32>) {
+/// let _ = a.lock_until(std::time::Instant::now()); }
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

@@ -222,3 +222,31 @@ impl fmt::Debug for Event {
             .finish_non_exhaustive()
     }
 }
+
+/// Ignoring whether a process Event call happened does not compile under
+/// `#![deny(unused_must_use)]`: each `compile_fail` block below is paired with a `no_run` block
+/// that differs only in using the result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let ev = weftsync::process::Event::new();
+/// ev.wait_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let ev = weftsync::process::Event::new();
+/// let _ = ev.wait_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let ev = weftsync::process::Event::new();
+/// ev.wait_until(std::time::Instant::now());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let ev = weftsync::process::Event::new();
+/// let _ = ev.wait_until(std::time::Instant::now());
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

@@ -679,3 +679,71 @@ impl<T: fmt::Debug> fmt::Debug for Value<T> {
         f.debug_tuple("process::Value").field(&self.lock).finish()
     }
 }
+
+/// Ignoring whether a process Lock or RLock call happened does not compile under
+/// `#![deny(unused_must_use)]`: each `compile_fail` block below is paired with a `no_run` block
+/// that differs only in using the result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::Lock::new(0u32);
+/// l.try_lock();
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::Lock::new(0u32);
+/// let _ = l.try_lock();
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::Lock::new(0u32);
+/// l.lock_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::Lock::new(0u32);
+/// let _ = l.lock_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::Lock::new(0u32);
+/// l.lock_until(std::time::Instant::now());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::Lock::new(0u32);
+/// let _ = l.lock_until(std::time::Instant::now());
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::RLock::new(0u32);
+/// l.try_lock();
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::RLock::new(0u32);
+/// let _ = l.try_lock();
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::RLock::new(0u32);
+/// l.lock_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::RLock::new(0u32);
+/// let _ = l.lock_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::RLock::new(0u32);
+/// l.lock_until(std::time::Instant::now());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::RLock::new(0u32);
+/// let _ = l.lock_until(std::time::Instant::now());
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

@@ -721,3 +721,71 @@ impl fmt::Debug for BoundedSemaphore {
             .finish_non_exhaustive()
     }
 }
+
+/// Ignoring whether a process Semaphore or BoundedSemaphore call happened does not compile under
+/// `#![deny(unused_must_use)]`: each `compile_fail` block below is paired with a `no_run` block
+/// that differs only in using the result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// s.try_acquire();
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// let _ = s.try_acquire();
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// s.acquire_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// let _ = s.acquire_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// s.acquire_many_until(2, std::time::Instant::now());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// let _ = s.acquire_many_until(2, std::time::Instant::now());
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// s.checked_release(1);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// let _ = s.checked_release(1);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::BoundedSemaphore::new(1);
+/// s.acquire_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::BoundedSemaphore::new(1);
+/// let _ = s.acquire_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::BoundedSemaphore::new(1);
+/// s.release(1);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::BoundedSemaphore::new(1);
+/// let _ = s.release(1);
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;
