@@ -252,6 +252,14 @@ impl Event {
     /// let ev = weftsync::Event::new();
     /// ev.wait_for(std::time::Duration::from_millis(1));
     /// ```
+    ///
+    /// The same code using the result compiles:
+    ///
+    /// ```no_run
+    /// #![deny(unused_must_use)]
+    /// let ev = weftsync::Event::new();
+    /// let _ = ev.wait_for(std::time::Duration::from_millis(1));
+    /// ```
     #[inline]
     #[doc(alias = "wait_timeout")]
     #[must_use = "`false` means the time ran out without a set"]

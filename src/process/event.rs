@@ -150,7 +150,7 @@ impl Event {
     /// assert!(!ev.wait_for(Duration::from_millis(1)));
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "`false` means the time ran out without a set"]
     pub fn wait_for(&self, timeout: Duration) -> bool {
         self.is_set() || self.wait_slow(shim::deadline_after(timeout))
     }
@@ -165,7 +165,7 @@ impl Event {
     /// assert!(ev.wait_until(Instant::now() + Duration::from_secs(1)));
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "`false` means the deadline passed without a set"]
     pub fn wait_until(&self, deadline: Instant) -> bool {
         self.is_set() || self.wait_slow(Some(deadline))
     }
@@ -222,3 +222,31 @@ impl fmt::Debug for Event {
             .finish_non_exhaustive()
     }
 }
+
+/// Ignoring whether a process Event call happened does not compile under
+/// `#![deny(unused_must_use)]`: each `compile_fail` block below is paired with a `no_run` block
+/// that differs only in using the result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let ev = weftsync::process::Event::new();
+/// ev.wait_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let ev = weftsync::process::Event::new();
+/// let _ = ev.wait_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let ev = weftsync::process::Event::new();
+/// ev.wait_until(std::time::Instant::now());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let ev = weftsync::process::Event::new();
+/// let _ = ev.wait_until(std::time::Instant::now());
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;
