@@ -575,7 +575,7 @@ impl Barrier {
         let parties = self.parties;
         let generation = s & GEN_MASK;
         let mut timed_out = false;
-        let mut spin = shim::Spin::new();
+        let mut spin = shim::Spin::new(shim::Site::Flag);
         loop {
             if s & GEN_MASK != generation {
                 // Released (the word was read with Acquire: the release happens-before here).
@@ -608,11 +608,11 @@ impl Barrier {
             }
             // Spin briefly, read-only, while nobody sleeps: the rest of the parties often come
             // soon, and seeing the release here saves a sleep and the releaser a wake call.
-            if s & WAITERS == 0 && spin.next_round().is_some() {
-                shim::spin_loop();
+            if s & WAITERS == 0 && spin.pause() {
                 s = self.word.load(Acquire);
                 continue;
             }
+            spin.stop();
             // While the action runs the generation is complete: wait for its end untimed.
             let until = if action_running { None } else { deadline };
             let (now, gave_up) = self.sleep(s, until);

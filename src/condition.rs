@@ -80,16 +80,6 @@ const QUEUE_PARKED: usize = 2;
 const TAG: usize = QUEUE_LOCKED | QUEUE_PARKED;
 const _: () = assert!(align_of::<Waiter>() > TAG);
 
-/// After its read-only spin, a waiter yields the CPU up to this many times (never more than
-/// `SPIN_LIMIT`; none under loom), re-reading its word, before it sleeps. A notify arriving
-/// within those few microseconds then costs no sleep and no wake: in a two-thread ping-pong the
-/// partner's wake-up takes longer than the spin alone, so without this both sides sleep on
-/// every hand-over. Bounded: after it the waiter sleeps.
-const YIELD_ROUNDS: usize = 16;
-/// Spin rounds on the queue lock before parking (capped by `shim::SPIN_LIMIT`, so none under
-/// loom). The lock is held for a few pointer writes; only a preempted holder holds it longer.
-const QUEUE_SPINS: u32 = 64;
-
 const WAITING: u32 = 0;
 const SLEEPING: u32 = 1;
 const NOTIFIED: u32 = 2;
@@ -778,23 +768,20 @@ impl Condition {
     /// stores DONE, so the caller must `await_done` before `node` dies. Returns `false` if the
     /// deadline passed first: `node` is out of the queue and no notifier ever touched it.
     fn sleep(&self, node: &Waiter, deadline: Option<Instant>) -> bool {
-        // A short spin first: a notify that comes at once then costs no sleep and no wake call.
-        // (No rounds under loom, on purpose: see `shim::SPIN_LIMIT`.)
-        for _ in shim::spin_rounds() {
+        // A short spin, then a few yields, first (`shim::Spin` sets how many, from how often
+        // they paid off lately; none under loom): a notify that comes meanwhile costs no sleep
+        // and no wake call. Read-only: the word still says WAITING, so a notifier releases us
+        // with one compare-exchange. Bounded: a real-time waiter's yield does not let a normal
+        // notifier run, the sleep below does.
+        let mut spin = shim::Spin::new(shim::Site::Condition);
+        loop {
             // Acquire: pairs with the notifier's Release store of DONE (see `await_done`).
             if node.word.load(Acquire) == DONE {
                 return true;
             }
-            shim::spin_loop();
-        }
-        for _ in shim::spin_rounds().take(YIELD_ROUNDS) {
-            // Acquire: as above. Yielding is read-only too: the word still says WAITING, so a
-            // notifier releases us with one compare-exchange and no wake call. Bounded: a
-            // real-time waiter's yield does not let a normal notifier run, the sleep below does.
-            if node.word.load(Acquire) == DONE {
-                return true;
+            if !spin.pause() {
+                break;
             }
-            shim::thread::yield_now();
         }
         // Announce the sleep. If this fails a notifier has already popped us (word DONE: from
         // WAITING a notifier goes straight there). Relaxed: only the value matters, and a
@@ -893,7 +880,8 @@ impl Condition {
 
     /// Takes the queue lock; returns the queue's head.
     fn lock_queue(&self) -> *mut Waiter {
-        let mut spin = shim::Spin::at_most(QUEUE_SPINS);
+        // Reads the thread's estimate only at its first round: a free lock costs no lookup.
+        let mut spin = shim::Spin::new(shim::Site::QueueLock);
         loop {
             let state = self.state.load(Relaxed);
             if state.addr() & QUEUE_LOCKED == 0 {
@@ -909,9 +897,7 @@ impl Condition {
                     Err(_) => continue,
                 }
             }
-            if spin.next_round().is_some() {
-                shim::spin_loop();
-            } else {
+            if !spin.pause() {
                 self.park_on_queue(state);
             }
         }

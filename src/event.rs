@@ -169,7 +169,7 @@ impl<M: WakeMode> RawEvent<M> {
         let mut s = self.word.load(Acquire);
         let epoch = s & EPOCH_MASK;
         let seen_set = |s: u32| s & SET != 0 || s & EPOCH_MASK != epoch;
-        let mut spin = shim::Spin::new();
+        let mut spin = shim::Spin::new(shim::Site::Flag);
         loop {
             if seen_set(s) {
                 return true;
@@ -180,11 +180,11 @@ impl<M: WakeMode> RawEvent<M> {
             }
             // Spin briefly, read-only, while nobody sleeps: a `set` often comes soon, and seeing
             // it here saves this thread a sleep and the setter a wake call.
-            if s & WAITERS == 0 && spin.next_round().is_some() {
-                shim::spin_loop();
+            if s & WAITERS == 0 && spin.pause() {
                 s = self.word.load(Acquire);
                 continue;
             }
+            spin.stop();
             if s & WAITERS == 0 {
                 // Relaxed success: registering publishes nothing. Acquire failure: the value
                 // read may be a `set` we return on.

@@ -8,13 +8,16 @@
 //! | 1     | locked, no thread asleep on the word      |
 //! | 2     | locked, threads may be asleep on the word |
 //!
-//! Transitions: 0→1 (a take, one compare-exchange); any→2 (a contender that will sleep
-//! announces itself, by swap); 1|2→0 (unlock, by swap; from 2 it wakes one sleeper).
+//! Transitions: 0→1 (a take, one compare-exchange, by a thread that has not slept on this
+//! lock during this call); any→2 (a contender that will sleep announces itself, and a woken
+//! contender takes or re-announces, by swap); 1|2→0 (unlock, by swap; from 2 it wakes one
+//! sleeper).
 //!
 //! Invariant: while any thread sleeps (or is about to) on the word, the value is 2 or the
-//! lock is free. A contender only sleeps on the value 2 it wrote itself, and a woken contender
-//! takes the lock with a swap to 2, so it leaves 2 behind for whoever is still asleep. The cost is
-//! at most one needless wake after the last sleeper left.
+//! lock is free. A contender sleeps only on a 2 (its own, or one already there: the futex compares
+//! the word as it sleeps), and a woken contender takes the lock only with a swap to 2, so it
+//! leaves 2 behind for whoever is still asleep. The cost is at most one needless wake after the
+//! last sleeper left.
 //!
 //! A timed take whose deadline has passed gives up **before** it writes 2: a zero timeout or a
 //! past deadline is the one compare-exchange of the fast path, with no spin, and a deadline that
@@ -26,10 +29,12 @@
 //! Nothing else is published through the word. Wait and wake order nothing by themselves.
 //!
 //! Loops that wait (every one ends in a sleep on a word its awaited party wakes):
-//! - `RawLock::lock_slow`, the spin: at most `shim::SPIN_LIMIT` read-only rounds (100; 1 under
-//!   shuttle, 0 under loom), then the sleep loop below.
+//! - `RawLock::lock_slow`, the spin: a `shim::Spin` budget (a few busy rounds with exponential
+//!   backoff, then a few yields, as many as paid off lately; none under loom, one under
+//!   shuttle), only while the word reads 1, then the sleep loop below.
 //! - `RawLock::lock_slow`, the sleep loop: sleeps on `state` at 2; the owner's unlock swaps in 0
-//!   and, having replaced a 2, wakes one sleeper on `state`.
+//!   and, having replaced a 2, wakes one sleeper on `state`. A woken contender spins again on a
+//!   fresh budget while the word reads 1, then swaps as before.
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -40,7 +45,7 @@ use std::sync::Arc;
 use crate::shim::{
     self, AtomicU32, Duration, Instant,
     Ordering::{Acquire, Relaxed, Release},
-    UnsafeCell,
+    Site, UnsafeCell,
 };
 
 pub(crate) const UNLOCKED: u32 = 0;
@@ -117,19 +122,30 @@ impl RawLock {
         if shim::expired(deadline) {
             return false;
         }
-        // Spin briefly while the owner holds it without sleepers: short critical sections end
-        // sooner than a sleep would. Read-only, so spinners do not fight over the cache line.
+        // Spin, then yield, while the owner holds it without sleepers (`shim::Spin` sets how
+        // long, from how often spinning paid off lately): short critical sections end sooner
+        // than a sleep would. Read-only but for a try whenever the word reads free, so spinners
+        // do not fight over the cache line; a failed try counts as a round, so this is bounded.
+        let mut spin = shim::Spin::new(Site::Lock);
         let mut state = self.state.load(Relaxed);
-        for _ in shim::spin_rounds() {
-            if state != LOCKED {
+        loop {
+            if state == UNLOCKED {
+                // Acquire on success: pairs with the previous owner's Release in `unlock`.
+                match self
+                    .state
+                    .compare_exchange(UNLOCKED, LOCKED, Acquire, Relaxed)
+                {
+                    Ok(_) => return true,
+                    Err(now) => state = now,
+                }
+            }
+            // A sleeper means the owner's unlock will wake one: queue up behind it.
+            if state == CONTENDED || !spin.pause() {
                 break;
             }
-            shim::spin_loop();
             state = self.state.load(Relaxed);
         }
-        if state == UNLOCKED && self.try_lock() {
-            return true;
-        }
+        spin.stop();
         // Out of time during the spin: give up before announcing ourselves, so a timed-out
         // caller that never slept leaves the word as it found it.
         if shim::expired(deadline) {
@@ -138,18 +154,31 @@ impl RawLock {
         loop {
             // Swap in CONTENDED: if it was free we now own it (and may leave a needless
             // CONTENDED behind, which costs one empty wake); otherwise the owner will wake us.
-            // Acquire: pairs with the previous owner's Release in `unlock`.
-            if self.state.swap(CONTENDED, Acquire) == UNLOCKED {
+            // Acquire: pairs with the previous owner's Release in `unlock`. Skipped when the
+            // word already reads CONTENDED: the announcement is there, and a change before the
+            // sleep makes `wait` return at once.
+            if state != CONTENDED && self.state.swap(CONTENDED, Acquire) == UNLOCKED {
                 return true;
             }
-            // After a wake we must swap (above) before we may give up: the wake may have been
-            // the only one owed, and the swap re-announces the sleepers it did not reach. So the
-            // deadline is checked only here, by `wait`.
+            // After a wake we must swap (or read 2, which announces the same) before we may give
+            // up: the wake may have been the only one owed, and the 2 re-announces the sleepers
+            // it did not reach. So the deadline is checked only here, by `wait`.
             if !shim::wait(&self.state, CONTENDED, deadline) {
                 // Timed out without being woken. If a wake was meant for us, `wait` returned
                 // `true` instead, so no wake is lost here; and we leave CONTENDED set, so the
                 // owner still wakes any other sleeper.
                 return false;
+            }
+            // Woken (or a spurious return): spin again while a new owner holds the lock without
+            // sleepers, then swap as above. Never a plain 0 -> 1 take after a sleep: other
+            // sleepers may rely on our CONTENDED.
+            let mut spin = shim::Spin::new(Site::Lock);
+            state = self.state.load(Relaxed);
+            while state == LOCKED && spin.pause() {
+                state = self.state.load(Relaxed);
+            }
+            if state != UNLOCKED {
+                spin.stop();
             }
         }
     }
@@ -910,31 +939,33 @@ mod tests {
     /// a deadline that runs out during the spin; the word read 2.
     #[test]
     fn expired_timed_take_leaves_the_word_as_try_lock_does() {
-        let lock = Arc::new(Lock::new(()));
-        let held = lock.lock();
-        let word = || lock.raw.word();
-        let past = Instant::now();
-        let check = |what: &str, took: bool| {
-            assert!(!took, "{what} took a held lock");
-            assert_eq!(
-                word(),
-                LOCKED,
-                "{what} on a held lock must leave the word LOCKED (no sleeper announced)"
+        crate::shim::tests::watched(|| {
+            let lock = Arc::new(Lock::new(()));
+            let held = lock.lock();
+            let word = || lock.raw.word();
+            let past = Instant::now();
+            let check = |what: &str, took: bool| {
+                assert!(!took, "{what} took a held lock");
+                assert_eq!(
+                    word(),
+                    LOCKED,
+                    "{what} on a held lock must leave the word LOCKED (no sleeper announced)"
+                );
+            };
+            check("try_lock", lock.try_lock().is_some());
+            check("lock_for(ZERO)", lock.lock_for(Duration::ZERO).is_some());
+            check("lock_until(past)", lock.lock_until(past).is_some());
+            // Runs out before the spin or during it; either way it never announces itself.
+            let tiny = Duration::from_nanos(1);
+            check("lock_for(1 ns)", lock.lock_for(tiny).is_some());
+            check("try_lock_arc", lock.try_lock_arc().is_some());
+            check(
+                "lock_arc_for(ZERO)",
+                lock.lock_arc_for(Duration::ZERO).is_some(),
             );
-        };
-        check("try_lock", lock.try_lock().is_some());
-        check("lock_for(ZERO)", lock.lock_for(Duration::ZERO).is_some());
-        check("lock_until(past)", lock.lock_until(past).is_some());
-        // Runs out before the spin or during it; either way it never announces itself.
-        let tiny = Duration::from_nanos(1);
-        check("lock_for(1 ns)", lock.lock_for(tiny).is_some());
-        check("try_lock_arc", lock.try_lock_arc().is_some());
-        check(
-            "lock_arc_for(ZERO)",
-            lock.lock_arc_for(Duration::ZERO).is_some(),
-        );
-        check("lock_arc_until(past)", lock.lock_arc_until(past).is_some());
-        drop(held);
-        assert_eq!(word(), UNLOCKED, "the guard's drop unlocks");
+            check("lock_arc_until(past)", lock.lock_arc_until(past).is_some());
+            drop(held);
+            assert_eq!(word(), UNLOCKED, "the guard's drop unlocks");
+        });
     }
 }

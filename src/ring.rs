@@ -72,8 +72,8 @@
 //! Every loop here that waits ends in a sleep on the word its awaited party wakes: `put_slow` on
 //! `not_full` (a get or shutdown), `get_slow` on `not_empty` (a put or shutdown), `poll` on
 //! `readable` (a put or shutdown), `join` on `all_done` (`task_done` or shutdown). The only
-//! other loop, `pause`, spins then yields a bounded number of rounds (`SPIN_ROUNDS`) before
-//! its caller sleeps.
+//! other loop, `pause`, spins then yields for a bounded `shim::Spin` budget before its caller
+//! sleeps.
 //!
 //! Storage: the store grows as items arrive (doubling, from 4 slots) but never past `capacity`
 //! slots: `push` reserves exactly up to `capacity`, so a queue of 5 allocates 5 slots, not the 8
@@ -115,18 +115,6 @@ use crate::channel_error::{
 use crate::lock::{Lock, LockGuard};
 use crate::shim::{self, AtomicU32, AtomicUsize, Instant, Ordering::Relaxed};
 use crate::store::{Panic, Store};
-
-/// How many rounds a put or get that must wait spends unlocked, watching the length hint, before
-/// it sleeps: a short pause is cheaper than a sleep and a wake when the other side is running.
-/// Tuned on a loaded 2-core machine, where 3 short spins and then yields beat 6 spins (2x at
-/// capacity 1 and for the pipe round trip).
-/// Capped by `shim::SPIN_LIMIT`: none under loom (the spin adds no behaviour, only
-/// interleavings), one under shuttle.
-const SPIN_ROUNDS: u32 = 20;
-
-/// Rounds before this one spin (`2^(round + 1)` hints); the later ones yield the processor,
-/// which lets the other side run when threads outnumber cores.
-const BUSY_ROUNDS: u32 = 3;
 
 /// The first allocation holds this many slots (or `capacity`, if smaller), as `VecDeque`'s own.
 /// An unbounded ring never shrinks below it.
@@ -302,37 +290,23 @@ impl<S: Store> Ring<S> {
         self.len_hint.store(g.items.len(), Relaxed);
     }
 
-    /// Waits without sleeping: unlocks, then spends the rounds left in `spin` (round `r` spins
-    /// `2^(r + 1)` hints, or yields from round `BUSY_ROUNDS`) until the length hint says `ready`,
-    /// and relocks. Reading the hint instead of relocking each round keeps the lock free for the
-    /// other side. `Err` with the guard still held when the budget was already spent.
+    /// Waits without sleeping: unlocks, then spends the rounds left in `spin` (spins, then
+    /// yields: `shim::Spin` sets how many) until the length hint says `ready`, and relocks.
+    /// Reading the hint instead of relocking each round keeps the lock free for the other side.
+    /// `Err` with the guard still held when the budget was already spent: the caller sleeps.
     fn pause<'a>(
         &'a self,
         g: LockGuard<'a, Inner<S>>,
         spin: &mut shim::Spin,
         ready: impl Fn(usize) -> bool,
     ) -> Result<LockGuard<'a, Inner<S>>, LockGuard<'a, Inner<S>>> {
-        let Some(mut round) = spin.next_round() else {
+        if spin.is_spent() {
+            spin.stop();
             return Err(g);
-        };
-        drop(g);
-        loop {
-            if round < BUSY_ROUNDS {
-                for _ in 0..2u32 << round {
-                    shim::spin_loop();
-                }
-            } else {
-                shim::thread::yield_now();
-            }
-            // Relaxed: only a hint; the caller re-checks under the lock.
-            if ready(self.len_hint.load(Relaxed)) {
-                break;
-            }
-            match spin.next_round() {
-                Some(next) => round = next,
-                None => break,
-            }
         }
+        drop(g);
+        // Relaxed: only a hint; the caller re-checks under the lock.
+        while spin.pause() && !ready(self.len_hint.load(Relaxed)) {}
         Ok(self.inner.lock())
     }
 
@@ -432,7 +406,7 @@ impl<S: Store> Ring<S> {
         item: S::Item,
         block: Block,
     ) -> Result<(), (S::Item, Fail)> {
-        let (mut timed_out, mut spin) = (false, shim::Spin::at_most(SPIN_ROUNDS));
+        let (mut timed_out, mut spin) = (false, shim::Spin::new(shim::Site::Ring));
         loop {
             if g.state != State::Open {
                 return Err((item, Fail::Closed));
@@ -533,7 +507,7 @@ impl<S: Store> Ring<S> {
         mut g: LockGuard<'a, Inner<S>>,
         block: Block,
     ) -> Result<S::Item, Fail> {
-        let (mut timed_out, mut spin) = (false, shim::Spin::at_most(SPIN_ROUNDS));
+        let (mut timed_out, mut spin) = (false, shim::Spin::new(shim::Site::Ring));
         loop {
             match g.items.pop() {
                 Ok(Some(item)) => {

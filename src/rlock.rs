@@ -795,23 +795,25 @@ mod tests {
     /// this unit test sets the depth directly.
     #[test]
     fn depth_overflow_panics_and_leaves_lock_held() {
-        let lock = RLock::new(());
-        let g = lock.lock();
-        lock.depth.store(u32::MAX, Relaxed);
-        let r = std::panic::catch_unwind(AssertUnwindSafe(|| lock.lock()));
-        assert!(r.is_err(), "locking past u32::MAX must panic");
-        assert_eq!(
-            lock.depth(),
-            u32::MAX,
-            "a failed re-lock must not change the depth"
-        );
-        assert!(
-            format!("{lock:?}").contains("<locked>"),
-            "Debug must not panic"
-        );
-        lock.depth.store(1, Relaxed);
-        drop(g);
-        assert!(!lock.is_locked());
+        crate::shim::tests::watched(|| {
+            let lock = RLock::new(());
+            let g = lock.lock();
+            lock.depth.store(u32::MAX, Relaxed);
+            let r = std::panic::catch_unwind(AssertUnwindSafe(|| lock.lock()));
+            assert!(r.is_err(), "locking past u32::MAX must panic");
+            assert_eq!(
+                lock.depth(),
+                u32::MAX,
+                "a failed re-lock must not change the depth"
+            );
+            assert!(
+                format!("{lock:?}").contains("<locked>"),
+                "Debug must not panic"
+            );
+            lock.depth.store(1, Relaxed);
+            drop(g);
+            assert!(!lock.is_locked());
+        });
     }
 
     /// Runs `f`, which must panic, and returns the file and line the panic reports. The hook is
@@ -847,31 +849,33 @@ mod tests {
     /// names the line that called `lock`, not a line inside the crate (docs/api.md, rule 4).
     #[test]
     fn depth_overflow_panic_names_the_callers_line() {
-        let lock = Arc::new(RLock::new(()));
-        let g = lock.lock();
-        lock.depth.store(u32::MAX, Relaxed);
-        let past = Instant::now();
-        macro_rules! assert_panics_here {
-            ($call:expr) => {{
-                let at = panic_location(|| drop($call));
-                assert_eq!(
-                    at,
-                    (file!().to_owned(), line!()),
-                    "the depth-overflow panic of `{}` must name the caller's line",
-                    stringify!($call)
-                );
-            }};
-        }
-        assert_panics_here!(lock.lock());
-        assert_panics_here!(lock.try_lock());
-        assert_panics_here!(lock.lock_for(Duration::ZERO));
-        assert_panics_here!(lock.lock_until(past));
-        assert_panics_here!(lock.lock_arc());
-        assert_panics_here!(lock.try_lock_arc());
-        assert_panics_here!(lock.lock_arc_for(Duration::ZERO));
-        assert_panics_here!(lock.lock_arc_until(past));
-        lock.depth.store(1, Relaxed);
-        drop(g);
+        crate::shim::tests::watched(|| {
+            let lock = Arc::new(RLock::new(()));
+            let g = lock.lock();
+            lock.depth.store(u32::MAX, Relaxed);
+            let past = Instant::now();
+            macro_rules! assert_panics_here {
+                ($call:expr) => {{
+                    let at = panic_location(|| drop($call));
+                    assert_eq!(
+                        at,
+                        (file!().to_owned(), line!()),
+                        "the depth-overflow panic of `{}` must name the caller's line",
+                        stringify!($call)
+                    );
+                }};
+            }
+            assert_panics_here!(lock.lock());
+            assert_panics_here!(lock.try_lock());
+            assert_panics_here!(lock.lock_for(Duration::ZERO));
+            assert_panics_here!(lock.lock_until(past));
+            assert_panics_here!(lock.lock_arc());
+            assert_panics_here!(lock.try_lock_arc());
+            assert_panics_here!(lock.lock_arc_for(Duration::ZERO));
+            assert_panics_here!(lock.lock_arc_until(past));
+            lock.depth.store(1, Relaxed);
+            drop(g);
+        });
     }
 
     /// Issue 8 regression (RLock side): for a thread that does not own the lock, a zero timeout,
@@ -881,66 +885,68 @@ mod tests {
     /// non-owner's `lock_for(ZERO)`; the inner word read 2 (CONTENDED).
     #[test]
     fn expired_timed_take_by_non_owner_changes_nothing() {
-        let lock = Arc::new(RLock::new(()));
-        let (held_tx, held_rx) = mpsc::channel();
-        let (done_tx, done_rx) = mpsc::channel::<()>();
-        let owner = {
-            let lock = Arc::clone(&lock);
-            std::thread::spawn(move || {
-                let outer = lock.lock();
-                let inner = lock.lock();
-                held_tx.send(()).unwrap();
-                let _ = done_rx.recv();
-                drop((inner, outer));
-            })
-        };
-        held_rx.recv().unwrap();
-        let fields = || {
-            let owner = lock.owner.load(Relaxed);
-            (lock.lock.word(), owner, lock.depth.load(Relaxed))
-        };
-        let before = fields();
-        let past = Instant::now();
-        let tiny = Duration::from_nanos(1);
-        // Collected first and checked after the owner is let go, so a failed check cannot leave
-        // the owner thread waiting.
-        let tries = [
-            ("try_lock", lock.try_lock().is_some(), fields()),
-            (
-                "lock_for(ZERO)",
-                lock.lock_for(Duration::ZERO).is_some(),
-                fields(),
-            ),
-            (
-                "lock_until(past)",
-                lock.lock_until(past).is_some(),
-                fields(),
-            ),
-            ("lock_for(1 ns)", lock.lock_for(tiny).is_some(), fields()),
-            ("try_lock_arc", lock.try_lock_arc().is_some(), fields()),
-            (
-                "lock_arc_for(ZERO)",
-                lock.lock_arc_for(Duration::ZERO).is_some(),
-                fields(),
-            ),
-            (
-                "lock_arc_until(past)",
-                lock.lock_arc_until(past).is_some(),
-                fields(),
-            ),
-        ];
-        done_tx.send(()).unwrap();
-        owner.join().unwrap();
-        assert_eq!(before.0, LOCKED, "the owner took the lock uncontended");
-        assert_eq!(before.2, 2, "the owner holds two levels");
-        for (what, took, after) in tries {
-            assert!(!took, "{what} by a non-owner took an owned lock");
-            assert_eq!(
-                after, before,
-                "{what} by a non-owner must change nothing (inner word, owner, depth)"
-            );
-        }
-        assert_eq!(lock.lock.word(), UNLOCKED, "the owner's last drop unlocks");
+        crate::shim::tests::watched(|| {
+            let lock = Arc::new(RLock::new(()));
+            let (held_tx, held_rx) = mpsc::channel();
+            let (done_tx, done_rx) = mpsc::channel::<()>();
+            let owner = {
+                let lock = Arc::clone(&lock);
+                std::thread::spawn(move || {
+                    let outer = lock.lock();
+                    let inner = lock.lock();
+                    held_tx.send(()).unwrap();
+                    let _ = done_rx.recv();
+                    drop((inner, outer));
+                })
+            };
+            held_rx.recv().unwrap();
+            let fields = || {
+                let owner = lock.owner.load(Relaxed);
+                (lock.lock.word(), owner, lock.depth.load(Relaxed))
+            };
+            let before = fields();
+            let past = Instant::now();
+            let tiny = Duration::from_nanos(1);
+            // Collected first and checked after the owner is let go, so a failed check cannot leave
+            // the owner thread waiting.
+            let tries = [
+                ("try_lock", lock.try_lock().is_some(), fields()),
+                (
+                    "lock_for(ZERO)",
+                    lock.lock_for(Duration::ZERO).is_some(),
+                    fields(),
+                ),
+                (
+                    "lock_until(past)",
+                    lock.lock_until(past).is_some(),
+                    fields(),
+                ),
+                ("lock_for(1 ns)", lock.lock_for(tiny).is_some(), fields()),
+                ("try_lock_arc", lock.try_lock_arc().is_some(), fields()),
+                (
+                    "lock_arc_for(ZERO)",
+                    lock.lock_arc_for(Duration::ZERO).is_some(),
+                    fields(),
+                ),
+                (
+                    "lock_arc_until(past)",
+                    lock.lock_arc_until(past).is_some(),
+                    fields(),
+                ),
+            ];
+            done_tx.send(()).unwrap();
+            owner.join().unwrap();
+            assert_eq!(before.0, LOCKED, "the owner took the lock uncontended");
+            assert_eq!(before.2, 2, "the owner holds two levels");
+            for (what, took, after) in tries {
+                assert!(!took, "{what} by a non-owner took an owned lock");
+                assert_eq!(
+                    after, before,
+                    "{what} by a non-owner must change nothing (inner word, owner, depth)"
+                );
+            }
+            assert_eq!(lock.lock.word(), UNLOCKED, "the owner's last drop unlocks");
+        });
     }
 }
 

@@ -303,11 +303,6 @@ pub fn wait_until(objects: &[&dyn Selectable], deadline: Instant) -> Option<Vec<
     select(objects, Some(deadline))
 }
 
-/// Rounds a wait spends looking at the objects' hints before it registers and sleeps, and the
-/// first of them that spin (the rest yield): the ring's figures (`src/ring.rs`).
-const SPIN_ROUNDS: u32 = 20;
-const BUSY_ROUNDS: u32 = 3;
-
 /// One look at every object, no side effect: the ready ones, or `None`.
 fn look(objects: &[&dyn Selectable]) -> Option<Vec<usize>> {
     let ready: Vec<usize> = (0..objects.len())
@@ -328,18 +323,10 @@ fn select(objects: &[&dyn Selectable], deadline: Option<Instant>) -> Option<Vec<
     }
     // Wait briefly without sleeping, read-only, on each object's hint: readiness often comes
     // soon, and seeing it here saves the registration, the arms and a sleep (and the waker a wake
-    // call). As the ring's pause: a few rounds of short spins, then yields, which let the waker
-    // run when threads outnumber cores. At most `SPIN_ROUNDS`, capped by `shim::Spin` (none
-    // under loom, one round under shuttle).
-    let mut spin = shim::Spin::at_most(SPIN_ROUNDS);
-    while let Some(round) = spin.next_round() {
-        if round < BUSY_ROUNDS {
-            for _ in 0..2u32 << round {
-                shim::spin_loop();
-            }
-        } else {
-            shim::thread::yield_now();
-        }
+    // call). As the ring's pause: spins, then yields, for a `shim::Spin` budget (as many as paid
+    // off lately; none under loom, one round under shuttle), then the sleeping protocol.
+    let mut spin = shim::Spin::new(shim::Site::Select);
+    while spin.pause() {
         if objects.iter().any(|o| o.ready_hint()) {
             if let Some(ready) = look(objects) {
                 return Some(ready);

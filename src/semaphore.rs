@@ -774,7 +774,7 @@ impl Semaphore {
     /// value with `SLEEPERS` set, which the next release clears before it wakes every sleeper.
     #[cold]
     fn acquire_slow(&self, n: u32, deadline: Option<Instant>) -> bool {
-        let mut spin = shim::Spin::new();
+        let mut spin = shim::Spin::new(shim::Site::Flag);
         let mut s = self.state.load(Relaxed);
         loop {
             if s & COUNT >= n {
@@ -792,11 +792,11 @@ impl Semaphore {
                 return false;
             }
             // Spin briefly, read-only, while nobody sleeps: a release often comes soon.
-            if s & SLEEPERS == 0 && spin.next_round().is_some() {
-                shim::spin_loop();
+            if s & SLEEPERS == 0 && spin.pause() {
                 s = self.state.load(Relaxed);
                 continue;
             }
+            spin.stop();
             if s & SLEEPERS == 0 {
                 // Announce that we will sleep, so the next release wakes us. Relaxed: this
                 // publishes nothing; a failure means the word changed, so look again.

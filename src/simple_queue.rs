@@ -24,9 +24,9 @@
 //! non-empty stays non-empty until the swap, and the items of `out` are always older than those
 //! of `head`: so items leave in the order their puts' compare-exchanges took effect.
 //!
-//! Before sleeping, a getter that found nothing watches `head` unlocked for a few rounds (three
-//! of short spins, then yields, as the ring's pause; none under loom): a put that comes soon then
-//! costs neither side a system call.
+//! Before sleeping, a getter that found nothing watches `head` unlocked for a few rounds (spins,
+//! then yields, for a `shim::Spin` budget, as the ring's pause; none under loom): a put that
+//! comes soon then costs neither side a system call.
 //!
 //! Sleeping (the announce, re-check, sleep pattern of `docs/wait-layer.md`): with `out` locked
 //! and both parts empty, a getter reads `epoch`, then sets `SLEEPERS` with a compare-exchange
@@ -63,12 +63,6 @@ use crate::shim::{
 
 /// Bit 0 of `head`: a getter may be asleep (or a selector armed) while `head` is empty.
 const SLEEPERS: usize = 1;
-
-/// How many rounds a get that finds nothing spends watching `head` before it announces itself
-/// and sleeps, and the first of them that spin (the rest yield): the ring's figures
-/// (`src/ring.rs`). Capped by `shim::SPIN_LIMIT`: none under loom, one under shuttle.
-const SPIN_ROUNDS: u32 = 20;
-const BUSY_ROUNDS: u32 = 3;
 
 struct Node<T> {
     item: T,
@@ -401,7 +395,10 @@ impl<T> SimpleQueue<T> {
     /// `deadline` (`None`: forever). A deadline already past is one look, with no side effect.
     fn get_deadline(&self, deadline: Option<Instant>) -> Option<T> {
         let mut out = self.out.lock();
-        let (mut timed_out, mut spin) = (false, shim::Spin::at_most(SPIN_ROUNDS));
+        // The rounds a get that finds nothing spends watching `head` before it announces itself
+        // and sleeps: spins, then yields, as many as paid off lately (none under loom, one under
+        // shuttle), as the ring's pause.
+        let (mut timed_out, mut spin) = (false, shim::Spin::new(shim::Site::Ring));
         loop {
             if let Some(item) = self.take(&mut out.first) {
                 return Some(item);
@@ -412,9 +409,9 @@ impl<T> SimpleQueue<T> {
             }
             // Wait briefly without sleeping, watching `head` unlocked: a put often comes soon,
             // and seeing it here saves this getter a sleep and the putter a wake call.
-            if let Some(round) = spin.next_round() {
+            if !spin.is_spent() {
                 drop(out);
-                self.pause(round, &mut spin);
+                self.pause(&mut spin);
                 out = self.out.lock();
                 continue;
             }
@@ -434,32 +431,18 @@ impl<T> SimpleQueue<T> {
             {
                 continue; // a put came meanwhile
             }
+            spin.stop();
             drop(out);
             timed_out = !shim::wait(&self.epoch, seen, deadline);
             out = self.out.lock();
         }
     }
 
-    /// Spends rounds from `spin` (round `r` spins `2^(r + 1)` hints, or yields from round
-    /// `BUSY_ROUNDS`, as the ring's pause) until `head` holds a node or the budget is spent.
-    fn pause(&self, mut round: u32, spin: &mut shim::Spin) {
-        loop {
-            if round < BUSY_ROUNDS {
-                for _ in 0..2u32 << round {
-                    shim::spin_loop();
-                }
-            } else {
-                shim::thread::yield_now();
-            }
-            // Relaxed: only a look; the take under the lock is the Acquire.
-            if !node_of(self.head.load(Relaxed)).is_null() {
-                return;
-            }
-            match spin.next_round() {
-                Some(next) => round = next,
-                None => return,
-            }
-        }
+    /// Spends rounds from `spin` (spins, then yields, as the ring's pause) until `head` holds a
+    /// node or the budget is spent.
+    fn pause(&self, spin: &mut shim::Spin) {
+        // Relaxed: only a look; the take under the lock is the Acquire.
+        while spin.pause() && node_of(self.head.load(Relaxed)).is_null() {}
     }
 
     /// Takes the oldest item: the first of `out`, after moving everything from `head` into `out`

@@ -4,8 +4,8 @@
 //! core run with the shared wake mode (`shim::Shared`), so a `set` in one process wakes waiters
 //! in every process. Every model of `src/event.rs`'s protocol (`loom-tests/event.rs`,
 //! `shuttle-tests/event.rs`, the `loom_tests` in `src/event.rs`) runs that code, and
-//! `loom-tests/process.rs::event_set_wakes_waiter_shared_mode` and
-//! `set_clear_set_wakes_two_waiters_shared_mode` instantiate it in the shared mode.
+//! `loom-tests/process.rs::event_set_wakes_waiter_shared_mode` instantiates it in the shared
+//! mode (under the checkers both modes are the emulated table).
 //!
 //! Nobody holds an event, so a dead process leaves nothing to repair: a waiter killed in `wait`
 //! leaves `WAITERS` on, which costs the next `set` one needless wake.

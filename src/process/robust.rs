@@ -123,15 +123,21 @@ impl RawLock {
         let me = owner::thread_token();
         let my_id = owner::token_id(me) & ID_MASK;
         let mut watch = Watch::new();
-        // A short read-only spin: a holder in a short critical section lets go sooner than a
-        // sleep and a wake would take.
-        for _ in shim::spin_rounds() {
+        // A short read-only spin (then yields: `shim::Spin` sets how many, from what paid off
+        // lately): a holder in a short critical section lets go sooner than a sleep and a wake
+        // would take.
+        let mut spin = shim::Spin::new(shim::Site::Lock);
+        loop {
             let w = self.word.load(Relaxed);
-            if w == 0 || w & WAITERS != 0 {
+            if w == 0 {
                 break;
             }
-            shim::spin_loop();
+            if w & WAITERS != 0 || !spin.pause() {
+                spin.stop();
+                break;
+            }
         }
+        drop(spin);
         loop {
             let w = self.word.load(Relaxed);
             if w == 0 {

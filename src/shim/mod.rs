@@ -143,61 +143,8 @@ impl WakeMode for Shared {
     }
 }
 
-/// How many read-only spins a contended acquire makes before it sleeps. Under the checkers one
-/// spin keeps the spinning path in the model without multiplying its interleavings.
-pub(crate) const SPIN_LIMIT: u32 = if cfg!(weft_loom) {
-    0
-} else if cfg!(weft_shuttle) {
-    1
-} else {
-    100
-};
-
-/// The rounds of a read-only spin before sleeping: `for _ in shim::spin_rounds() { … }`.
-/// A function rather than `0..SPIN_LIMIT` at each site, so the empty range under loom is one
-/// decision made here, not a lint to silence in every primitive.
-#[inline]
-pub(crate) fn spin_rounds() -> core::ops::Range<u32> {
-    0..SPIN_LIMIT
-}
-
-/// A spin budget for loops that spin between other steps (re-checks, lock hand-offs):
-/// `while let Some(round) = spin.next()`-style, capped by `SPIN_LIMIT` on every backend.
-#[derive(Debug)]
-pub(crate) struct Spin {
-    done: u32,
-    limit: u32,
-}
-
-impl Spin {
-    /// At most `SPIN_LIMIT` rounds.
-    #[inline]
-    pub(crate) const fn new() -> Self {
-        Spin::at_most(SPIN_LIMIT)
-    }
-
-    /// At most `limit` rounds, and never more than `SPIN_LIMIT`.
-    #[inline]
-    pub(crate) const fn at_most(limit: u32) -> Self {
-        Spin {
-            done: 0,
-            limit: min_u32(limit, SPIN_LIMIT),
-        }
-    }
-
-    /// Takes one round from the budget and returns its number (from 0), or `None` when spent.
-    #[inline]
-    pub(crate) fn next_round(&mut self) -> Option<u32> {
-        (self.done < self.limit).then(|| {
-            self.done += 1;
-            self.done - 1
-        })
-    }
-}
-
-const fn min_u32(a: u32, b: u32) -> u32 {
-    if a < b { a } else { b }
-}
+mod spin;
+pub(crate) use spin::{Site, Spin};
 
 /// Wakes at most one thread sleeping on `word` (any one of them); says whether it woke one.
 #[inline]
@@ -245,50 +192,97 @@ pub(crate) fn expired(deadline: Option<Instant>) -> bool {
 }
 
 #[cfg(all(test, not(weft_checker)))]
-mod tests {
-    //! The wait layer's contract, tested directly on whichever backend this build uses.
+pub(crate) mod tests {
+    //! The wait layer's contract, tested directly on whichever backend this build uses; and
+    //! [`watched`], the watchdog of the library's own unit tests that can block.
     use super::*;
     use std::sync::Arc;
 
+    /// Runs a unit test's body on a thread of its own and fails the test, by name, if the body
+    /// has not returned within `WEFT_WATCHDOG_SECS` (default 30 s): a lost wake-up or a deadline
+    /// that never comes fails the test instead of hanging `cargo test --lib`. The std suite's
+    /// `tests/std/watchdog.rs` does the same (with a thread dump) for the integration tests.
+    pub(crate) fn watched<R: Send + 'static>(body: impl FnOnce() -> R + Send + 'static) -> R {
+        use std::sync::mpsc::{RecvTimeoutError, channel};
+        let name = std::thread::current()
+            .name()
+            .unwrap_or("a unit test")
+            .to_owned();
+        let limit = std::env::var("WEFT_WATCHDOG_SECS")
+            .ok()
+            .and_then(|secs| secs.trim().parse::<f64>().ok())
+            .map_or(Duration::from_secs(30), Duration::from_secs_f64);
+        let (done, finished) = channel();
+        let runner = std::thread::Builder::new()
+            .name(name.clone())
+            .spawn(move || {
+                // A panic drops `done` unsent: the caller sees a disconnect and re-raises it.
+                let _ = done.send(body());
+            })
+            .expect("watchdog: could not spawn the test body's thread");
+        match finished.recv_timeout(limit) {
+            Ok(value) => {
+                let _ = runner.join();
+                value
+            }
+            Err(RecvTimeoutError::Disconnected) => match runner.join() {
+                Err(panic) => std::panic::resume_unwind(panic),
+                Ok(()) => unreachable!("the body's thread ended without sending its result"),
+            },
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "watchdog: unit test `{name}` did not finish within {limit:?} (a lost wake-up, \
+                 or a deadline that never came; WEFT_WATCHDOG_SECS changes the limit)"
+            ),
+        }
+    }
+
     #[test]
     fn wait_returns_at_once_when_value_differs() {
-        let w = AtomicU32::new(1);
-        assert!(wait(&w, 0, None), "a mismatched value must not sleep");
+        watched(|| {
+            let w = AtomicU32::new(1);
+            assert!(wait(&w, 0, None), "a mismatched value must not sleep");
+        });
     }
 
     #[test]
     fn timed_wait_reports_timeout_after_deadline() {
-        let w = AtomicU32::new(0);
-        let start = Instant::now();
-        assert!(
-            !wait(&w, 0, deadline_after(Duration::from_millis(30))),
-            "nobody woke us"
-        );
-        assert!(
-            start.elapsed() >= Duration::from_millis(30),
-            "returned before the deadline"
-        );
+        watched(|| {
+            let w = AtomicU32::new(0);
+            let start = Instant::now();
+            assert!(
+                !wait(&w, 0, deadline_after(Duration::from_millis(30))),
+                "nobody woke us"
+            );
+            assert!(
+                start.elapsed() >= Duration::from_millis(30),
+                "returned before the deadline"
+            );
+        });
     }
 
     #[test]
     fn past_deadline_does_not_sleep() {
-        let w = AtomicU32::new(0);
-        assert!(!wait(&w, 0, Some(Instant::now())));
+        watched(|| {
+            let w = AtomicU32::new(0);
+            assert!(!wait(&w, 0, Some(Instant::now())));
+        });
     }
 
     #[test]
     fn huge_timeout_is_forever_not_overflow() {
-        assert_eq!(deadline_after(Duration::MAX), None);
-        // A deadline far out but representable must not overflow the timespec either.
-        let w = Arc::new(AtomicU32::new(0));
-        let far = Instant::now().checked_add(Duration::from_secs(1 << 40));
-        let w2 = Arc::clone(&w);
-        let t = std::thread::spawn(move || while !wait(&w2, 0, far) {});
-        while w.load(Ordering::SeqCst) == 0 {
-            w.store(1, Ordering::SeqCst);
-            wake_all(&w);
-        }
-        t.join().unwrap();
+        watched(|| {
+            assert_eq!(deadline_after(Duration::MAX), None);
+            // A deadline far out but representable must not overflow the timespec either.
+            let w = Arc::new(AtomicU32::new(0));
+            let far = Instant::now().checked_add(Duration::from_secs(1 << 40));
+            let w2 = Arc::clone(&w);
+            let t = std::thread::spawn(move || while !wait(&w2, 0, far) {});
+            while w.load(Ordering::SeqCst) == 0 {
+                w.store(1, Ordering::SeqCst);
+                wake_all(&w);
+            }
+            t.join().unwrap();
+        });
     }
 
     #[test]
@@ -317,21 +311,58 @@ mod tests {
 
     #[test]
     fn wake_one_wakes_a_sleeper_and_counts_it() {
-        let w = Arc::new(AtomicU32::new(0));
-        let w2 = Arc::clone(&w);
-        let t = std::thread::spawn(move || {
-            while w2.load(Ordering::Acquire) == 0 {
-                wait(&w2, 0, None);
+        watched(|| {
+            let w = Arc::new(AtomicU32::new(0));
+            let w2 = Arc::clone(&w);
+            let t = std::thread::spawn(move || {
+                while w2.load(Ordering::Acquire) == 0 {
+                    wait(&w2, 0, None);
+                }
+            });
+            // No sleep to order threads: keep waking until the sleeper has seen the store.
+            w.store(1, Ordering::Release);
+            while !t.is_finished() {
+                wake_one(&w);
+                std::thread::yield_now();
+            }
+            t.join().unwrap();
+            assert_eq!(wake(&*w, 1), 0, "nobody is left to wake");
+        });
+    }
+
+    /// `wake_one` and `wake_one_at` say whether they woke a sleeper: `false` with nobody asleep
+    /// on the word, `true` once one was.
+    #[test]
+    fn wake_one_and_wake_one_at_say_whether_they_woke_a_sleeper() {
+        watched(|| {
+            let w = Arc::new(AtomicU32::new(0));
+            assert!(
+                !wake_one(&w),
+                "wake_one woke nobody: nobody sleeps on the word"
+            );
+            assert!(
+                !wake_one_at(&*w),
+                "wake_one_at woke nobody: nobody sleeps on the word"
+            );
+            let wakes: [fn(&AtomicU32) -> bool; 2] = [wake_one, |w| wake_one_at(w)];
+            for (round, wake_it) in wakes.into_iter().enumerate() {
+                let round = round as u32;
+                let w2 = Arc::clone(&w);
+                // Sleeps until woken at least once while the word reads `round`.
+                let sleeper = std::thread::spawn(move || {
+                    while w2.load(Ordering::SeqCst) == round {
+                        wait(&w2, round, None);
+                    }
+                });
+                // No sleep to order threads: keep waking until a wake reached the sleeper.
+                while !wake_it(&w) {
+                    std::thread::yield_now();
+                }
+                w.store(round + 1, Ordering::SeqCst);
+                wake_all(&w);
+                sleeper.join().unwrap();
             }
         });
-        // No sleep to order threads: keep waking until the sleeper has seen the store.
-        w.store(1, Ordering::Release);
-        while !t.is_finished() {
-            wake_one(&w);
-            std::thread::yield_now();
-        }
-        t.join().unwrap();
-        assert_eq!(wake(&*w, 1), 0, "nobody is left to wake");
     }
 }
 

@@ -352,3 +352,72 @@ fn panic_inside_map_releases_the_lock() {
         assert_eq!(*lock.lock(), 5);
     });
 }
+
+/// Every non-blocking and timed form takes a free lock, borrowed or through the `Arc`, with a
+/// zero, a long and no time left alike; and its guard unlocks when it drops. (A form that
+/// gave up on a free lock would pass every test that only tries it on a held one.)
+#[test]
+fn every_form_takes_a_free_lock() {
+    watched(|| {
+        let lock = Arc::new(Lock::new(0));
+        let long = Duration::from_secs(60);
+        let past = Instant::now();
+        let forms: [(&str, &dyn Fn() -> bool); 10] = [
+            ("try_lock", &|| lock.try_lock().is_some()),
+            ("lock_for(ZERO)", &|| {
+                lock.lock_for(Duration::ZERO).is_some()
+            }),
+            ("lock_for(60 s)", &|| lock.lock_for(long).is_some()),
+            ("lock_until(past)", &|| lock.lock_until(past).is_some()),
+            ("lock_until(in 60 s)", &|| {
+                lock.lock_until(Instant::now() + long).is_some()
+            }),
+            ("try_lock_arc", &|| lock.try_lock_arc().is_some()),
+            ("lock_arc_for(ZERO)", &|| {
+                lock.lock_arc_for(Duration::ZERO).is_some()
+            }),
+            ("lock_arc_for(60 s)", &|| lock.lock_arc_for(long).is_some()),
+            ("lock_arc_until(past)", &|| {
+                lock.lock_arc_until(past).is_some()
+            }),
+            ("lock_arc_until(in 60 s)", &|| {
+                lock.lock_arc_until(Instant::now() + long).is_some()
+            }),
+        ];
+        for (what, take) in forms {
+            assert!(take(), "{what} must take a free lock");
+            assert!(
+                !lock.is_locked(),
+                "{what}'s guard must unlock when it drops"
+            );
+        }
+    });
+}
+
+/// A guard, borrowed or owned, formats as the value it guards, with `Debug` and `Display`.
+#[test]
+fn guards_format_as_the_value_they_guard() {
+    watched(|| {
+        let lock = Arc::new(Lock::new(42));
+        let g = lock.lock();
+        assert_eq!(format!("{g:?} {g}"), "42 42", "LockGuard prints the value");
+        drop(g);
+        let g = lock.lock_arc();
+        assert_eq!(
+            format!("{g:?} {g}"),
+            "42 42",
+            "ArcLockGuard prints the value"
+        );
+    });
+}
+
+/// `Default` and `From` make an unlocked lock holding the default or the given value.
+#[test]
+fn default_and_from_make_a_free_lock_holding_the_value() {
+    let made: Lock<u32> = Lock::default();
+    assert!(!made.is_locked(), "Lock::default is unlocked");
+    assert_eq!(made.into_inner(), 0, "Lock::default holds T::default()");
+    let made = Lock::from(5);
+    assert!(!made.is_locked(), "Lock::from is unlocked");
+    assert_eq!(made.into_inner(), 5, "Lock::from holds the value");
+}

@@ -434,3 +434,84 @@ fn non_owner_arc_forms_fail_at_once_while_another_thread_owns() {
         .unwrap();
     });
 }
+
+/// Every non-blocking and timed form takes a free lock (the first level, not a re-entry),
+/// borrowed or through the `Arc`, with a zero, a long and no time left alike; and its guard
+/// releases the lock when it drops.
+#[test]
+fn every_form_takes_a_free_lock() {
+    watched(|| {
+        let lock = Arc::new(RLock::new(0));
+        let long = Duration::from_secs(60);
+        let past = Instant::now();
+        let forms: [(&str, &dyn Fn() -> u32); 10] = [
+            ("try_lock", &|| lock.try_lock().map_or(0, |_| lock.depth())),
+            ("lock_for(ZERO)", &|| {
+                lock.lock_for(Duration::ZERO).map_or(0, |_| lock.depth())
+            }),
+            ("lock_for(60 s)", &|| {
+                lock.lock_for(long).map_or(0, |_| lock.depth())
+            }),
+            ("lock_until(past)", &|| {
+                lock.lock_until(past).map_or(0, |_| lock.depth())
+            }),
+            ("lock_until(in 60 s)", &|| {
+                let deadline = Instant::now() + long;
+                lock.lock_until(deadline).map_or(0, |_| lock.depth())
+            }),
+            ("try_lock_arc", &|| {
+                lock.try_lock_arc().map_or(0, |_| lock.depth())
+            }),
+            ("lock_arc_for(ZERO)", &|| {
+                lock.lock_arc_for(Duration::ZERO)
+                    .map_or(0, |_| lock.depth())
+            }),
+            ("lock_arc_for(60 s)", &|| {
+                lock.lock_arc_for(long).map_or(0, |_| lock.depth())
+            }),
+            ("lock_arc_until(past)", &|| {
+                lock.lock_arc_until(past).map_or(0, |_| lock.depth())
+            }),
+            ("lock_arc_until(in 60 s)", &|| {
+                let deadline = Instant::now() + long;
+                lock.lock_arc_until(deadline).map_or(0, |_| lock.depth())
+            }),
+        ];
+        for (what, take) in forms {
+            assert_eq!(take(), 1, "{what} must take a free lock at depth 1");
+            assert!(
+                !lock.is_locked(),
+                "{what}'s guard must release when it drops"
+            );
+            assert_eq!(lock.depth(), 0, "{what}'s guard must give its level back");
+        }
+    });
+}
+
+/// A guard, borrowed or owned, formats as the value it guards, with `Debug` and `Display`.
+#[test]
+fn guards_format_as_the_value_they_guard() {
+    watched(|| {
+        let lock = Arc::new(RLock::new(42));
+        let g = lock.lock();
+        assert_eq!(format!("{g:?} {g}"), "42 42", "RLockGuard prints the value");
+        let h = lock.lock_arc();
+        assert_eq!(
+            format!("{h:?} {h}"),
+            "42 42",
+            "ArcRLockGuard prints the value"
+        );
+        drop((g, h));
+    });
+}
+
+/// `Default` and `From` make a free lock holding the default or the given value.
+#[test]
+fn default_and_from_make_a_free_lock_holding_the_value() {
+    let made: RLock<u32> = RLock::default();
+    assert!(!made.is_locked(), "RLock::default is free");
+    assert_eq!(made.into_inner(), 0, "RLock::default holds T::default()");
+    let made = RLock::from(5);
+    assert!(!made.is_locked(), "RLock::from is free");
+    assert_eq!(made.into_inner(), 5, "RLock::from holds the value");
+}

@@ -1,0 +1,767 @@
+//! How long a waiting loop spins and yields before it sleeps: one policy for every primitive.
+//!
+//! A thread that must wait for another (a lock's owner, a setter, a notifier, the other end of
+//! a queue) may wait actively for a moment before it sleeps, because a sleep and the wake that
+//! ends it cost both threads a system call and a context switch. Whether that pays depends on
+//! where the awaited thread is, which only experience tells:
+//! - running on another core: a short spin sees its move at once, far cheaper than a sleep;
+//! - queued behind us on our own core (more runnable threads than cores): every spin round only
+//!   delays it, and a yield hands it the core: the cheapest hand-over there is;
+//! - elsewhere, with an unrelated busy thread queued on our core: a yield gives that thread the
+//!   core for a whole time slice (milliseconds), far worse than a sleep.
+//!
+//! So every waiting loop asks [`Spin`] for its budget, and the budget follows the outcomes. A
+//! wait has up to three phases: busy rounds (round `k` spins `2^(min(k, SHIFT_CAP) + 1)` hints,
+//! an exponential backoff that also reads a contended word ever less often; a lock's contender
+//! gets fewer, see [`Site::max_spins`]), then yield rounds, then the caller's sleep on a word
+//! its awaited party wakes. Each thread keeps, per [`Site`] (the
+//! kind of loop), one credit per active phase in a thread-local: the number of rounds the phase
+//! gets.
+//! - A wait that ended during a phase, **quickly**, adds two rounds to that phase's credit (up
+//!   to `MAX_SPINS` / `MAX_YIELDS`). "Quickly" means within `SLOW` of its first round: a wait
+//!   that took longer lost its core meanwhile (preempted while spinning), which is the very sign
+//!   that threads outnumber cores.
+//! - A phase that ran in vain (the wait went on to the next phase or to sleep), or a wait that
+//!   ended slowly, takes one round off its credit. Rounds in vain cost about a microsecond, a
+//!   paying phase saves a sleep and a wake (a few), so the credit climbs while more than a third
+//!   of the waits pay, and drains in a few waits when none do.
+//! - A yield that returned only after `LONG_YIELD` handed the core to some other thread for a
+//!   slice, a loss worth about a thousand quick hand-overs (tens of them when many threads queue
+//!   for the core), when the partner waits for this thread next (a hand-over: Event, Semaphore,
+//!   Barrier, Condition, Queue, Pipe): yielding stops at once, the yield credit drops to zero
+//!   and its next trial is `2^PROBE_MAX` waits away. And the loss is the one thing shared between
+//!   threads: for `HOLD_MICROS` after it no hand-over waiter of the process yields (one word,
+//!   written only on such a loss), so a thread that starts later, or another kind of loop, does
+//!   not have to lose a slice of its own to learn that the machine is busy. A lock's contender is
+//!   on no one's path (the owner and the other contenders go on without it), so its long yield
+//!   only ends its own yielding, as any yield phase in vain.
+//! - A credit at zero gets a trial (the full budget) every `2^shift` waits at its site. Each
+//!   trial that fails doubles the distance to the next (from `2^PROBE_MIN` up to `2^PROBE_MAX`
+//!   waits), each wait that pays halves it. So a thread whose partner moved to another core finds
+//!   out, and one whose yields lose slices rarely tries again.
+//!
+//! The estimate is per thread so it costs no shared cache line (but for that one rarely written
+//! word), and it is touched only when a wait reaches its first round and when it ends: the
+//! uncontended fast paths, and waits that end before their first round, do not touch it. A
+//! budget is bounded whatever the estimate says (at most `MAX_SPINS` busy and `MAX_YIELDS` yield
+//! rounds), so every loop still ends in its sleep; a real-time waiter (whose yields do not let a
+//! normal thread run) loses at most that much before it sleeps, and then its credits are gone.
+//!
+//! Under the checkers there is no estimate: no rounds at all under loom (a spin adds
+//! interleavings, not behaviour), one busy round under shuttle (so its schedules still cover the
+//! spinning paths).
+
+#[cfg(not(weft_checker))]
+use std::cell::Cell;
+#[cfg(not(weft_checker))]
+use std::time::{Duration, Instant};
+
+/// The kind of waiting loop. Each keeps its own estimate, because a lock's owner, an event's
+/// setter and a queue's other end keep a waiter waiting for very different times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Site {
+    /// `RawLock::lock_slow`: waiting for the owner to unlock.
+    Lock,
+    /// Event, Semaphore and Barrier waiters: waiting for a set, a release, the last party.
+    Flag,
+    /// A Condition waiter, waiting for a notify.
+    Condition,
+    /// Condition's internal queue lock, held for a few pointer writes.
+    QueueLock,
+    /// A Queue or Pipe put or get (or an unbounded queue's get), waiting for the other end.
+    Ring,
+    /// A `select::wait` on several objects, waiting for one to be ready.
+    Select,
+}
+
+impl Site {
+    /// Whether the awaited thread will wait for this one next (a hand-over), so that this
+    /// thread losing its core for a slice stalls both. A lock's contender is on no one's path:
+    /// while it is away the owner and the other contenders go on, and the lock is taken by
+    /// whoever comes, so a slice lost to a yield costs only its own wait (as parking_lot's
+    /// contenders accept).
+    #[cfg(not(weft_checker))]
+    const fn hands_over(self) -> bool {
+        matches!(
+            self,
+            Site::Flag | Site::Condition | Site::Ring | Site::Select
+        )
+    }
+
+    /// Busy rounds at most. A lock's contender backs off to yielding sooner (2 + 4 + 8 hints,
+    /// as parking_lot's contenders): each read of the word it waits on takes the cache line from
+    /// the owner, who is about to write it again, and the owner of a short critical section
+    /// usually takes the lock again before the contender sees it free. Measured: see
+    /// `docs/lock.md`, "Cost".
+    #[cfg(not(weft_checker))]
+    const fn max_spins(self) -> u8 {
+        match self {
+            Site::Lock | Site::QueueLock => LOCK_SPINS,
+            _ => MAX_SPINS,
+        }
+    }
+}
+
+/// How many [`Site`]s.
+#[cfg(not(weft_checker))]
+const SITES: usize = 6;
+
+/// Busy rounds at most: 2 + 4 + 8 + 16 + 32 + 32 = 94 spin hints, about 1 µs on the CI
+/// machine (a hint costs ~10 ns there), under the cost of one sleep and wake.
+#[cfg(not(weft_checker))]
+const MAX_SPINS: u8 = 6;
+/// Busy rounds at most for a lock's contender: 2 + 4 + 8 = 14 hints.
+#[cfg(not(weft_checker))]
+const LOCK_SPINS: u8 = 3;
+/// Busy round `k` spins `2^(min(k, SHIFT_CAP) + 1)` hints.
+#[cfg(not(weft_checker))]
+const SHIFT_CAP: u32 = 4;
+/// Yield rounds at most. A yield that returns at once costs ~0.2 µs; one that runs the partner
+/// is a whole hand-over (~1 µs on the CI machine).
+#[cfg(not(weft_checker))]
+const MAX_YIELDS: u8 = 8;
+/// A wait that ended later than this after its first round did not end *because* of its rounds:
+/// the thread lost its core meanwhile.
+#[cfg(not(weft_checker))]
+const SLOW: Duration = Duration::from_micros(50);
+/// A yield that took longer than this ran some other thread for a slice (the scheduler's
+/// slices are 0.75 ms and up), not a partner that did a little work and waits again.
+#[cfg(not(weft_checker))]
+const LONG_YIELD: Duration = Duration::from_micros(200);
+/// After any thread of the process lost a slice to a yield, no thread yields for this long.
+#[cfg(not(weft_checker))]
+const HOLD_MICROS: u64 = 1_000_000;
+/// A credit at zero is tried again after `2^PROBE_MIN` waits at first ...
+#[cfg(not(weft_checker))]
+const PROBE_MIN: u8 = 4;
+/// ... and after at most `2^PROBE_MAX` waits once trials keep failing.
+#[cfg(not(weft_checker))]
+const PROBE_MAX: u8 = 12;
+
+/// A waiting loop's budget of busy and yield rounds before it sleeps.
+///
+/// Make one per wait (a lock woken to wait again makes a fresh one: its situation changed), call
+/// [`pause`](Self::pause) between looks at what it waits for, and [`stop`](Self::stop) when it
+/// gives up waiting actively (to sleep, or on a timeout). Dropping it without a `stop` and
+/// before its budget ran out tells the estimate the rounds paid off.
+#[derive(Debug)]
+pub(crate) struct Spin {
+    /// Rounds done so far.
+    round: u32,
+    /// Busy rounds in the budget; the yield rounds follow them.
+    spins: u32,
+    /// Busy plus yield rounds: the whole budget.
+    limit: u32,
+    /// The estimate has been told how this wait went, or there is no estimate.
+    settled: bool,
+    /// The budget is not read yet: that waits for the first round, so a wait that ends or gives
+    /// up before it (a zero timeout, a free queue lock) never touches the estimate.
+    #[cfg(not(weft_checker))]
+    fresh: bool,
+    #[cfg(not(weft_checker))]
+    site: Site,
+    /// When the first round began.
+    #[cfg(not(weft_checker))]
+    started: Option<Instant>,
+    /// When the last yield returned.
+    #[cfg(not(weft_checker))]
+    yielded_at: Option<Instant>,
+}
+
+impl Spin {
+    /// A budget for one wait at `site`, from this thread's estimate (read at the first round).
+    #[inline]
+    pub(crate) fn new(site: Site) -> Self {
+        #[cfg(not(weft_checker))]
+        {
+            Spin {
+                round: 0,
+                spins: 0,
+                limit: 0,
+                settled: false,
+                fresh: true,
+                site,
+                started: None,
+                yielded_at: None,
+            }
+        }
+        #[cfg(weft_checker)]
+        {
+            let _ = site;
+            let rounds = if cfg!(weft_loom) { 0 } else { 1 };
+            Spin {
+                round: 0,
+                spins: rounds,
+                limit: rounds,
+                settled: true,
+            }
+        }
+    }
+
+    /// Waits a little (one round: a burst of spin hints, or a yield) and returns `true`; or,
+    /// when the budget is spent, returns `false` at once: the caller must then sleep. The caller
+    /// re-reads what it waits for after each `true`.
+    #[inline]
+    pub(crate) fn pause(&mut self) -> bool {
+        if self.is_spent() {
+            self.settle(Outcome::Spent);
+            return false;
+        }
+        if self.round < self.spins {
+            for _ in 0..hints(self.round) {
+                super::spin_loop();
+            }
+        } else if !self.yield_once() {
+            return false;
+        }
+        self.round += 1;
+        true
+    }
+
+    /// Whether the budget is spent: the next [`pause`](Self::pause) would return `false`.
+    #[inline]
+    pub(crate) fn is_spent(&mut self) -> bool {
+        #[cfg(not(weft_checker))]
+        if self.fresh {
+            self.fresh = false;
+            let now = Instant::now();
+            self.started = Some(now);
+            let (spins, yields) = estimate::begin(self.site, now);
+            (self.spins, self.limit) = (spins, spins + yields);
+        }
+        self.round >= self.limit
+    }
+
+    /// The caller stops waiting actively (it will sleep, or give up): the rounds spent so far
+    /// did not pay, and no more will be granted.
+    #[inline]
+    pub(crate) fn stop(&mut self) {
+        self.settle(Outcome::Spent);
+        #[cfg(not(weft_checker))]
+        {
+            self.fresh = false;
+        }
+        self.limit = self.round;
+    }
+
+    /// One yield; `false` (and no more rounds) if it took long.
+    #[cfg(not(weft_checker))]
+    fn yield_once(&mut self) -> bool {
+        let before = self.yielded_at.unwrap_or_else(Instant::now);
+        std::thread::yield_now();
+        let after = Instant::now();
+        if after.duration_since(before) > LONG_YIELD {
+            // Counted as a round, so the estimate sees that the yield phase ran.
+            self.round += 1;
+            if self.site.hands_over() {
+                estimate::lost_slice(after);
+                self.settle(Outcome::LongYield);
+            } else {
+                // A contender's lost slice cost only itself: an ordinary yield phase in vain.
+                self.settle(Outcome::Spent);
+            }
+            self.limit = self.round;
+            return false;
+        }
+        self.yielded_at = Some(after);
+        true
+    }
+
+    #[cfg(weft_checker)]
+    fn yield_once(&mut self) -> bool {
+        super::thread::yield_now();
+        true
+    }
+
+    /// Tells the estimate how this wait went, once.
+    #[inline]
+    fn settle(&mut self, outcome: Outcome) {
+        if self.settled {
+            return;
+        }
+        self.settled = true;
+        #[cfg(not(weft_checker))]
+        if self.round > 0 {
+            let quick = self.started.is_none_or(|s| s.elapsed() < SLOW);
+            estimate::end(self.site, self.spins, self.round, outcome, quick);
+        }
+        #[cfg(weft_checker)]
+        let _ = outcome;
+    }
+}
+
+impl Drop for Spin {
+    /// Not stopped and not spent: the wait ended during its rounds.
+    #[inline]
+    fn drop(&mut self) {
+        self.settle(Outcome::Ended);
+    }
+}
+
+/// How a wait's rounds went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// The awaited change came during the rounds.
+    Ended,
+    /// The rounds ran out, or the caller stopped: it sleeps (or gives up).
+    Spent,
+    /// A yield took long: the core went to another thread for a slice.
+    LongYield,
+}
+
+/// Spin hints in busy round `round`.
+#[inline]
+fn hints(round: u32) -> u32 {
+    #[cfg(not(weft_checker))]
+    {
+        2 << round.min(SHIFT_CAP)
+    }
+    #[cfg(weft_checker)]
+    {
+        let _ = round;
+        1
+    }
+}
+
+/// The per-thread estimate: see the module docs.
+#[cfg(not(weft_checker))]
+mod estimate {
+    use super::*;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+    /// One phase's credit.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(super) struct Credit {
+        /// Rounds granted while the phase pays; 0 once it stopped paying.
+        level: u8,
+        /// At level 0: log2 of the waits from one trial to the next.
+        shift: u8,
+        /// At level 0: waits left before the next trial.
+        countdown: u16,
+        /// The budget last handed out was a trial.
+        trial: bool,
+    }
+
+    impl Credit {
+        /// A thread starts out trusting each phase fully: the first waits tell.
+        pub(super) const fn full() -> Credit {
+            Credit {
+                level: u8::MAX,
+                shift: PROBE_MIN,
+                countdown: 0,
+                trial: false,
+            }
+        }
+
+        /// The rounds for the next wait (a fresh credit starts at `max`).
+        pub(super) fn budget(&mut self, max: u8) -> u8 {
+            self.level = self.level.min(max);
+            self.trial = false;
+            if self.level > 0 {
+                return self.level;
+            }
+            if self.countdown > 0 {
+                self.countdown -= 1;
+                return 0;
+            }
+            self.trial = true;
+            self.countdown = 1 << self.shift;
+            max
+        }
+
+        /// The phase ended the wait, quickly: two rounds more. A phase that ran in vain costs
+        /// its rounds (about a microsecond), one that paid saves a sleep and a wake (a few), so
+        /// the credit climbs while more than a third of the waits pay. Trust in trials comes back
+        /// one step at a time: after a lost slice, one lucky trial must not bring back frequent
+        /// trials.
+        pub(super) fn paid(&mut self, max: u8) {
+            self.level = (self.level + 2).min(max);
+            self.shift = self.shift.saturating_sub(1).max(PROBE_MIN);
+        }
+
+        /// The phase ran in vain: one round less.
+        pub(super) fn failed(&mut self) {
+            self.level = self.level.saturating_sub(1);
+            if self.trial {
+                self.back_off();
+            }
+        }
+
+        /// The phase cost a time slice (about a thousand hand-overs' worth): zero at once, and
+        /// try again only after the longest pause.
+        pub(super) fn lost_slice(&mut self) {
+            self.level = 0;
+            self.shift = PROBE_MAX;
+            self.countdown = 1 << PROBE_MAX;
+        }
+
+        fn back_off(&mut self) {
+            self.shift = (self.shift + 1).min(PROBE_MAX);
+            self.countdown = 1 << self.shift;
+        }
+
+        #[cfg(test)]
+        pub(super) fn level(&self) -> u8 {
+            self.level
+        }
+    }
+
+    /// One site's credits.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(super) struct Credits {
+        pub(super) spins: Credit,
+        pub(super) yields: Credit,
+    }
+
+    pub(super) const START: Credits = Credits {
+        spins: Credit::full(),
+        yields: Credit::full(),
+    };
+
+    std::thread_local! {
+        /// Const-initialized and without a destructor, so reading it is a plain
+        /// thread-relative load, and it stays usable while the thread's locals are torn down.
+        static CREDITS: Cell<[Credits; SITES]> = const { Cell::new([START; SITES]) };
+    }
+
+    fn with<R>(site: Site, f: impl FnOnce(&mut Credits) -> R) -> Option<R> {
+        CREDITS
+            .try_with(|cell| {
+                let mut all = cell.get();
+                let r = f(&mut all[site as usize]);
+                cell.set(all);
+                r
+            })
+            .ok()
+    }
+
+    /// This thread's credits at `site`, for the tests.
+    #[cfg(test)]
+    pub(super) fn snapshot(site: Site) -> Credits {
+        with(site, |c| *c).unwrap_or(START)
+    }
+
+    /// The busy and yield rounds for a wait at `site` beginning `now`.
+    pub(super) fn begin(site: Site, now: Instant) -> (u32, u32) {
+        let (spins, yields) = with(site, |c| {
+            (
+                c.spins.budget(site.max_spins()),
+                c.yields.budget(MAX_YIELDS),
+            )
+        })
+        .unwrap_or((site.max_spins(), 0));
+        let yields = if site.hands_over() && recently_lost_slice(now) {
+            0
+        } else {
+            yields
+        };
+        (u32::from(spins), u32::from(yields))
+    }
+
+    /// The origin of `LOST_SLICE`'s clock: the first time any thread asked.
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    /// When a thread of this process last lost a slice to a yield, in microseconds after
+    /// `ORIGIN`, plus one (0: never). Written only on such a loss, so it stays in every core's
+    /// cache; Relaxed, as it is a hint that publishes nothing.
+    static LOST_SLICE: AtomicU64 = AtomicU64::new(0);
+
+    fn micros_after_origin(t: Instant) -> u64 {
+        let origin = *ORIGIN.get_or_init(|| t);
+        u64::try_from(t.saturating_duration_since(origin).as_micros()).unwrap_or(u64::MAX)
+    }
+
+    /// Some thread of this process lost a slice to a yield at `t`.
+    pub(super) fn lost_slice(t: Instant) {
+        LOST_SLICE.store(micros_after_origin(t).saturating_add(1), Relaxed);
+    }
+
+    /// Whether a thread of this process lost a slice to a yield within `HOLD_MICROS` before `now`:
+    /// the machine runs other busy threads, and a yield may hand one of them the core.
+    pub(super) fn recently_lost_slice(now: Instant) -> bool {
+        match LOST_SLICE.load(Relaxed) {
+            0 => false,
+            last => micros_after_origin(now) < (last - 1).saturating_add(HOLD_MICROS),
+        }
+    }
+
+    /// Records a wait at `site` that had `spins` busy rounds and did `rounds` (at least one).
+    pub(super) fn end(site: Site, spins: u32, rounds: u32, outcome: Outcome, quick: bool) {
+        with(site, |c| {
+            update(c, site.max_spins(), spins, rounds, outcome, quick)
+        });
+    }
+
+    /// The update rule on its own, for the tests.
+    pub(super) fn update(
+        c: &mut Credits,
+        max_spins: u8,
+        spins: u32,
+        rounds: u32,
+        outcome: Outcome,
+        quick: bool,
+    ) {
+        let paid = outcome == Outcome::Ended && quick;
+        // The busy phase ran if there was one (rounds >= 1); it paid only if the wait also
+        // ended within it.
+        if spins > 0 {
+            if paid && rounds <= spins {
+                c.spins.paid(max_spins);
+            } else {
+                c.spins.failed();
+            }
+        }
+        if rounds > spins {
+            match outcome {
+                Outcome::LongYield => c.yields.lost_slice(),
+                _ if paid => c.yields.paid(MAX_YIELDS),
+                _ => c.yields.failed(),
+            }
+        }
+    }
+}
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    //! The estimate's rules, on a `Credits` value (no threads, no clock), and the budget's
+    //! bounds on the real thread-local.
+    use super::estimate::{self, Credit, Credits, START, update};
+    use super::*;
+
+    /// Runs one wait through the rule: asks for a budget, then reports `rounds` and `outcome`.
+    fn wait(
+        c: &mut Credits,
+        rounds_wanted: impl Fn(u32, u32) -> u32,
+        outcome: Outcome,
+        quick: bool,
+    ) -> (u32, u32) {
+        let spins = u32::from(c.spins.budget(MAX_SPINS));
+        let yields = u32::from(c.yields.budget(MAX_YIELDS));
+        let rounds = rounds_wanted(spins, yields);
+        if rounds > 0 {
+            update(c, MAX_SPINS, spins, rounds, outcome, quick);
+        }
+        (spins, yields)
+    }
+
+    #[test]
+    fn spins_that_keep_failing_stop_and_are_retried_ever_more_rarely() {
+        let mut c = START;
+        // Every wait spends its whole budget and sleeps.
+        let mut budgets = Vec::new();
+        for _ in 0..2000 {
+            budgets.push(wait(&mut c, |s, y| s + y, Outcome::Spent, true));
+        }
+        assert_eq!(
+            budgets[0],
+            (u32::from(MAX_SPINS), u32::from(MAX_YIELDS)),
+            "a thread starts trusting spins"
+        );
+        let tail = &budgets[100..];
+        let trials = tail.iter().filter(|b| **b != (0, 0)).count();
+        assert!(trials > 0, "a zero credit must still be tried now and then");
+        assert!(
+            trials * 50 < tail.len(),
+            "failed trials must grow rare: {trials} in {}",
+            tail.len()
+        );
+    }
+
+    #[test]
+    fn spins_that_pay_keep_their_budget() {
+        let mut c = START;
+        for _ in 0..100 {
+            // Ends in the second busy round, quickly.
+            wait(&mut c, |s, _| s.min(2), Outcome::Ended, true);
+        }
+        assert_eq!(
+            c.spins.level(),
+            MAX_SPINS,
+            "paying spins keep the full budget"
+        );
+        assert_eq!(
+            c.yields.level(),
+            MAX_YIELDS,
+            "an unused phase keeps its credit"
+        );
+    }
+
+    #[test]
+    fn spins_that_pay_half_the_time_keep_their_budget_and_a_quarter_do_not() {
+        let mut half = START;
+        let mut quarter = START;
+        for i in 0..400 {
+            let ends = if i % 2 == 0 {
+                Outcome::Ended
+            } else {
+                Outcome::Spent
+            };
+            wait(
+                &mut half,
+                |s, y| {
+                    if ends == Outcome::Ended {
+                        s.min(3)
+                    } else {
+                        s + y
+                    }
+                },
+                ends,
+                true,
+            );
+            let ends = if i % 4 == 0 {
+                Outcome::Ended
+            } else {
+                Outcome::Spent
+            };
+            wait(
+                &mut quarter,
+                |s, y| {
+                    if ends == Outcome::Ended {
+                        s.min(3)
+                    } else {
+                        s + y
+                    }
+                },
+                ends,
+                true,
+            );
+        }
+        assert!(
+            half.spins.level() >= MAX_SPINS - 1,
+            "a spin that saves a sleep every other wait is worth its budget"
+        );
+        assert!(
+            quarter.spins.level() <= 1,
+            "a spin that pays one wait in four costs more than it saves"
+        );
+    }
+
+    #[test]
+    fn a_wait_that_ended_slowly_counts_as_failed() {
+        let mut c = START;
+        for _ in 0..10 {
+            wait(&mut c, |s, _| s.min(1), Outcome::Ended, false);
+        }
+        assert_eq!(
+            c.spins.level(),
+            0,
+            "a wait that lost its core while spinning is no success"
+        );
+    }
+
+    #[test]
+    fn yields_that_pay_grow_back_after_spins_failed() {
+        let mut c = START;
+        for _ in 0..50 {
+            // Every wait ends in its first yield round: the partner shares our core.
+            wait(&mut c, |s, y| s + y.min(1), Outcome::Ended, true);
+        }
+        assert_eq!(c.spins.level(), 0, "spins that never end the wait stop");
+        assert_eq!(
+            c.yields.level(),
+            MAX_YIELDS,
+            "yields that end the wait keep their credit"
+        );
+    }
+
+    #[test]
+    fn a_long_yield_stops_yields_for_the_longest_pause() {
+        let mut c = START;
+        wait(&mut c, |s, _| s + 1, Outcome::LongYield, false);
+        assert_eq!(
+            c.yields.level(),
+            0,
+            "a lost slice zeroes the yield credit at once"
+        );
+        let mut quiet_waits = 0;
+        while wait(&mut c, |_, _| 0, Outcome::Spent, true).1 == 0 {
+            quiet_waits += 1;
+        }
+        assert!(
+            quiet_waits >= 1 << PROBE_MAX,
+            "after a lost slice, yields come back only after 2^PROBE_MAX waits, not {quiet_waits}"
+        );
+    }
+
+    #[test]
+    fn a_successful_trial_restores_the_credit() {
+        let mut c = Credit::full();
+        while c.level() > 0 {
+            c.budget(MAX_SPINS);
+            c.failed();
+        }
+        // Wait for the next trial, then let it pay.
+        let mut budget = 0;
+        for _ in 0..(1 << PROBE_MAX) + 1 {
+            budget = c.budget(MAX_SPINS);
+            if budget > 0 {
+                break;
+            }
+        }
+        assert!(budget > 0, "a trial comes within 2^PROBE_MAX waits");
+        c.paid(MAX_SPINS);
+        assert!(
+            c.budget(MAX_SPINS) > 0,
+            "a trial that paid brings the phase back"
+        );
+    }
+
+    #[test]
+    fn a_budget_is_bounded_and_ends() {
+        let mut spin = Spin::new(Site::Flag);
+        let mut rounds = 0;
+        while spin.pause() {
+            rounds += 1;
+            assert!(
+                rounds <= u32::from(MAX_SPINS) + u32::from(MAX_YIELDS),
+                "the budget is bounded"
+            );
+        }
+        assert!(!spin.pause(), "a spent budget stays spent");
+        let mut spin = Spin::new(Site::Flag);
+        spin.stop();
+        assert!(
+            !spin.pause() && spin.is_spent(),
+            "a stopped budget grants no round"
+        );
+    }
+
+    #[test]
+    fn a_slice_lost_to_a_yield_stops_every_thread_yielding_for_a_while() {
+        let now = Instant::now();
+        estimate::lost_slice(now);
+        let other = std::thread::spawn(move || estimate::recently_lost_slice(now)).join();
+        assert!(
+            other.unwrap(),
+            "a lost slice is a hint for every thread of the process"
+        );
+        let later = now + Duration::from_micros(HOLD_MICROS) + Duration::from_millis(1);
+        assert!(!estimate::recently_lost_slice(later), "the hold ends");
+    }
+
+    #[test]
+    fn a_lock_contender_backs_off_to_yields_sooner_than_a_hand_over() {
+        let now = Instant::now();
+        let (lock_spins, _) = estimate::begin(Site::Lock, now);
+        let (flag_spins, _) = estimate::begin(Site::Flag, now);
+        assert!(
+            lock_spins <= u32::from(LOCK_SPINS) && flag_spins <= u32::from(MAX_SPINS),
+            "each site's busy budget stays within its own cap"
+        );
+        const { assert!(LOCK_SPINS < MAX_SPINS) };
+    }
+
+    #[test]
+    fn a_wait_that_ends_before_its_first_round_leaves_no_trace() {
+        let before = estimate::snapshot(Site::Ring);
+        drop(Spin::new(Site::Ring));
+        let mut spin = Spin::new(Site::Ring);
+        spin.stop();
+        drop(spin);
+        assert_eq!(
+            estimate::snapshot(Site::Ring),
+            before,
+            "the estimate is read and written only once a wait spends a round"
+        );
+    }
+}
