@@ -11,9 +11,10 @@
 use loom::sync::Arc;
 use loom::thread;
 use std::time::Duration;
+use weftsync::BarrierTimeoutError;
 use weftsync::process::{
-    __simulate_death, Condition, End, Event, Lock, LockGuard, Pipe, Queue, RLock, RLockGuard,
-    RecvError, Semaphore,
+    __simulate_death, Barrier, Condition, End, Event, Lock, LockGuard, Pipe, Queue, RLock,
+    RLockGuard, RecvError, Semaphore,
 };
 
 /// Two threads increment under the robust lock: exact count, and loom's cell tracking proves
@@ -269,6 +270,44 @@ fn event_set_wakes_waiter_shared_mode() {
         };
         ev.set();
         t.join().unwrap();
+    });
+}
+
+/// `process::Barrier` is `src/barrier.rs`'s protocol in the shared mode: the last arrival's
+/// release wakes the first party, its only waker; each gets its own index.
+#[test]
+fn barrier_release_wakes_waiter_shared_mode() {
+    crate::model(|| {
+        let b = Arc::new(Barrier::new(2));
+        let t = {
+            let b = Arc::clone(&b);
+            thread::spawn(move || b.wait())
+        };
+        let mine = b.wait().expect("nobody breaks it");
+        let theirs = t.join().unwrap().expect("nobody breaks it");
+        assert_eq!(mine + theirs, 1, "indices 0 and 1, once each");
+    });
+}
+
+/// A party's timeout breaks a barrier whose other waiter sleeps untimed in the shared mode: the
+/// break is that waiter's only waker (the third party never comes).
+#[test]
+fn timed_out_party_breaks_sleeping_waiter_shared_mode() {
+    crate::model(|| {
+        let b = Arc::new(Barrier::new(3));
+        let t = {
+            let b = Arc::clone(&b);
+            thread::spawn(move || b.wait())
+        };
+        assert_eq!(
+            b.wait_for(Duration::from_secs(5)),
+            Err(BarrierTimeoutError::Timeout),
+            "the third party never comes"
+        );
+        assert!(
+            t.join().unwrap().is_err(),
+            "the timeout must break the waiter"
+        );
     });
 }
 

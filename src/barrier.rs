@@ -48,6 +48,13 @@
 //! drain) turns `WAITERS` off and, if it was on, wakes all. Transitions no sleeper waits for (an
 //! arrival, a broken waiter leaving without emptying the count) leave `WAITERS` alone.
 //!
+//! **One protocol, two wake modes.** The word and its transitions are `RawBarrier`, generic over
+//! the wait layer's wake mode (`shim::WakeMode`, `docs/wait-layer.md`): `Barrier` is
+//! `RawBarrier<Private>`, and `weftsync::process::Barrier` is the same code as
+//! `RawBarrier<Shared>`, so every model of this file's protocol covers both (under the checkers
+//! both modes are the emulated table). Only the wait and the wakes differ: the shared mode's
+//! reach sleepers in every process that maps the word.
+//!
 //! Memory ordering: each arrival is an AcqRel read-modify-write and the release a Release one,
 //! so everything a party did before `wait` happens-before the last arrival's action (which read
 //! every earlier arrival's write through the chain of read-modify-writes) and everything before
@@ -56,11 +63,13 @@
 //! `WAITERS` publishes nothing and is Relaxed.
 
 use core::fmt;
+use core::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use crate::shim::{
     self, AtomicU32, Duration, Instant,
     Ordering::{AcqRel, Acquire, Relaxed, Release},
+    Private, WakeMode,
 };
 
 const WAITERS: u32 = 1;
@@ -125,8 +134,7 @@ const fn count(s: u32) -> u32 {
 /// # }
 /// ```
 pub struct Barrier {
-    word: AtomicU32,
-    parties: u32,
+    raw: RawBarrier<Private>,
 }
 
 /// What [`Barrier::wait`] and [`Barrier::wait_with`] return when the barrier is broken: it was
@@ -237,8 +245,7 @@ impl Barrier {
     #[track_caller]
     pub const fn new(parties: usize) -> Self {
         Barrier {
-            word: AtomicU32::new(0),
-            parties: checked_parties(parties),
+            raw: RawBarrier::new(checked_parties(parties)),
         }
     }
 
@@ -251,8 +258,7 @@ impl Barrier {
     #[track_caller]
     pub fn new(parties: usize) -> Self {
         Barrier {
-            word: AtomicU32::new(0),
-            parties: checked_parties(parties),
+            raw: RawBarrier::new(checked_parties(parties)),
         }
     }
 
@@ -305,7 +311,7 @@ impl Barrier {
     /// ```
     #[inline]
     pub fn wait_with(&self, action: impl FnOnce()) -> Result<usize, BrokenBarrier> {
-        self.wait_deadline(None, action).map_err(|e| {
+        self.raw.wait_deadline(None, action).map_err(|e| {
             debug_assert_eq!(e, BarrierTimeoutError::Broken, "no deadline, no timeout");
             BrokenBarrier
         })
@@ -334,7 +340,7 @@ impl Barrier {
     #[inline]
     #[doc(alias = "wait_timeout")]
     pub fn wait_for(&self, timeout: Duration) -> Result<usize, BarrierTimeoutError> {
-        self.wait_deadline(shim::deadline_after(timeout), || {})
+        self.raw.wait_deadline(shim::deadline_after(timeout), || {})
     }
 
     /// Like [`wait_for`](Barrier::wait_for), with a deadline. A deadline already past passes
@@ -349,7 +355,7 @@ impl Barrier {
     /// ```
     #[inline]
     pub fn wait_until(&self, deadline: Instant) -> Result<usize, BarrierTimeoutError> {
-        self.wait_deadline(Some(deadline), || {})
+        self.raw.wait_deadline(Some(deadline), || {})
     }
 
     /// [`wait_with`](Barrier::wait_with) with a timeout, as [`wait_for`](Barrier::wait_for). The
@@ -370,7 +376,8 @@ impl Barrier {
         action: impl FnOnce(),
         timeout: Duration,
     ) -> Result<usize, BarrierTimeoutError> {
-        self.wait_deadline(shim::deadline_after(timeout), action)
+        self.raw
+            .wait_deadline(shim::deadline_after(timeout), action)
     }
 
     /// [`wait_with`](Barrier::wait_with) with a deadline, as [`wait_until`](Barrier::wait_until).
@@ -391,7 +398,7 @@ impl Barrier {
         action: impl FnOnce(),
         deadline: Instant,
     ) -> Result<usize, BarrierTimeoutError> {
-        self.wait_deadline(Some(deadline), action)
+        self.raw.wait_deadline(Some(deadline), action)
     }
 
     /// Breaks the barrier: every thread waiting gets `BrokenBarrier`, and so does every later
@@ -413,17 +420,7 @@ impl Barrier {
     /// # }
     /// ```
     pub fn abort(&self) {
-        // AcqRel: a thread that sees the barrier broken sees what the aborter did before (not a
-        // promise, but free on a read-modify-write); Acquire keeps later reads after it.
-        let prev = self
-            .word
-            .fetch_update(AcqRel, Relaxed, |s| {
-                Some((s | BROKEN) & !(RESETTING | WAITERS))
-            })
-            .unwrap_or_else(|s| s);
-        if prev & WAITERS != 0 {
-            shim::wake_all(&self.word);
-        }
+        self.raw.abort();
     }
 
     /// Returns the barrier to its empty, unbroken state, Python's `reset()`. Threads waiting now
@@ -443,24 +440,7 @@ impl Barrier {
     /// # }
     /// ```
     pub fn reset(&self) {
-        let parties = self.parties;
-        let prev = self
-            .word
-            .fetch_update(AcqRel, Relaxed, |s| {
-                Some(match count(s) {
-                    // Nobody inside: whole and empty at once.
-                    0 => s & GEN_MASK,
-                    // The action runs: its generation is complete and its release empties the
-                    // barrier; only a pending abort needs undoing.
-                    c if c == parties => s & !(BROKEN | RESETTING),
-                    // Waiters inside: break them; the last to leave completes the reset.
-                    _ => (s | BROKEN | RESETTING) & !WAITERS,
-                })
-            })
-            .unwrap_or_else(|s| s);
-        if prev & WAITERS != 0 && count(prev) != parties {
-            shim::wake_all(&self.word);
-        }
+        self.raw.reset();
     }
 
     /// Whether the barrier is broken: a `wait` now would return `BrokenBarrier` at once.
@@ -477,7 +457,7 @@ impl Barrier {
     #[inline]
     #[doc(alias = "broken")]
     pub fn is_broken(&self) -> bool {
-        self.word.load(Relaxed) & (BROKEN | RESETTING) == BROKEN
+        self.raw.is_broken()
     }
 
     /// How many threads have arrived in the current generation and not been released (`parties`
@@ -491,12 +471,7 @@ impl Barrier {
     /// ```
     #[inline]
     pub fn n_waiting(&self) -> usize {
-        let s = self.word.load(Relaxed);
-        if s & BROKEN != 0 {
-            0
-        } else {
-            count(s) as usize
-        }
+        self.raw.n_waiting()
     }
 
     /// The number of threads the barrier waits for.
@@ -508,12 +483,105 @@ impl Barrier {
     /// ```
     #[inline]
     pub fn parties(&self) -> usize {
+        self.raw.parties()
+    }
+}
+
+/// The barrier protocol on its own, generic over the wake mode (see the file docs): the word, its
+/// transitions and the wait. `Barrier` is `RawBarrier<Private>`; `process::Barrier` is
+/// `RawBarrier<Shared>`. `#[repr(C)]`, made of a word and a plain count, so it may live in memory
+/// shared between processes.
+#[repr(C)]
+pub(crate) struct RawBarrier<M: WakeMode> {
+    word: AtomicU32,
+    parties: u32,
+    _mode: PhantomData<M>,
+}
+
+impl<M: WakeMode> RawBarrier<M> {
+    /// A barrier for `parties` (already checked by `checked_parties`).
+    #[cfg(not(weft_checker))]
+    #[inline]
+    pub(crate) const fn new(parties: u32) -> Self {
+        RawBarrier {
+            word: AtomicU32::new(0),
+            parties,
+            _mode: PhantomData,
+        }
+    }
+
+    #[cfg(weft_checker)]
+    pub(crate) fn new(parties: u32) -> Self {
+        RawBarrier {
+            word: AtomicU32::new(0),
+            parties,
+            _mode: PhantomData,
+        }
+    }
+
+    /// `Barrier::abort`.
+    pub(crate) fn abort(&self) {
+        // AcqRel: a thread that sees the barrier broken sees what the aborter did before (not a
+        // promise, but free on a read-modify-write); Acquire keeps later reads after it.
+        let prev = self
+            .word
+            .fetch_update(AcqRel, Relaxed, |s| {
+                Some((s | BROKEN) & !(RESETTING | WAITERS))
+            })
+            .unwrap_or_else(|s| s);
+        if prev & WAITERS != 0 {
+            M::wake(&self.word, u32::MAX);
+        }
+    }
+
+    /// `Barrier::reset`.
+    pub(crate) fn reset(&self) {
+        let parties = self.parties;
+        let prev = self
+            .word
+            .fetch_update(AcqRel, Relaxed, |s| {
+                Some(match count(s) {
+                    // Nobody inside: whole and empty at once.
+                    0 => s & GEN_MASK,
+                    // The action runs: its generation is complete and its release empties the
+                    // barrier; only a pending abort needs undoing.
+                    c if c == parties => s & !(BROKEN | RESETTING),
+                    // Waiters inside: break them; the last to leave completes the reset.
+                    _ => (s | BROKEN | RESETTING) & !WAITERS,
+                })
+            })
+            .unwrap_or_else(|s| s);
+        if prev & WAITERS != 0 && count(prev) != parties {
+            M::wake(&self.word, u32::MAX);
+        }
+    }
+
+    /// `Barrier::is_broken`.
+    #[inline]
+    pub(crate) fn is_broken(&self) -> bool {
+        self.word.load(Relaxed) & (BROKEN | RESETTING) == BROKEN
+    }
+
+    /// `Barrier::n_waiting`.
+    #[inline]
+    pub(crate) fn n_waiting(&self) -> usize {
+        let s = self.word.load(Relaxed);
+        if s & BROKEN != 0 {
+            0
+        } else {
+            count(s) as usize
+        }
+    }
+
+    /// `Barrier::parties`.
+    #[inline]
+    pub(crate) fn parties(&self) -> usize {
         self.parties as usize
     }
 
     /// Arrives, runs `action` if last, and waits for the generation to end or `deadline`.
     #[inline]
-    fn wait_deadline(
+    pub(crate) fn wait_deadline(
         &self,
         deadline: Option<Instant>,
         action: impl FnOnce(),
@@ -596,7 +664,7 @@ impl Barrier {
                 ) {
                     Ok(_) => {
                         if s & WAITERS != 0 {
-                            shim::wake_all(&self.word);
+                            M::wake(&self.word, u32::MAX);
                         }
                         return Arrival::Done(Err(BarrierTimeoutError::Timeout));
                     }
@@ -635,7 +703,7 @@ impl Barrier {
         }
         // Sleeps only while the word still holds `s`: any transition since we read it changed
         // the word, and one after we sleep sees WAITERS and wakes us.
-        let woken = shim::wait(&self.word, s, deadline);
+        let woken = M::wait(&self.word, s, deadline);
         (self.word.load(Acquire), !woken)
     }
 
@@ -653,7 +721,7 @@ impl Barrier {
             match self.word.compare_exchange(s, next, AcqRel, Relaxed) {
                 Ok(_) => {
                     if done_resetting && s & WAITERS != 0 {
-                        shim::wake_all(&self.word);
+                        M::wake(&self.word, u32::MAX);
                     }
                     return;
                 }
@@ -675,7 +743,7 @@ impl Barrier {
             .unwrap_or_else(|s| s);
         debug_assert_eq!(count(prev), self.parties, "released a complete generation");
         if prev & WAITERS != 0 {
-            shim::wake_all(&self.word);
+            M::wake(&self.word, u32::MAX);
         }
     }
 
@@ -689,13 +757,13 @@ impl Barrier {
             .fetch_update(AcqRel, Relaxed, |s| Some((s & GEN_MASK) | left | BROKEN))
             .unwrap_or_else(|s| s);
         if prev & WAITERS != 0 {
-            shim::wake_all(&self.word);
+            M::wake(&self.word, u32::MAX);
         }
     }
 }
 
 #[track_caller]
-const fn checked_parties(parties: usize) -> u32 {
+pub(crate) const fn checked_parties(parties: usize) -> u32 {
     assert!(parties > 0, "a Barrier needs at least one party");
     assert!(
         parties <= Barrier::MAX_PARTIES,
@@ -771,7 +839,7 @@ mod tests {
     use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 
     fn until_asleep(b: &Barrier) {
-        while b.word.load(Relaxed) & WAITERS == 0 {
+        while b.raw.word.load(Relaxed) & WAITERS == 0 {
             std::thread::yield_now();
         }
     }
@@ -832,7 +900,7 @@ mod tests {
             assert_eq!(t.join().unwrap(), Ok(0));
         });
         assert_eq!(
-            b.word.load(Relaxed) & WAITERS,
+            b.raw.word.load(Relaxed) & WAITERS,
             0,
             "the release must clear WAITERS"
         );

@@ -482,6 +482,16 @@ impl Condition {
     /// let mut g = lock.lock();
     /// cond.wait_for(&mut g, Duration::from_millis(1));
     /// ```
+    ///
+    /// The same code using the result compiles:
+    ///
+    /// ```no_run
+    /// #![deny(unused_must_use)]
+    /// use std::time::Duration;
+    /// let (lock, cond) = (weftsync::Lock::new(()), weftsync::Condition::new());
+    /// let mut g = lock.lock();
+    /// let _ = cond.wait_for(&mut g, Duration::from_millis(1));
+    /// ```
     #[doc(alias = "wait_timeout")]
     #[must_use = "`false` means the time ran out and nobody notified this thread"]
     #[track_caller]

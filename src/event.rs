@@ -28,6 +28,14 @@
 //! is cleared by `set` only, so after a `wait_for` that timed out, the next `set` may make one
 //! needless wake call.
 //!
+//! **One protocol, two wake modes.** The word and its transitions are `RawEvent`, generic over
+//! the wait layer's wake mode (`shim::WakeMode`, `docs/wait-layer.md`): `Event` is
+//! `RawEvent<Private>`, and `weftsync::process::Event` is the same code as `RawEvent<Shared>`, so
+//! every model of this file's protocol covers both (under the checkers both modes are the
+//! emulated table). The only step that differs is the wake in `set`: the private mode also wakes
+//! the selectors registered on the word (`shim::wake_ready`), the shared mode wakes sleepers in
+//! every process that maps the word.
+//!
 //! Memory ordering: `set` is a Release read-modify-write, and every read that may return `true`
 //! (`is_set`, the waiters' re-checks) is Acquire. Every change to the word is a read-modify-write,
 //! so each value read continues the release sequence of every earlier `set`: a `wait` or
@@ -36,10 +44,12 @@
 //! did before `clear`. The waiters' registration publishes nothing and is Relaxed.
 
 use core::fmt;
+use core::marker::PhantomData;
 
 use crate::shim::{
     self, AtomicU32, Duration, Instant,
     Ordering::{Acquire, Relaxed, Release},
+    Private, WakeMode,
 };
 
 const SET: u32 = 1;
@@ -47,82 +57,36 @@ const WAITERS: u32 = 2;
 const EPOCH_ONE: u32 = 4;
 const EPOCH_MASK: u32 = !(SET | WAITERS);
 
-/// A flag that threads can wait for, Python's `threading.Event`.
-///
-/// [`set`](Event::set) raises the flag and wakes every waiting thread; [`clear`](Event::clear)
-/// lowers it; [`wait`](Event::wait) blocks until it is raised.
-///
-/// - **A set is never missed**: a thread already waiting when `set` is called returns `true`
-///   even if `clear` follows before it gets to run (as in Python).
-/// - **No spurious returns**: `wait_for` / `wait_until` return `false` only when the timeout
-///   passed without the flag being set; `wait` returns only after a `set`.
-/// - **Happens-before**: everything a thread did before `set` is visible to a thread whose
-///   `wait` (or `is_set`) then returns `true`.
-/// - 4 bytes; `set` with no thread waiting is one compare-exchange and makes no system call.
-///
-/// Promises, state table and the tests behind them: `docs/event.md`.
-///
-/// ```
-/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-/// use std::sync::Arc;
-/// use weftsync::Event;
-///
-/// let ready = Arc::new(Event::new());
-/// let waiters: Vec<_> = (0..3)
-///     .map(|_| {
-///         let ready = Arc::clone(&ready);
-///         std::thread::spawn(move || ready.wait())
-///     })
-///     .collect();
-/// ready.set(); // releases all three
-/// for w in waiters {
-///     w.join().unwrap();
-/// }
-/// assert!(ready.is_set());
-/// # }
-/// ```
-pub struct Event {
+/// The event protocol on its own, generic over the wake mode: the word and its transitions
+/// (see the file docs). `Event` is `RawEvent<Private>`; `process::Event` is `RawEvent<Shared>`.
+/// `#[repr(transparent)]` over the word, so it may live in memory shared between processes.
+#[repr(transparent)]
+pub(crate) struct RawEvent<M: WakeMode> {
     word: AtomicU32,
+    _mode: PhantomData<M>,
 }
 
-impl Event {
-    /// Creates an event with the flag clear. `const`, so an `Event` can be a `static`.
-    ///
-    /// ```
-    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-    /// static SHUTDOWN: weftsync::Event = weftsync::Event::new();
-    /// assert!(!SHUTDOWN.is_set());
-    /// # }
-    /// ```
+impl<M: WakeMode> RawEvent<M> {
     #[cfg(not(weft_checker))]
     #[inline]
-    pub const fn new() -> Self {
-        Event {
+    pub(crate) const fn new() -> Self {
+        RawEvent {
             word: AtomicU32::new(0),
+            _mode: PhantomData,
         }
     }
 
-    /// Creates an event with the flag clear (not `const` under the model checkers).
     #[cfg(weft_checker)]
-    pub fn new() -> Self {
-        Event {
+    pub(crate) fn new() -> Self {
+        RawEvent {
             word: AtomicU32::new(0),
+            _mode: PhantomData,
         }
     }
 
-    /// Raises the flag and wakes every thread waiting for it. Raising a raised flag changes
-    /// nothing. Makes no system call when no thread is waiting.
-    ///
-    /// ```
-    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-    /// let ev = weftsync::Event::new();
-    /// ev.set();
-    /// assert!(ev.is_set());
-    /// ev.wait(); // returns at once
-    /// # }
-    /// ```
+    /// `SET` on, `WAITERS` off; wakes every sleeper if `WAITERS` was on.
     #[inline]
-    pub fn set(&self) {
+    pub(crate) fn set(&self) {
         // Release: publishes what this thread did before `set` to every Acquire reader that
         // returns `true`. Always a write, even on a set flag, so a second setter publishes too.
         let prev = self
@@ -136,8 +100,9 @@ impl Event {
 
     #[cold]
     fn wake_waiters(&self) {
-        // The word is a ready word: selectors watching this event wake too (`src/select.rs`).
-        shim::wake_ready(&self.word);
+        // The word is a ready word: in the private mode, selectors watching this event wake too
+        // (`src/select.rs`).
+        M::wake_ready(&self.word);
     }
 
     /// A selector arms the event (`src/select.rs`): unless the flag is set, a read-modify-write
@@ -163,23 +128,9 @@ impl Event {
         }
     }
 
-    /// The word `set` wakes through `shim::wake_ready`: the selectors' registry key.
-    pub(crate) fn ready_word(&self) -> &AtomicU32 {
-        &self.word
-    }
-
-    /// Lowers the flag. Threads that were waiting when it was raised still return `true`.
-    ///
-    /// ```
-    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-    /// let ev = weftsync::Event::new();
-    /// ev.set();
-    /// ev.clear();
-    /// assert!(!ev.is_set());
-    /// # }
-    /// ```
+    /// Only if `SET` is on: `SET` off, epoch + 1.
     #[inline]
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         // Release: a thread that then reads the flag clear (Acquire) sees what this thread did
         // before `clear`. A read-modify-write, so it continues earlier sets' release sequences.
         let _ = self.word.fetch_update(Release, Relaxed, |s| {
@@ -187,97 +138,27 @@ impl Event {
         });
     }
 
-    /// Whether the flag is raised right now: the non-blocking form of [`wait`](Self::wait)
-    /// (`try_wait`). Only a snapshot; if `true`, what the setter did before `set` is visible.
-    ///
-    /// ```
-    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-    /// let ev = weftsync::Event::new();
-    /// assert!(!ev.is_set());
-    /// ev.set();
-    /// assert!(ev.is_set());
-    /// # }
-    /// ```
     #[inline]
-    #[doc(alias = "isSet")]
-    #[doc(alias = "try_wait")]
-    #[must_use]
-    pub fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         // Acquire: pairs with `set`'s Release.
         self.word.load(Acquire) & SET != 0
     }
 
-    /// Blocks until the flag is raised; returns at once if it already is. Returns only after a
-    /// `set`, never spuriously.
-    ///
-    /// ```
-    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-    /// use std::sync::Arc;
-    /// let ev = Arc::new(weftsync::Event::new());
-    /// let setter = Arc::clone(&ev);
-    /// let t = std::thread::spawn(move || setter.set());
-    /// ev.wait();
-    /// t.join().unwrap();
-    /// # }
-    /// ```
     #[inline]
-    pub fn wait(&self) {
+    pub(crate) fn wait(&self) {
         if !self.is_set() {
             let woken = self.wait_slow(None);
             debug_assert!(woken, "a wait without deadline never times out");
         }
     }
 
-    /// Blocks until the flag is raised or `timeout` passes. Returns `true` if a `set` was seen
-    /// (even if `clear` followed), `false` only on timeout. Python's `event.wait(timeout)`.
-    ///
-    /// `Duration::ZERO` is one check of the flag, exactly as [`is_set`](Self::is_set), with no
-    /// side effect (it never registers as a waiter); a timeout too large for `Instant` waits
-    /// forever.
-    ///
-    /// ```
-    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-    /// use std::time::Duration;
-    /// let ev = weftsync::Event::new();
-    /// assert!(!ev.wait_for(Duration::from_millis(1)), "nobody set it: timed out");
-    /// ev.set();
-    /// assert!(ev.wait_for(Duration::ZERO));
-    /// # }
-    /// ```
-    ///
-    /// Ignoring the result is the "timeout taken as a set" bug, so it warns:
-    ///
-    /// ```compile_fail
-    /// #![deny(unused_must_use)]
-    /// let ev = weftsync::Event::new();
-    /// ev.wait_for(std::time::Duration::from_millis(1));
-    /// ```
     #[inline]
-    #[doc(alias = "wait_timeout")]
-    #[must_use = "`false` means the time ran out without a set"]
-    pub fn wait_for(&self, timeout: Duration) -> bool {
+    pub(crate) fn wait_for(&self, timeout: Duration) -> bool {
         self.is_set() || self.wait_slow(shim::deadline_after(timeout))
     }
 
-    /// Blocks until the flag is raised or `deadline` passes. Returns `true` if a `set` was seen
-    /// (even if `clear` followed), `false` only on timeout. A deadline already past is one check,
-    /// with no side effect.
-    ///
-    /// ```
-    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
-    /// use std::sync::Arc;
-    /// use std::time::{Duration, Instant};
-    /// let ev = Arc::new(weftsync::Event::new());
-    /// let setter = Arc::clone(&ev);
-    /// let t = std::thread::spawn(move || setter.set());
-    /// assert!(ev.wait_until(Instant::now() + Duration::from_secs(60)));
-    /// assert!(ev.wait_until(Instant::now()), "a past deadline is one check: the flag is set");
-    /// # t.join().unwrap();
-    /// # }
-    /// ```
     #[inline]
-    #[must_use = "`false` means the deadline passed without a set"]
-    pub fn wait_until(&self, deadline: Instant) -> bool {
+    pub(crate) fn wait_until(&self, deadline: Instant) -> bool {
         self.is_set() || self.wait_slow(Some(deadline))
     }
 
@@ -317,7 +198,7 @@ impl Event {
             }
             // Sleeps only while the word still holds `s`: any `set` since we read it changed
             // the word, and a `set` after we sleep sees WAITERS and wakes us.
-            let woken = shim::wait(&self.word, s, deadline);
+            let woken = M::wait(&self.word, s, deadline);
             s = self.word.load(Acquire);
             if !woken && !seen_set(s) {
                 // Timed out and no set seen even now. WAITERS stays on: other threads may still
@@ -325,6 +206,209 @@ impl Event {
                 return false;
             }
         }
+    }
+}
+
+/// A flag that threads can wait for, Python's `threading.Event`.
+///
+/// [`set`](Event::set) raises the flag and wakes every waiting thread; [`clear`](Event::clear)
+/// lowers it; [`wait`](Event::wait) blocks until it is raised.
+///
+/// - **A set is never missed**: a thread already waiting when `set` is called returns `true`
+///   even if `clear` follows before it gets to run (as in Python).
+/// - **No spurious returns**: `wait_for` / `wait_until` return `false` only when the timeout
+///   passed without the flag being set; `wait` returns only after a `set`.
+/// - **Happens-before**: everything a thread did before `set` is visible to a thread whose
+///   `wait` (or `is_set`) then returns `true`.
+/// - 4 bytes; `set` with no thread waiting is one compare-exchange and makes no system call.
+///
+/// Promises, state table and the tests behind them: `docs/event.md`.
+///
+/// ```
+/// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+/// use std::sync::Arc;
+/// use weftsync::Event;
+///
+/// let ready = Arc::new(Event::new());
+/// let waiters: Vec<_> = (0..3)
+///     .map(|_| {
+///         let ready = Arc::clone(&ready);
+///         std::thread::spawn(move || ready.wait())
+///     })
+///     .collect();
+/// ready.set(); // releases all three
+/// for w in waiters {
+///     w.join().unwrap();
+/// }
+/// assert!(ready.is_set());
+/// # }
+/// ```
+pub struct Event {
+    raw: RawEvent<Private>,
+}
+
+impl Event {
+    /// Creates an event with the flag clear. `const`, so an `Event` can be a `static`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// static SHUTDOWN: weftsync::Event = weftsync::Event::new();
+    /// assert!(!SHUTDOWN.is_set());
+    /// # }
+    /// ```
+    #[cfg(not(weft_checker))]
+    #[inline]
+    pub const fn new() -> Self {
+        Event {
+            raw: RawEvent::new(),
+        }
+    }
+
+    /// Creates an event with the flag clear (not `const` under the model checkers).
+    #[cfg(weft_checker)]
+    pub fn new() -> Self {
+        Event {
+            raw: RawEvent::new(),
+        }
+    }
+
+    /// Raises the flag and wakes every thread waiting for it. Raising a raised flag changes
+    /// nothing. Makes no system call when no thread is waiting.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let ev = weftsync::Event::new();
+    /// ev.set();
+    /// assert!(ev.is_set());
+    /// ev.wait(); // returns at once
+    /// # }
+    /// ```
+    #[inline]
+    pub fn set(&self) {
+        self.raw.set();
+    }
+
+    /// A selector arms the event (`src/select.rs`): see `RawEvent::select_arm`.
+    pub(crate) fn select_arm(&self) -> bool {
+        self.raw.select_arm()
+    }
+
+    /// The word `set` wakes through `shim::wake_ready`: the selectors' registry key.
+    pub(crate) fn ready_word(&self) -> &AtomicU32 {
+        &self.raw.word
+    }
+
+    /// Lowers the flag. Threads that were waiting when it was raised still return `true`.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let ev = weftsync::Event::new();
+    /// ev.set();
+    /// ev.clear();
+    /// assert!(!ev.is_set());
+    /// # }
+    /// ```
+    #[inline]
+    pub fn clear(&self) {
+        self.raw.clear();
+    }
+
+    /// Whether the flag is raised right now: the non-blocking form of [`wait`](Self::wait)
+    /// (`try_wait`). Only a snapshot; if `true`, what the setter did before `set` is visible.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// let ev = weftsync::Event::new();
+    /// assert!(!ev.is_set());
+    /// ev.set();
+    /// assert!(ev.is_set());
+    /// # }
+    /// ```
+    #[inline]
+    #[doc(alias = "isSet")]
+    #[doc(alias = "try_wait")]
+    #[must_use]
+    pub fn is_set(&self) -> bool {
+        self.raw.is_set()
+    }
+
+    /// Blocks until the flag is raised; returns at once if it already is. Returns only after a
+    /// `set`, never spuriously.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::sync::Arc;
+    /// let ev = Arc::new(weftsync::Event::new());
+    /// let setter = Arc::clone(&ev);
+    /// let t = std::thread::spawn(move || setter.set());
+    /// ev.wait();
+    /// t.join().unwrap();
+    /// # }
+    /// ```
+    #[inline]
+    pub fn wait(&self) {
+        self.raw.wait();
+    }
+
+    /// Blocks until the flag is raised or `timeout` passes. Returns `true` if a `set` was seen
+    /// (even if `clear` followed), `false` only on timeout. Python's `event.wait(timeout)`.
+    ///
+    /// `Duration::ZERO` is one check of the flag, exactly as [`is_set`](Self::is_set), with no
+    /// side effect (it never registers as a waiter); a timeout too large for `Instant` waits
+    /// forever.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::time::Duration;
+    /// let ev = weftsync::Event::new();
+    /// assert!(!ev.wait_for(Duration::from_millis(1)), "nobody set it: timed out");
+    /// ev.set();
+    /// assert!(ev.wait_for(Duration::ZERO));
+    /// # }
+    /// ```
+    ///
+    /// Ignoring the result is the "timeout taken as a set" bug, so it warns:
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// let ev = weftsync::Event::new();
+    /// ev.wait_for(std::time::Duration::from_millis(1));
+    /// ```
+    ///
+    /// The same code using the result compiles:
+    ///
+    /// ```no_run
+    /// #![deny(unused_must_use)]
+    /// let ev = weftsync::Event::new();
+    /// let _ = ev.wait_for(std::time::Duration::from_millis(1));
+    /// ```
+    #[inline]
+    #[doc(alias = "wait_timeout")]
+    #[must_use = "`false` means the time ran out without a set"]
+    pub fn wait_for(&self, timeout: Duration) -> bool {
+        self.raw.wait_for(timeout)
+    }
+
+    /// Blocks until the flag is raised or `deadline` passes. Returns `true` if a `set` was seen
+    /// (even if `clear` followed), `false` only on timeout. A deadline already past is one check,
+    /// with no side effect.
+    ///
+    /// ```
+    /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
+    /// use std::sync::Arc;
+    /// use std::time::{Duration, Instant};
+    /// let ev = Arc::new(weftsync::Event::new());
+    /// let setter = Arc::clone(&ev);
+    /// let t = std::thread::spawn(move || setter.set());
+    /// assert!(ev.wait_until(Instant::now() + Duration::from_secs(60)));
+    /// assert!(ev.wait_until(Instant::now()), "a past deadline is one check: the flag is set");
+    /// # t.join().unwrap();
+    /// # }
+    /// ```
+    #[inline]
+    #[must_use = "`false` means the deadline passed without a set"]
+    pub fn wait_until(&self, deadline: Instant) -> bool {
+        self.raw.wait_until(deadline)
     }
 }
 
@@ -360,7 +444,7 @@ mod tests {
     use std::sync::Arc;
 
     fn waiters_bit(ev: &Event) -> bool {
-        ev.word.load(Relaxed) & WAITERS != 0
+        ev.raw.word.load(Relaxed) & WAITERS != 0
     }
 
     /// Spins until a thread has registered as a waiter on `ev`.
@@ -424,13 +508,13 @@ mod tests {
     #[test]
     fn zero_timeout_and_past_deadline_are_one_check_with_no_side_effect() {
         let ev = Event::new();
-        let before = ev.word.load(Relaxed);
+        let before = ev.raw.word.load(Relaxed);
         let past = Instant::now() - Duration::from_millis(1);
         assert!(!ev.wait_for(Duration::ZERO));
         assert!(!ev.wait_until(past));
         assert!(!ev.wait_until(Instant::now()));
         assert_eq!(
-            ev.word.load(Relaxed),
+            ev.raw.word.load(Relaxed),
             before,
             "a one-check wait must leave the word as it found it (no WAITERS bit)"
         );
@@ -485,7 +569,7 @@ mod loom_tests {
     /// Blocks until `ev` has a registered waiter, so the model knows the waiter is asleep or
     /// committed to sleeping before it acts.
     fn until_waiter_registered(ev: &Event) {
-        while ev.word.load(Relaxed) & WAITERS == 0 {
+        while ev.raw.word.load(Relaxed) & WAITERS == 0 {
             thread::yield_now();
         }
     }
@@ -526,11 +610,11 @@ mod loom_tests {
             let e = Arc::clone(&ev);
             let t = thread::spawn(move || e.wait());
             until_waiter_registered(&ev);
-            let before = ev.word.load(Relaxed);
+            let before = ev.raw.word.load(Relaxed);
             assert!(!ev.wait_for(Duration::ZERO));
             assert!(!ev.wait_until(Instant::now()));
             assert_eq!(
-                ev.word.load(Relaxed),
+                ev.raw.word.load(Relaxed),
                 before,
                 "a one-check wait wrote the word"
             );

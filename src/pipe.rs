@@ -335,6 +335,14 @@ impl<T> Connection<T> {
     /// let (a, _b) = weftsync::pipe::<u8>(1);
     /// a.try_poll();
     /// ```
+    ///
+    /// The same code using the result compiles:
+    ///
+    /// ```no_run
+    /// #![deny(unused_must_use)]
+    /// let (a, _b) = weftsync::pipe::<u8>(1);
+    /// let _ = a.try_poll();
+    /// ```
     #[must_use = "`false` means a receive would block"]
     #[doc(alias = "poll")]
     pub fn try_poll(&self) -> bool {
@@ -360,6 +368,14 @@ impl<T> Connection<T> {
     /// #![deny(unused_must_use)]
     /// let (a, _b) = weftsync::pipe::<u8>(1);
     /// a.poll_for(std::time::Duration::ZERO);
+    /// ```
+    ///
+    /// The same code using the result compiles:
+    ///
+    /// ```no_run
+    /// #![deny(unused_must_use)]
+    /// let (a, _b) = weftsync::pipe::<u8>(1);
+    /// let _ = a.poll_for(std::time::Duration::ZERO);
     /// ```
     #[must_use = "`false` means the time ran out and a receive would still block"]
     #[doc(alias = "poll")]

@@ -735,6 +735,14 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// let q = weftsync::Queue::<u8>::new(1);
     /// q.try_get();
     /// ```
+    ///
+    /// The same code using the result compiles:
+    ///
+    /// ```no_run
+    /// #![deny(unused_must_use)]
+    /// let q = weftsync::Queue::<u8>::new(1);
+    /// let _ = q.try_get();
+    /// ```
     #[inline]
     #[must_use = "ignoring the result drops the item got, if any"]
     #[doc(alias = "get_nowait", alias = "try_recv")]
@@ -760,6 +768,14 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// #![deny(unused_must_use)]
     /// let q = weftsync::Queue::<u8>::new(1);
     /// q.get_for(std::time::Duration::ZERO);
+    /// ```
+    ///
+    /// The same code using the result compiles:
+    ///
+    /// ```no_run
+    /// #![deny(unused_must_use)]
+    /// let q = weftsync::Queue::<u8>::new(1);
+    /// let _ = q.get_for(std::time::Duration::ZERO);
     /// ```
     #[inline]
     #[must_use = "ignoring the result drops the item got, if any"]
@@ -885,6 +901,14 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// let q = weftsync::Queue::<u8>::new(1);
     /// q.try_join();
     /// ```
+    ///
+    /// The same code using the result compiles:
+    ///
+    /// ```no_run
+    /// #![deny(unused_must_use)]
+    /// let q = weftsync::Queue::<u8>::new(1);
+    /// let _ = q.try_join();
+    /// ```
     #[must_use = "`false` means some task is not done yet"]
     pub fn try_join(&self) -> bool {
         self.ring.join(Some(Instant::now()))
@@ -910,6 +934,14 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// #![deny(unused_must_use)]
     /// let q = weftsync::Queue::<u8>::new(1);
     /// q.join_for(std::time::Duration::ZERO);
+    /// ```
+    ///
+    /// The same code using the result compiles:
+    ///
+    /// ```no_run
+    /// #![deny(unused_must_use)]
+    /// let q = weftsync::Queue::<u8>::new(1);
+    /// let _ = q.join_for(std::time::Duration::ZERO);
     /// ```
     #[must_use = "`false` means the time ran out with some task not done"]
     pub fn join_for(&self, timeout: Duration) -> bool {

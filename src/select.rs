@@ -249,6 +249,13 @@ pub fn wait(objects: &[&dyn Selectable]) -> Vec<usize> {
 /// #![deny(unused_must_use)]
 /// weftsync::select::try_wait(&[&weftsync::Event::new()]);
 /// ```
+///
+/// The same code using the result compiles:
+///
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let _ = weftsync::select::try_wait(&[&weftsync::Event::new()]);
+/// ```
 #[must_use = "`None` means no object was ready"]
 #[doc(alias = "multiprocessing.connection.wait")]
 pub fn try_wait(objects: &[&dyn Selectable]) -> Option<Vec<usize>> {
@@ -276,6 +283,13 @@ pub fn try_wait(objects: &[&dyn Selectable]) -> Option<Vec<usize>> {
 /// ```compile_fail
 /// #![deny(unused_must_use)]
 /// weftsync::select::wait_for(&[&weftsync::Event::new()], std::time::Duration::ZERO);
+/// ```
+///
+/// The same code using the result compiles:
+///
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let _ = weftsync::select::wait_for(&[&weftsync::Event::new()], std::time::Duration::ZERO);
 /// ```
 #[must_use = "`None` means the time ran out with no object ready"]
 #[doc(alias = "multiprocessing.connection.wait", alias = "select_timeout")]

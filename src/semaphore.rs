@@ -1535,6 +1535,104 @@ impl fmt::Display for ReleaseError {
 
 impl std::error::Error for ReleaseError {}
 
+/// Ignoring whether a Semaphore or BoundedSemaphore call happened does not compile under
+/// `#![deny(unused_must_use)]`: each `compile_fail` block below is paired with a `no_run` block
+/// that differs only in using the result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::Semaphore::new(1);
+/// s.try_acquire();
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::Semaphore::new(1);
+/// let _ = s.try_acquire();
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::Semaphore::new(1);
+/// s.acquire_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::Semaphore::new(1);
+/// let _ = s.acquire_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::Semaphore::new(1);
+/// s.acquire_many_until(2, std::time::Instant::now());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::Semaphore::new(1);
+/// let _ = s.acquire_many_until(2, std::time::Instant::now());
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = std::sync::Arc::new(weftsync::Semaphore::new(1));
+/// s.acquire_arc_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = std::sync::Arc::new(weftsync::Semaphore::new(1));
+/// let _ = s.acquire_arc_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::Semaphore::new(1);
+/// s.checked_release(1);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::Semaphore::new(1);
+/// let _ = s.checked_release(1);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::BoundedSemaphore::new(1);
+/// s.try_acquire();
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::BoundedSemaphore::new(1);
+/// let _ = s.try_acquire();
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::BoundedSemaphore::new(1);
+/// s.acquire_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::BoundedSemaphore::new(1);
+/// let _ = s.acquire_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::BoundedSemaphore::new(1);
+/// s.acquire_until(std::time::Instant::now());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::BoundedSemaphore::new(1);
+/// let _ = s.acquire_until(std::time::Instant::now());
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::BoundedSemaphore::new(1);
+/// s.release(1);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::BoundedSemaphore::new(1);
+/// let _ = s.release(1);
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;
+
 #[cfg(all(test, not(weft_checker)))]
 mod tests {
     //! White-box checks that read the futex word itself.

@@ -288,6 +288,14 @@ impl<T> SimpleQueue<T> {
     /// let q = weftsync::SimpleQueue::<u8>::new();
     /// q.try_get();
     /// ```
+    ///
+    /// The same code using the result compiles:
+    ///
+    /// ```no_run
+    /// #![deny(unused_must_use)]
+    /// let q = weftsync::SimpleQueue::<u8>::new();
+    /// let _ = q.try_get();
+    /// ```
     #[inline]
     #[must_use = "ignoring the result drops the item got, if any"]
     #[doc(alias = "get_nowait", alias = "try_recv")]

@@ -779,3 +779,21 @@ impl<T: Send + fmt::Debug> fmt::Debug for ThreadLocal<T> {
             .finish_non_exhaustive()
     }
 }
+
+/// Ignoring whether a ThreadLocal call happened does not compile under `#![deny(unused_must_use)]`:
+/// each `compile_fail` block below is paired with a `no_run` block that differs only in using the
+/// result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let tl = weftsync::ThreadLocal::<u8>::new();
+/// tl.get_or_try(|| Ok::<u8, ()>(1));
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let tl = weftsync::ThreadLocal::<u8>::new();
+/// let _ = tl.get_or_try(|| Ok::<u8, ()>(1));
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

@@ -416,7 +416,7 @@ impl<T> Future<T> {
     /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {
     /// let pool = weftsync::ThreadPool::new(1);
     /// let f = pool.submit(|| ()).unwrap();
-    /// f.cancel(); // may or may not win against the worker
+    /// let _ = f.cancel(); // may or may not win against the worker
     /// assert!(!f.running() || !f.cancelled());
     /// # }
     /// ```
@@ -461,6 +461,7 @@ impl<T> Future<T> {
     /// busy.result().unwrap();
     /// # }
     /// ```
+    #[must_use = "`false` means the task started or finished: it was not cancelled"]
     pub fn cancel(&self) -> bool {
         self.shared.cancel()
     }
@@ -798,3 +799,51 @@ impl<T> fmt::Display for ResultTimeoutError<T> {
 
 impl<T> std::error::Error for TryResultError<T> {}
 impl<T> std::error::Error for ResultTimeoutError<T> {}
+
+/// Ignoring whether a Future call happened does not compile under `#![deny(unused_must_use)]`: each
+/// `compile_fail` block below is paired with a `no_run` block that differs only in using the
+/// result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// fut.try_result(); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// let _ = fut.try_result(); }
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// fut.result_for(std::time::Duration::ZERO); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// let _ = fut.result_for(std::time::Duration::ZERO); }
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// fut.result_until(std::time::Instant::now()); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// let _ = fut.result_until(std::time::Instant::now()); }
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// fut.cancel(); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(fut: weftsync::pool::Future<u8>) {
+/// let _ = fut.cancel(); }
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

@@ -946,3 +946,21 @@ impl fmt::Debug for Scope<'_, '_> {
             .finish_non_exhaustive()
     }
 }
+
+/// Ignoring whether a ThreadPool call happened does not compile under `#![deny(unused_must_use)]`:
+/// each `compile_fail` block below is paired with a `no_run` block that differs only in using the
+/// result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(pool: &weftsync::ThreadPool) {
+/// pool.submit(|| 1); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(pool: &weftsync::ThreadPool) {
+/// let _ = pool.submit(|| 1); }
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

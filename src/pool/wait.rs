@@ -386,6 +386,7 @@ impl<F: AsRef<Future<T>>, T> Completions<F, T> {
 /// assert_eq!(seen, [("a", 1), ("b", 2)]);
 /// # }
 /// ```
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct AsCompleted<F: AsRef<Future<T>>, T> {
     inner: Completions<F, T>,
 }
@@ -407,6 +408,7 @@ pub struct AsCompleted<F: AsRef<Future<T>>, T> {
 /// assert_eq!(sum, 3);
 /// # }
 /// ```
+#[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct AsCompletedUntil<F: AsRef<Future<T>>, T> {
     inner: Completions<F, T>,
     block: Block,
@@ -571,3 +573,31 @@ impl<F: AsRef<Future<T>>, T> fmt::Debug for AsCompletedUntil<F, T> {
             .finish_non_exhaustive()
     }
 }
+
+/// Ignoring whether a pool wait call happened does not compile under `#![deny(unused_must_use)]`:
+/// each `compile_fail` block below is paired with a `no_run` block that differs only in using the
+/// result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(fs: Vec<weftsync::pool::Future<u8>>) {
+/// weftsync::pool::wait_for(fs, weftsync::pool::WaitFor::AllCompleted, std::time::Duration::ZERO); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(fs: Vec<weftsync::pool::Future<u8>>) {
+/// let _ = weftsync::pool::wait_for(fs, weftsync::pool::WaitFor::AllCompleted, std::time::Duration::ZERO); }
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(fs: Vec<weftsync::pool::Future<u8>>) {
+/// weftsync::pool::as_completed_for(fs, std::time::Duration::ZERO); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(fs: Vec<weftsync::pool::Future<u8>>) {
+/// let _ = weftsync::pool::as_completed_for(fs, std::time::Duration::ZERO); }
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

@@ -133,7 +133,7 @@ impl<T> Array<T> {
     /// # }
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     pub fn try_lock(&self) -> Option<ArrayGuard<'_, T>> {
         self.raw.try_lock().map(|t| self.guard(t))
     }
@@ -150,7 +150,7 @@ impl<T> Array<T> {
     /// # }
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "try_lock_for")]
     pub fn lock_for(&self, timeout: Duration) -> Option<ArrayGuard<'_, T>> {
         self.raw
@@ -170,7 +170,7 @@ impl<T> Array<T> {
     /// # }
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "try_lock_until")]
     pub fn lock_until(&self, deadline: Instant) -> Option<ArrayGuard<'_, T>> {
         self.raw.lock(Some(deadline)).map(|t| self.guard(t))
@@ -322,3 +322,41 @@ impl<T: fmt::Debug> fmt::Debug for Array<T> {
         d.finish_non_exhaustive()
     }
 }
+
+/// Ignoring whether a process Array call happened does not compile under
+/// `#![deny(unused_must_use)]`: each `compile_fail` block below is paired with a `no_run` block
+/// that differs only in using the result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(a: &weftsync::process::Array<u32>) {
+/// a.try_lock(); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(a: &weftsync::process::Array<u32>) {
+/// let _ = a.try_lock(); }
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(a: &weftsync::process::Array<u32>) {
+/// a.lock_for(std::time::Duration::ZERO); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(a: &weftsync::process::Array<u32>) {
+/// let _ = a.lock_for(std::time::Duration::ZERO); }
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(a: &weftsync::process::Array<u32>) {
+/// a.lock_until(std::time::Instant::now()); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(a: &weftsync::process::Array<u32>) {
+/// let _ = a.lock_until(std::time::Instant::now()); }
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

@@ -1634,3 +1634,55 @@ impl fmt::Debug for Pipe {
             .finish_non_exhaustive()
     }
 }
+
+/// Ignoring whether a process Queue or Pipe call happened does not compile under
+/// `#![deny(unused_must_use)]`: each `compile_fail` block below is paired with a `no_run` block
+/// that differs only in using the result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let q = weftsync::process::Queue::boxed(64);
+/// q.try_put("hi");
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let q = weftsync::process::Queue::boxed(64);
+/// let _ = q.try_put("hi");
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let q = weftsync::process::Queue::boxed(64);
+/// q.get_for::<Vec<u8>>(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let q = weftsync::process::Queue::boxed(64);
+/// let _ = q.get_for::<Vec<u8>>(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let p = weftsync::process::Pipe::boxed(64);
+/// let a = p.open(weftsync::process::End::A).unwrap();
+/// a.send_for("hi", std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let p = weftsync::process::Pipe::boxed(64);
+/// let a = p.open(weftsync::process::End::A).unwrap();
+/// let _ = a.send_for("hi", std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let p = weftsync::process::Pipe::boxed(64);
+/// let a = p.open(weftsync::process::End::A).unwrap();
+/// a.recv_until::<Vec<u8>>(std::time::Instant::now());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let p = weftsync::process::Pipe::boxed(64);
+/// let a = p.open(weftsync::process::End::A).unwrap();
+/// let _ = a.recv_until::<Vec<u8>>(std::time::Instant::now());
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

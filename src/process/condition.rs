@@ -587,3 +587,35 @@ impl fmt::Debug for Condition {
             .finish_non_exhaustive()
     }
 }
+
+/// Ignoring whether a process Condition call happened does not compile under
+/// `#![deny(unused_must_use)]`: each `compile_fail` block below is paired with a `no_run` block
+/// that differs only in using the result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let (l, c) = (weftsync::process::Lock::new(()), weftsync::process::Condition::new());
+/// let mut g = l.lock();
+/// c.wait_for(&mut g, std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let (l, c) = (weftsync::process::Lock::new(()), weftsync::process::Condition::new());
+/// let mut g = l.lock();
+/// let _ = c.wait_for(&mut g, std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let (l, c) = (weftsync::process::Lock::new(()), weftsync::process::Condition::new());
+/// let mut g = l.lock();
+/// c.wait_while_until(&mut g, |_| true, std::time::Instant::now());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let (l, c) = (weftsync::process::Lock::new(()), weftsync::process::Condition::new());
+/// let mut g = l.lock();
+/// let _ = c.wait_while_until(&mut g, |_| true, std::time::Instant::now());
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

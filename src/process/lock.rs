@@ -159,7 +159,7 @@ impl<T: ?Sized> Lock<T> {
     /// # }
     /// ```
     #[inline]
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "acquire")]
     pub fn try_lock(&self) -> Option<LockGuard<'_, T>> {
         self.raw.try_lock().map(|t| self.guard(t))
@@ -178,7 +178,7 @@ impl<T: ?Sized> Lock<T> {
     /// # }
     /// ```
     #[inline]
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "try_lock_for")]
     pub fn lock_for(&self, timeout: Duration) -> Option<LockGuard<'_, T>> {
         self.raw
@@ -197,7 +197,7 @@ impl<T: ?Sized> Lock<T> {
     /// # }
     /// ```
     #[inline]
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "try_lock_until")]
     pub fn lock_until(&self, deadline: Instant) -> Option<LockGuard<'_, T>> {
         self.raw.lock(Some(deadline)).map(|t| self.guard(t))
@@ -438,7 +438,7 @@ impl<T: ?Sized> RLock<T> {
     /// # }
     /// ```
     #[track_caller]
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "acquire")]
     pub fn try_lock(&self) -> Option<RLockGuard<'_, T>> {
         self.lock_deadline(None, false)
@@ -454,7 +454,7 @@ impl<T: ?Sized> RLock<T> {
     /// # }
     /// ```
     #[track_caller]
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "try_lock_for")]
     pub fn lock_for(&self, timeout: Duration) -> Option<RLockGuard<'_, T>> {
         self.lock_deadline(shim::deadline_after(timeout), true)
@@ -470,7 +470,7 @@ impl<T: ?Sized> RLock<T> {
     /// # }
     /// ```
     #[track_caller]
-    #[must_use]
+    #[must_use = "the lock may not have been taken: check the Option"]
     #[doc(alias = "try_lock_until")]
     pub fn lock_until(&self, deadline: Instant) -> Option<RLockGuard<'_, T>> {
         self.lock_deadline(Some(deadline), true)
@@ -679,3 +679,71 @@ impl<T: fmt::Debug> fmt::Debug for Value<T> {
         f.debug_tuple("process::Value").field(&self.lock).finish()
     }
 }
+
+/// Ignoring whether a process Lock or RLock call happened does not compile under
+/// `#![deny(unused_must_use)]`: each `compile_fail` block below is paired with a `no_run` block
+/// that differs only in using the result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::Lock::new(0u32);
+/// l.try_lock();
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::Lock::new(0u32);
+/// let _ = l.try_lock();
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::Lock::new(0u32);
+/// l.lock_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::Lock::new(0u32);
+/// let _ = l.lock_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::Lock::new(0u32);
+/// l.lock_until(std::time::Instant::now());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::Lock::new(0u32);
+/// let _ = l.lock_until(std::time::Instant::now());
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::RLock::new(0u32);
+/// l.try_lock();
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::RLock::new(0u32);
+/// let _ = l.try_lock();
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::RLock::new(0u32);
+/// l.lock_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::RLock::new(0u32);
+/// let _ = l.lock_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::RLock::new(0u32);
+/// l.lock_until(std::time::Instant::now());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let l = weftsync::process::RLock::new(0u32);
+/// let _ = l.lock_until(std::time::Instant::now());
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

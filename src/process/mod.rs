@@ -8,8 +8,8 @@
 //!   kill it. [`entry`] tells a process which entry point it was started for.
 //! - Primitives with the in-process API shape, woken across processes (the futex without its
 //!   private flag): [`Lock`], [`RLock`], [`Semaphore`], [`BoundedSemaphore`], [`Event`],
-//!   [`Condition`], [`Value`], [`Array`], and byte-message [`Queue`] and [`Pipe`] (typed
-//!   messages through [`Plain`], or `Serde` with the `serde` feature).
+//!   [`Condition`], [`Barrier`], [`Value`], [`Array`], and byte-message [`Queue`] and [`Pipe`]
+//!   (typed messages through [`Plain`], or `Serde` with the `serde` feature).
 //! - **A holder that dies** (kill -9) never leaves the others blocked: a lock held by a dead
 //!   thread or process passes to the next waiter within one slice (10 ms) with an "owner died"
 //!   flag on its guard; permits a dead process held go back to the semaphore; a waiter that died
@@ -45,6 +45,7 @@
 //! }
 //! ```
 
+mod barrier;
 mod channel;
 mod condition;
 mod event;
@@ -59,6 +60,7 @@ mod region;
 mod spawn;
 
 pub use array::{Array, ArrayGuard};
+pub use barrier::Barrier;
 #[cfg(feature = "serde")]
 pub use channel::Serde;
 pub use channel::{
@@ -103,4 +105,6 @@ mod placeable {
     impl Placeable for Event {}
     impl Sealed for Condition {}
     impl Placeable for Condition {}
+    impl Sealed for Barrier {}
+    impl Placeable for Barrier {}
 }

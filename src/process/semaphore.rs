@@ -280,7 +280,7 @@ impl Semaphore {
     /// assert!(sem.try_acquire().is_none());
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[doc(alias = "acquire")]
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
         self.try_acquire_many(1)
@@ -295,7 +295,7 @@ impl Semaphore {
     /// assert!(sem.acquire_for(Duration::from_millis(1)).is_none());
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     pub fn acquire_for(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.acquire_many_for(1, timeout)
     }
@@ -309,7 +309,7 @@ impl Semaphore {
     /// assert!(sem.acquire_until(Instant::now() + Duration::from_secs(1)).is_some());
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     pub fn acquire_until(&self, deadline: Instant) -> Option<SemaphorePermit<'_>> {
         self.acquire_many_until(1, deadline)
     }
@@ -346,7 +346,7 @@ impl Semaphore {
     /// assert!(sem.try_acquire_many(2).is_none());
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[track_caller]
     pub fn try_acquire_many(&self, n: u32) -> Option<SemaphorePermit<'_>> {
         self.acquire_deadline(n, None, false)
@@ -364,7 +364,7 @@ impl Semaphore {
     /// assert!(sem.acquire_many_for(2, Duration::from_millis(10)).is_some());
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[track_caller]
     pub fn acquire_many_for(&self, n: u32, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.acquire_deadline(n, shim::deadline_after(timeout), true)
@@ -382,7 +382,7 @@ impl Semaphore {
     /// assert!(sem.acquire_many_until(1, Instant::now()).is_none());
     /// # }
     /// ```
-    #[must_use]
+    #[must_use = "a permit not kept is given back at once; check whether it was taken"]
     #[track_caller]
     pub fn acquire_many_until(&self, n: u32, deadline: Instant) -> Option<SemaphorePermit<'_>> {
         self.acquire_deadline(n, Some(deadline), true)
@@ -721,3 +721,71 @@ impl fmt::Debug for BoundedSemaphore {
             .finish_non_exhaustive()
     }
 }
+
+/// Ignoring whether a process Semaphore or BoundedSemaphore call happened does not compile under
+/// `#![deny(unused_must_use)]`: each `compile_fail` block below is paired with a `no_run` block
+/// that differs only in using the result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// s.try_acquire();
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// let _ = s.try_acquire();
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// s.acquire_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// let _ = s.acquire_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// s.acquire_many_until(2, std::time::Instant::now());
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// let _ = s.acquire_many_until(2, std::time::Instant::now());
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// s.checked_release(1);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::Semaphore::new(1);
+/// let _ = s.checked_release(1);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::BoundedSemaphore::new(1);
+/// s.acquire_for(std::time::Duration::ZERO);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::BoundedSemaphore::new(1);
+/// let _ = s.acquire_for(std::time::Duration::ZERO);
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::BoundedSemaphore::new(1);
+/// s.release(1);
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// let s = weftsync::process::BoundedSemaphore::new(1);
+/// let _ = s.release(1);
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

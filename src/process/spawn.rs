@@ -475,3 +475,41 @@ mod os {
         }
     }
 }
+
+/// Ignoring whether a Child call happened does not compile under `#![deny(unused_must_use)]`: each
+/// `compile_fail` block below is paired with a `no_run` block that differs only in using the
+/// result, so each fails for the lint alone.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(c: &weftsync::process::Child) {
+/// c.try_join(); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(c: &weftsync::process::Child) {
+/// let _ = c.try_join(); }
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(c: &weftsync::process::Child) {
+/// c.join_for(std::time::Duration::ZERO); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(c: &weftsync::process::Child) {
+/// let _ = c.join_for(std::time::Duration::ZERO); }
+/// ```
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// fn f(c: &weftsync::process::Child) {
+/// c.join_until(std::time::Instant::now()); }
+/// ```
+/// ```no_run
+/// #![deny(unused_must_use)]
+/// fn f(c: &weftsync::process::Child) {
+/// let _ = c.join_until(std::time::Instant::now()); }
+/// ```
+#[cfg(doctest)]
+#[allow(dead_code)]
+struct MustUseWarns;

@@ -93,6 +93,10 @@ pub(crate) trait WakeMode {
     fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> bool;
     /// `wake` of the contract, in this mode: only the address is used.
     fn wake(word: *const AtomicU32, n: u32) -> u32;
+    /// Wakes every sleeper on a *ready word* (see [`wake_ready`]). Private: also the selectors
+    /// registered on it. Shared: only the sleepers (selectors are of this process and wait on
+    /// in-process objects only), the same as `wake(word, u32::MAX)`.
+    fn wake_ready(word: &AtomicU32);
 }
 
 /// Sleepers of this process only: see [`WakeMode`].
@@ -112,6 +116,10 @@ impl WakeMode for Private {
     fn wake(word: *const AtomicU32, n: u32) -> u32 {
         wake(word, n)
     }
+    #[inline]
+    fn wake_ready(word: &AtomicU32) {
+        wake_ready(word);
+    }
 }
 
 impl WakeMode for Shared {
@@ -128,6 +136,10 @@ impl WakeMode for Shared {
         return futex::wake_shared(word, n);
         #[cfg(not(all(target_os = "linux", not(weft_checker))))]
         return table::wake(word, n);
+    }
+    #[inline]
+    fn wake_ready(word: &AtomicU32) {
+        Shared::wake(word, u32::MAX);
     }
 }
 

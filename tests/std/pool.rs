@@ -5,8 +5,8 @@
 //! No test sleeps to order threads: tasks that must still be queued sit behind a task that waits
 //! on a `gate` Event, so the only worker is known to be busy until the test opens it.
 
-use crate::{assert_waits_its_timeout, assert_waits_until};
 use crate::watchdog::watched;
+use crate::{assert_waits_its_timeout, assert_waits_until};
 use proptest::prelude::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;

@@ -12,10 +12,11 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use weftsync::BarrierTimeoutError;
 use weftsync::process::{
-    self, BoundedSemaphore, Builder, Child, Condition, End, Event, Lock, LockGuard, OpenError,
-    Pipe, Plain, Queue, RLock, RLockGuard, RecvError, RecvTimeoutError, Region, RegionError,
-    Semaphore, SendError, TryRecvError, TrySendError, Value,
+    self, Barrier, BoundedSemaphore, Builder, Child, Condition, End, Event, Lock, LockGuard,
+    OpenError, Pipe, Plain, Queue, RLock, RLockGuard, RecvError, RecvTimeoutError, Region,
+    RegionError, Semaphore, SendError, TryRecvError, TrySendError, Value,
 };
 
 use crate::watchdog::{watched, watched_for};
@@ -26,6 +27,7 @@ mod api {
     use weftsync::process::*;
 
     assert_eq_size!(Event, u32);
+    assert_eq_size!(Barrier, u64);
     assert_eq_size!(Lock<()>, [u64; 2]);
     assert_impl_all!(Lock<u64>: Send, Sync, core::fmt::Debug, Placeable);
     assert_impl_all!(RLock<u64>: Send, Sync, Placeable);
@@ -34,6 +36,7 @@ mod api {
     assert_impl_all!(BoundedSemaphore: Send, Sync, Placeable);
     assert_impl_all!(Event: Send, Sync, Placeable);
     assert_impl_all!(Condition: Send, Sync, Placeable);
+    assert_impl_all!(Barrier: Send, Sync, core::fmt::Debug, Placeable);
     assert_impl_all!(Region: Send, Sync);
     assert_impl_all!(Child: Send, Sync);
     assert_impl_all!(SemaphorePermit<'static>: Send);
@@ -501,6 +504,133 @@ fn oversized_messages_and_corrupt_frames_are_clear_errors() {
     });
 }
 
+// ---- barrier ----
+
+/// Rounds of the barrier test: each party adds its mark, then waits.
+const BARRIER_ROUNDS: u64 = 50;
+
+/// One party of `barrier_holds_every_process_until_all_arrived_each_generation`: each round it
+/// adds 1 to `sum`, waits, and then must see every party's add of that round.
+fn barrier_party(r: &Region) -> Vec<usize> {
+    let b = r.find::<Barrier>("b").unwrap();
+    let sum = r.find::<Value<u64>>("sum").unwrap();
+    let parties = b.parties() as u64;
+    let mut indices = Vec::new();
+    for round in 0..BARRIER_ROUNDS {
+        *sum.get_lock().lock() += 1;
+        let index = b
+            .wait_for(CHILD_PATIENCE)
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        indices.push(index);
+        assert!(
+            sum.load() >= parties * (round + 1),
+            "a party passed round {round} before every process arrived"
+        );
+    }
+    indices
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
+fn barrier_holds_every_process_until_all_arrived_each_generation() {
+    if process::entry().as_deref() == Some("party") {
+        barrier_party(&attach());
+        return;
+    }
+    watched(|| {
+        let r = Region::create(64 * 1024).unwrap();
+        let b = r.place("b", Barrier::new(3)).unwrap();
+        r.place("sum", Value::new(0u64)).unwrap();
+        let test = "barrier_holds_every_process_until_all_arrived_each_generation";
+        let children = [child(test, "party", &r), child(test, "party", &r)];
+        let mine = barrier_party(&r);
+        for c in &children {
+            join_ok(c, "party");
+        }
+        assert!(mine.iter().all(|&i| i < 3), "indices are 0..parties");
+        assert_eq!(
+            r.find::<Value<u64>>("sum").unwrap().load(),
+            3 * BARRIER_ROUNDS
+        );
+        assert!(!b.is_broken());
+        assert_eq!(b.n_waiting(), 0, "every generation was released");
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
+fn barrier_timeout_in_one_process_breaks_a_waiter_in_another() {
+    if process::entry().as_deref() == Some("waiter") {
+        let r = attach();
+        let b = r.find::<Barrier>("b").unwrap();
+        assert_eq!(
+            b.wait_for(CHILD_PATIENCE),
+            Err(BarrierTimeoutError::Broken),
+            "the parent's timeout must break this waiter"
+        );
+        return;
+    }
+    watched(|| {
+        let r = Region::create(64 * 1024).unwrap();
+        let b = r.place("b", Barrier::new(3)).unwrap();
+        let c = child(
+            "barrier_timeout_in_one_process_breaks_a_waiter_in_another",
+            "waiter",
+            &r,
+        );
+        while b.n_waiting() == 0 {
+            std::thread::yield_now();
+        }
+        let t = Duration::from_millis(30);
+        crate::assert_waits_its_timeout(t, || {
+            assert_eq!(b.wait_for(t), Err(BarrierTimeoutError::Timeout))
+        });
+        join_ok(&c, "waiter");
+        assert!(b.is_broken());
+        b.reset();
+        assert!(!b.is_broken(), "the waiter left: the reset completes");
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "starts processes, maps shared memory")]
+fn killed_barrier_waiter_stays_arrived_and_the_generation_completes() {
+    if process::entry().as_deref() == Some("doomed") {
+        let r = attach();
+        let _ = r.find::<Barrier>("b").unwrap().wait_for(CHILD_PATIENCE);
+        unreachable!("killed while waiting");
+    }
+    watched(|| {
+        let r = Region::create(64 * 1024).unwrap();
+        let b = r.place("b", Barrier::new(3)).unwrap();
+        let c = child(
+            "killed_barrier_waiter_stays_arrived_and_the_generation_completes",
+            "doomed",
+            &r,
+        );
+        while b.n_waiting() == 0 {
+            std::thread::yield_now();
+        }
+        c.kill().unwrap();
+        assert!(!c.join().unwrap().success(), "the waiter was killed");
+        assert_eq!(b.n_waiting(), 1, "the dead waiter stays arrived");
+        let mut indices: Vec<usize> = std::thread::scope(|s| {
+            let other = s.spawn(|| b.wait_for(RECOVERY_BOUND));
+            [b.wait_for(RECOVERY_BOUND), other.join().unwrap()]
+                .into_iter()
+                .map(|r| r.expect("the live parties complete the dead one's generation"))
+                .collect()
+        });
+        indices.sort_unstable();
+        assert_eq!(indices, [1, 2], "the dead waiter holds index 0");
+        assert_eq!(b.n_waiting(), 0);
+        assert_eq!(
+            b.wait_until(Instant::now()),
+            Err(BarrierTimeoutError::Timeout)
+        );
+    });
+}
+
 // ---- holders that die ----
 
 /// The time from a holder's kill to the survivor's recovery must stay within this (the slice is
@@ -914,6 +1044,24 @@ fn timed_forms_wait_their_timeout_and_zero_is_one_try() {
         let mut g = cl.lock();
         crate::assert_waits_its_timeout(t, || assert!(!cond.wait_for(&mut g, t)));
         assert!(!cond.wait_until(&mut g, Instant::now()));
+        let b = Barrier::new(2);
+        crate::assert_waits_its_timeout(t, || {
+            assert_eq!(b.wait_for(t), Err(BarrierTimeoutError::Timeout))
+        });
+        assert_eq!(
+            b.wait_until(Instant::now()),
+            Err(BarrierTimeoutError::Broken),
+            "a timed-out party breaks the barrier"
+        );
+        b.reset();
+        assert_eq!(
+            b.wait_until(Instant::now()),
+            Err(BarrierTimeoutError::Timeout)
+        );
+        b.reset();
+        let one = Barrier::new(1);
+        assert_eq!(one.wait_for(Duration::ZERO), Ok(0), "the last party passes");
+        assert_eq!(one.wait_until(Instant::now()), Ok(0));
     });
 }
 
