@@ -30,7 +30,11 @@ fn producer_blocked_on_capacity_1_delivers_in_order() {
         };
         let got: Vec<i32> = (0..2).map(|_| q.get().unwrap()).collect();
         p.join().unwrap();
-        assert_eq!(got, [1, 2], "an item lost, duplicated or reordered: {got:?}");
+        assert_eq!(
+            got,
+            [1, 2],
+            "an item lost, duplicated or reordered: {got:?}"
+        );
         assert!(q.is_empty());
     });
 }
