@@ -518,28 +518,32 @@ mod tests {
 
     #[test]
     fn zero_timeout_and_past_deadline_register_no_joiner() {
-        let t = Timer::start(Duration::MAX, || ());
-        assert!(!t.join_for(Duration::ZERO));
-        assert!(!t.join_until(Instant::now() - Duration::from_millis(1)));
-        assert!(!joiners_bit(&t), "a one-check join must not register");
-        assert!(t.cancel());
+        crate::shim::tests::watched(|| {
+            let t = Timer::start(Duration::MAX, || ());
+            assert!(!t.join_for(Duration::ZERO));
+            assert!(!t.join_until(Instant::now() - Duration::from_millis(1)));
+            assert!(!joiners_bit(&t), "a one-check join must not register");
+            assert!(t.cancel());
+        });
     }
 
     /// A joiner asleep in `join_for(MAX)` on a timer that never fires is woken by `cancel`.
     #[test]
     fn sleeping_joiner_is_woken_by_cancel() {
-        let t = Arc::new(Timer::start(Duration::MAX, || ()));
-        let joiner = {
-            let t = Arc::clone(&t);
-            std::thread::spawn(move || t.join_for(Duration::MAX))
-        };
-        while !joiners_bit(&t) {
-            std::thread::yield_now();
-        }
-        assert!(t.cancel());
-        assert!(
-            joiner.join().unwrap(),
-            "join_for(MAX) must wait, then see the cancel"
-        );
+        crate::shim::tests::watched(|| {
+            let t = Arc::new(Timer::start(Duration::MAX, || ()));
+            let joiner = {
+                let t = Arc::clone(&t);
+                std::thread::spawn(move || t.join_for(Duration::MAX))
+            };
+            while !joiners_bit(&t) {
+                std::thread::yield_now();
+            }
+            assert!(t.cancel());
+            assert!(
+                joiner.join().unwrap(),
+                "join_for(MAX) must wait, then see the cancel"
+            );
+        });
     }
 }
