@@ -527,6 +527,34 @@ mod tests {
         });
     }
 
+    /// The wait layer may end the timer thread's sleep spuriously (`docs/wait-layer.md`): a
+    /// wake that is not a `cancel` must send it back to sleep, not fire the closure early.
+    #[test]
+    fn a_wake_that_is_not_a_cancel_does_not_fire_early() {
+        crate::shim::tests::watched(|| {
+            let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let t = {
+                let ran = Arc::clone(&ran);
+                Timer::start(Duration::from_secs(3600), move || {
+                    ran.store(true, std::sync::atomic::Ordering::SeqCst)
+                })
+            };
+            for _ in 0..2_000 {
+                shim::wake_all(&t.inner.word);
+                std::thread::yield_now();
+            }
+            assert!(
+                t.cancel(),
+                "never early: a wake that is not a cancel fired the timer before its delay"
+            );
+            assert!(
+                !ran.load(std::sync::atomic::Ordering::SeqCst),
+                "never early: the closure ran before its delay"
+            );
+            assert!(t.join().unwrap_err().is_cancelled());
+        });
+    }
+
     /// A joiner asleep in `join_for(MAX)` on a timer that never fires is woken by `cancel`.
     #[test]
     fn sleeping_joiner_is_woken_by_cancel() {
