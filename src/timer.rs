@@ -555,6 +555,28 @@ mod tests {
         });
     }
 
+    /// A joiner registered (asleep) while the timer is pending must be woken when the closure
+    /// returns: the fire keeps the `JOINERS` bit, so the swap to `DONE` knows to wake it.
+    #[test]
+    fn a_joiner_asleep_before_the_fire_is_woken_when_the_closure_returns() {
+        crate::shim::tests::watched(|| {
+            // The delay only makes it likely that the joiner sleeps before the fire; if it does
+            // not, the test checks less but cannot fail wrongly.
+            let t = Arc::new(Timer::start(Duration::from_millis(300), || 5));
+            let joiner = {
+                let t = Arc::clone(&t);
+                std::thread::spawn(move || t.join_for(Duration::MAX))
+            };
+            while !joiners_bit(&t) {
+                std::thread::yield_now();
+            }
+            assert!(
+                joiner.join().unwrap(),
+                "a joiner asleep before the fire must be woken when the closure returns"
+            );
+        });
+    }
+
     /// A joiner asleep in `join_for(MAX)` on a timer that never fires is woken by `cancel`.
     #[test]
     fn sleeping_joiner_is_woken_by_cancel() {
