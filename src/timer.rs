@@ -577,6 +577,31 @@ mod tests {
         });
     }
 
+    /// A joiner's sleep may end spuriously too: a wake that is neither the closure's end nor a
+    /// `cancel` must not make `join_for` report a timeout before its deadline.
+    #[test]
+    fn a_wake_that_is_not_the_end_does_not_end_a_timed_join_early() {
+        crate::shim::tests::watched(|| {
+            let t = Arc::new(Timer::start(Duration::from_secs(3600), || ()));
+            let joiner = {
+                let t = Arc::clone(&t);
+                std::thread::spawn(move || t.join_for(Duration::from_secs(3600)))
+            };
+            while !joiners_bit(&t) {
+                std::thread::yield_now();
+            }
+            for _ in 0..2_000 {
+                shim::wake_all(&t.inner.word);
+                std::thread::yield_now();
+            }
+            assert!(t.cancel());
+            assert!(
+                joiner.join().unwrap(),
+                "join_for reported a timeout long before its deadline, after a spurious wake"
+            );
+        });
+    }
+
     /// A joiner asleep in `join_for(MAX)` on a timer that never fires is woken by `cancel`.
     #[test]
     fn sleeping_joiner_is_woken_by_cancel() {
