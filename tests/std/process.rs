@@ -1033,8 +1033,14 @@ fn process_event_between_threads_sets_clears_and_wakes() {
         let ev = Event::default();
         assert!(!ev.is_set(), "a new event is clear");
         assert_eq!(format!("{ev:?}"), "process::Event { is_set: false, .. }");
-        assert!(!ev.wait_for(Duration::ZERO), "a clear event: one check, false");
-        assert!(!ev.wait_until(Instant::now()), "a clear event: one check, false");
+        assert!(
+            !ev.wait_for(Duration::ZERO),
+            "a clear event: one check, false"
+        );
+        assert!(
+            !ev.wait_until(Instant::now()),
+            "a clear event: one check, false"
+        );
         std::thread::scope(|s| {
             let waiter = s.spawn(|| {
                 ev.wait();
@@ -1049,7 +1055,10 @@ fn process_event_between_threads_sets_clears_and_wakes() {
         assert!(ev.wait_until(Instant::now()), "a set event: true at once");
         ev.clear();
         assert!(!ev.is_set(), "clear clears the flag");
-        assert!(!ev.wait_for(Duration::ZERO), "a cleared event: one check, false");
+        assert!(
+            !ev.wait_for(Duration::ZERO),
+            "a cleared event: one check, false"
+        );
     });
 }
 

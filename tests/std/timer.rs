@@ -237,8 +237,16 @@ fn timer_error_kinds_and_texts_tell_cancel_from_panic() {
             panicked.is_panic() && !panicked.is_cancelled(),
             "a panicked closure's error says panic, not cancelled"
         );
-        assert_eq!(format!("{cancelled:?}"), "Cancelled", "Debug names the kind");
-        assert_eq!(format!("{panicked:?}"), "Panicked(..)", "Debug names the kind");
+        assert_eq!(
+            format!("{cancelled:?}"),
+            "Cancelled",
+            "Debug names the kind"
+        );
+        assert_eq!(
+            format!("{panicked:?}"),
+            "Panicked(..)",
+            "Debug names the kind"
+        );
         assert_eq!(
             cancelled.to_string(),
             "the timer was cancelled before it fired",
