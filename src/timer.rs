@@ -602,6 +602,29 @@ mod tests {
         });
     }
 
+    /// The fire changes the state bits only: with nobody joining, `JOINERS` stays off while the
+    /// closure runs, so its end makes no wake call (the fast path the bit exists for).
+    #[test]
+    fn the_fire_keeps_the_joiners_bit_as_it_was() {
+        crate::shim::tests::watched(|| {
+            let (started, release) = (Arc::new(crate::Event::new()), Arc::new(crate::Event::new()));
+            let t = {
+                let (started, release) = (Arc::clone(&started), Arc::clone(&release));
+                Timer::start(Duration::ZERO, move || {
+                    started.set();
+                    release.wait();
+                })
+            };
+            started.wait();
+            assert!(
+                !joiners_bit(&t),
+                "the fire turned the JOINERS bit on though nobody joins"
+            );
+            release.set();
+            t.join().unwrap();
+        });
+    }
+
     /// A joiner asleep in `join_for(MAX)` on a timer that never fires is woken by `cancel`.
     #[test]
     fn sleeping_joiner_is_woken_by_cancel() {
