@@ -456,105 +456,117 @@ mod tests {
 
     #[test]
     fn set_wakes_every_blocked_waiter() {
-        let ev = Arc::new(Event::new());
-        let hs: Vec<_> = (0..4)
-            .map(|_| {
-                let e = Arc::clone(&ev);
-                std::thread::spawn(move || e.wait())
-            })
-            .collect();
-        until_waiter_registered(&ev);
-        ev.set();
-        for h in hs {
-            h.join().unwrap();
-        }
-        assert!(
-            ev.is_set(),
-            "every blocked waiter returned and the flag is set"
-        );
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            let hs: Vec<_> = (0..4)
+                .map(|_| {
+                    let e = Arc::clone(&ev);
+                    std::thread::spawn(move || e.wait())
+                })
+                .collect();
+            until_waiter_registered(&ev);
+            ev.set();
+            for h in hs {
+                h.join().unwrap();
+            }
+            assert!(
+                ev.is_set(),
+                "every blocked waiter returned and the flag is set"
+            );
+        });
     }
 
     #[test]
     fn blocked_waiter_returns_true_when_set_then_cleared() {
-        let ev = Arc::new(Event::new());
-        let e = Arc::clone(&ev);
-        let t = std::thread::spawn(move || e.wait_for(Duration::from_secs(60)));
-        until_waiter_registered(&ev);
-        ev.set();
-        ev.clear();
-        assert!(
-            t.join().unwrap(),
-            "a waiter blocked when set() happened must return true though clear() followed"
-        );
-        assert!(!ev.is_set());
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            let e = Arc::clone(&ev);
+            let t = std::thread::spawn(move || e.wait_for(Duration::from_secs(60)));
+            until_waiter_registered(&ev);
+            ev.set();
+            ev.clear();
+            assert!(
+                t.join().unwrap(),
+                "a waiter blocked when set() happened must return true though clear() followed"
+            );
+            assert!(!ev.is_set());
+        });
     }
 
     /// `wait_until` with a future deadline, blocked when the set comes: `true` (a `wait_until`
     /// that gave up at once would return `false` here).
     #[test]
     fn blocked_wait_until_a_future_deadline_returns_true_on_set() {
-        let ev = Arc::new(Event::new());
-        let e = Arc::clone(&ev);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let t = std::thread::spawn(move || e.wait_until(deadline));
-        until_waiter_registered(&ev);
-        ev.set();
-        assert!(
-            t.join().unwrap(),
-            "a wait_until blocked before its deadline must report the set"
-        );
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            let e = Arc::clone(&ev);
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let t = std::thread::spawn(move || e.wait_until(deadline));
+            until_waiter_registered(&ev);
+            ev.set();
+            assert!(
+                t.join().unwrap(),
+                "a wait_until blocked before its deadline must report the set"
+            );
+        });
     }
 
     #[test]
     fn zero_timeout_and_past_deadline_are_one_check_with_no_side_effect() {
-        let ev = Event::new();
-        let before = ev.raw.word.load(Relaxed);
-        let past = Instant::now() - Duration::from_millis(1);
-        assert!(!ev.wait_for(Duration::ZERO));
-        assert!(!ev.wait_until(past));
-        assert!(!ev.wait_until(Instant::now()));
-        assert_eq!(
-            ev.raw.word.load(Relaxed),
-            before,
-            "a one-check wait must leave the word as it found it (no WAITERS bit)"
-        );
-        ev.set();
-        assert!(ev.wait_for(Duration::ZERO));
-        assert!(ev.wait_until(past));
+        crate::shim::tests::watched(|| {
+            let ev = Event::new();
+            let before = ev.raw.word.load(Relaxed);
+            let past = Instant::now() - Duration::from_millis(1);
+            assert!(!ev.wait_for(Duration::ZERO));
+            assert!(!ev.wait_until(past));
+            assert!(!ev.wait_until(Instant::now()));
+            assert_eq!(
+                ev.raw.word.load(Relaxed),
+                before,
+                "a one-check wait must leave the word as it found it (no WAITERS bit)"
+            );
+            ev.set();
+            assert!(ev.wait_for(Duration::ZERO));
+            assert!(ev.wait_until(past));
+        });
     }
 
     #[test]
     fn huge_timeout_waits_forever_without_overflow() {
-        let ev = Arc::new(Event::new());
-        let e = Arc::clone(&ev);
-        let t = std::thread::spawn(move || e.wait_for(Duration::MAX));
-        until_waiter_registered(&ev);
-        ev.set();
-        assert!(
-            t.join().unwrap(),
-            "Duration::MAX must mean wait forever, then see the set"
-        );
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            let e = Arc::clone(&ev);
+            let t = std::thread::spawn(move || e.wait_for(Duration::MAX));
+            until_waiter_registered(&ev);
+            ev.set();
+            assert!(
+                t.join().unwrap(),
+                "Duration::MAX must mean wait forever, then see the set"
+            );
+        });
     }
 
     #[test]
     fn set_without_waiter_leaves_no_wake_pending() {
-        let ev = Arc::new(Event::new());
-        ev.set();
-        ev.clear();
-        ev.set();
-        assert!(
-            !waiters_bit(&ev),
-            "set/clear with no waiter must not register one"
-        );
-        ev.clear();
-        // A blocked waiter turns the bit on; the set that wakes it turns it off again, so the
-        // next set with no waiter makes no wake call.
-        let e = Arc::clone(&ev);
-        let t = std::thread::spawn(move || e.wait());
-        until_waiter_registered(&ev);
-        ev.set();
-        assert!(!waiters_bit(&ev), "set must clear the waiters bit");
-        t.join().unwrap();
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            ev.set();
+            ev.clear();
+            ev.set();
+            assert!(
+                !waiters_bit(&ev),
+                "set/clear with no waiter must not register one"
+            );
+            ev.clear();
+            // A blocked waiter turns the bit on; the set that wakes it turns it off again, so the
+            // next set with no waiter makes no wake call.
+            let e = Arc::clone(&ev);
+            let t = std::thread::spawn(move || e.wait());
+            until_waiter_registered(&ev);
+            ev.set();
+            assert!(!waiters_bit(&ev), "set must clear the waiters bit");
+            t.join().unwrap();
+        });
     }
 }
 
