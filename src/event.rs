@@ -531,6 +531,27 @@ mod tests {
         });
     }
 
+    /// The wait layer may end a sleep spuriously (`docs/wait-layer.md`): a wake that is not a
+    /// `set` must send a timed waiter back to sleep, not make it report a timeout early.
+    #[test]
+    fn a_wake_that_is_not_a_set_does_not_end_a_timed_wait_early() {
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            let e = Arc::clone(&ev);
+            let t = std::thread::spawn(move || e.wait_for(Duration::from_secs(3600)));
+            until_waiter_registered(&ev);
+            for _ in 0..2_000 {
+                shim::wake_all(&ev.raw.word);
+                std::thread::yield_now();
+            }
+            ev.set();
+            assert!(
+                t.join().unwrap(),
+                "wait_for reported a timeout long before its deadline, after a spurious wake"
+            );
+        });
+    }
+
     #[test]
     fn huge_timeout_waits_forever_without_overflow() {
         crate::shim::tests::watched(|| {
