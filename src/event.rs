@@ -552,6 +552,46 @@ mod tests {
         });
     }
 
+    /// A selector's arm (`src/select.rs`) announces a sleeper as a waiter's registration does
+    /// and changes nothing else: the flag's answer, a blocked waiter's epoch, and its
+    /// registration (the next `set` still wakes it).
+    #[test]
+    fn a_selector_arming_beside_a_blocked_waiter_changes_nothing_else() {
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            ev.set();
+            assert!(ev.select_arm(), "arming a set event reports it ready");
+            ev.clear();
+            let e = Arc::clone(&ev);
+            let timed = std::thread::spawn(move || e.wait_for(Duration::from_millis(200)));
+            until_waiter_registered(&ev);
+            assert!(
+                !ev.select_arm(),
+                "arming a clear event reports it not ready"
+            );
+            assert!(
+                !timed.join().unwrap(),
+                "arming a selector made a blocked waiter report a set that never happened"
+            );
+
+            let ev = Arc::new(Event::new());
+            let e = Arc::clone(&ev);
+            let untimed = std::thread::spawn(move || e.wait());
+            until_waiter_registered(&ev);
+            for _ in 0..100 {
+                std::thread::yield_now();
+            }
+            assert!(
+                !ev.select_arm(),
+                "arming a clear event reports it not ready"
+            );
+            ev.set();
+            untimed
+                .join()
+                .expect("a set after a selector armed must still wake the blocked waiter");
+        });
+    }
+
     #[test]
     fn huge_timeout_waits_forever_without_overflow() {
         crate::shim::tests::watched(|| {
