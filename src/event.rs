@@ -592,6 +592,29 @@ mod tests {
         });
     }
 
+    /// `clear` of a clear flag writes nothing: a blocked waiter must not take it for a set.
+    #[test]
+    fn a_clear_of_a_clear_event_does_not_release_a_blocked_waiter() {
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            let before = ev.raw.word.load(Relaxed);
+            ev.clear();
+            assert_eq!(
+                ev.raw.word.load(Relaxed),
+                before,
+                "a clear of a clear flag must write nothing"
+            );
+            let e = Arc::clone(&ev);
+            let timed = std::thread::spawn(move || e.wait_for(Duration::from_millis(200)));
+            until_waiter_registered(&ev);
+            ev.clear();
+            assert!(
+                !timed.join().unwrap(),
+                "a clear of a clear flag made a blocked waiter report a set that never happened"
+            );
+        });
+    }
+
     #[test]
     fn huge_timeout_waits_forever_without_overflow() {
         crate::shim::tests::watched(|| {
