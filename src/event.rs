@@ -615,6 +615,27 @@ mod tests {
         });
     }
 
+    /// A selector asleep on a clear event (`src/select.rs`) is woken by `set`: the event's
+    /// ready word is the word `set` wakes.
+    #[test]
+    fn a_selector_asleep_on_the_event_is_woken_by_set() {
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            let e = Arc::clone(&ev);
+            let selector = std::thread::spawn(move || {
+                let objects: [&dyn crate::select::Selectable; 1] = [&*e];
+                crate::select::wait(&objects)
+            });
+            until_waiter_registered(&ev);
+            ev.set();
+            assert_eq!(
+                selector.join().unwrap(),
+                [0],
+                "set must wake a selector asleep on the event"
+            );
+        });
+    }
+
     #[test]
     fn huge_timeout_waits_forever_without_overflow() {
         crate::shim::tests::watched(|| {
