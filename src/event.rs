@@ -456,105 +456,222 @@ mod tests {
 
     #[test]
     fn set_wakes_every_blocked_waiter() {
-        let ev = Arc::new(Event::new());
-        let hs: Vec<_> = (0..4)
-            .map(|_| {
-                let e = Arc::clone(&ev);
-                std::thread::spawn(move || e.wait())
-            })
-            .collect();
-        until_waiter_registered(&ev);
-        ev.set();
-        for h in hs {
-            h.join().unwrap();
-        }
-        assert!(
-            ev.is_set(),
-            "every blocked waiter returned and the flag is set"
-        );
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            let hs: Vec<_> = (0..4)
+                .map(|_| {
+                    let e = Arc::clone(&ev);
+                    std::thread::spawn(move || e.wait())
+                })
+                .collect();
+            until_waiter_registered(&ev);
+            ev.set();
+            for h in hs {
+                h.join().unwrap();
+            }
+            assert!(
+                ev.is_set(),
+                "every blocked waiter returned and the flag is set"
+            );
+        });
     }
 
     #[test]
     fn blocked_waiter_returns_true_when_set_then_cleared() {
-        let ev = Arc::new(Event::new());
-        let e = Arc::clone(&ev);
-        let t = std::thread::spawn(move || e.wait_for(Duration::from_secs(60)));
-        until_waiter_registered(&ev);
-        ev.set();
-        ev.clear();
-        assert!(
-            t.join().unwrap(),
-            "a waiter blocked when set() happened must return true though clear() followed"
-        );
-        assert!(!ev.is_set());
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            let e = Arc::clone(&ev);
+            let t = std::thread::spawn(move || e.wait_for(Duration::from_secs(60)));
+            until_waiter_registered(&ev);
+            ev.set();
+            ev.clear();
+            assert!(
+                t.join().unwrap(),
+                "a waiter blocked when set() happened must return true though clear() followed"
+            );
+            assert!(!ev.is_set());
+        });
     }
 
     /// `wait_until` with a future deadline, blocked when the set comes: `true` (a `wait_until`
     /// that gave up at once would return `false` here).
     #[test]
     fn blocked_wait_until_a_future_deadline_returns_true_on_set() {
-        let ev = Arc::new(Event::new());
-        let e = Arc::clone(&ev);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let t = std::thread::spawn(move || e.wait_until(deadline));
-        until_waiter_registered(&ev);
-        ev.set();
-        assert!(
-            t.join().unwrap(),
-            "a wait_until blocked before its deadline must report the set"
-        );
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            let e = Arc::clone(&ev);
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let t = std::thread::spawn(move || e.wait_until(deadline));
+            until_waiter_registered(&ev);
+            ev.set();
+            assert!(
+                t.join().unwrap(),
+                "a wait_until blocked before its deadline must report the set"
+            );
+        });
     }
 
     #[test]
     fn zero_timeout_and_past_deadline_are_one_check_with_no_side_effect() {
-        let ev = Event::new();
-        let before = ev.raw.word.load(Relaxed);
-        let past = Instant::now() - Duration::from_millis(1);
-        assert!(!ev.wait_for(Duration::ZERO));
-        assert!(!ev.wait_until(past));
-        assert!(!ev.wait_until(Instant::now()));
-        assert_eq!(
-            ev.raw.word.load(Relaxed),
-            before,
-            "a one-check wait must leave the word as it found it (no WAITERS bit)"
-        );
-        ev.set();
-        assert!(ev.wait_for(Duration::ZERO));
-        assert!(ev.wait_until(past));
+        crate::shim::tests::watched(|| {
+            let ev = Event::new();
+            let before = ev.raw.word.load(Relaxed);
+            let past = Instant::now() - Duration::from_millis(1);
+            assert!(!ev.wait_for(Duration::ZERO));
+            assert!(!ev.wait_until(past));
+            assert!(!ev.wait_until(Instant::now()));
+            assert_eq!(
+                ev.raw.word.load(Relaxed),
+                before,
+                "a one-check wait must leave the word as it found it (no WAITERS bit)"
+            );
+            ev.set();
+            assert!(ev.wait_for(Duration::ZERO));
+            assert!(ev.wait_until(past));
+        });
+    }
+
+    /// The wait layer may end a sleep spuriously (`docs/wait-layer.md`): a wake that is not a
+    /// `set` must send a timed waiter back to sleep, not make it report a timeout early.
+    #[test]
+    fn a_wake_that_is_not_a_set_does_not_end_a_timed_wait_early() {
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            let e = Arc::clone(&ev);
+            let t = std::thread::spawn(move || e.wait_for(Duration::from_secs(3600)));
+            until_waiter_registered(&ev);
+            for _ in 0..2_000 {
+                shim::wake_all(&ev.raw.word);
+                std::thread::yield_now();
+            }
+            ev.set();
+            assert!(
+                t.join().unwrap(),
+                "wait_for reported a timeout long before its deadline, after a spurious wake"
+            );
+        });
+    }
+
+    /// A selector's arm (`src/select.rs`) announces a sleeper as a waiter's registration does
+    /// and changes nothing else: the flag's answer, a blocked waiter's epoch, and its
+    /// registration (the next `set` still wakes it).
+    #[test]
+    fn a_selector_arming_beside_a_blocked_waiter_changes_nothing_else() {
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            ev.set();
+            assert!(ev.select_arm(), "arming a set event reports it ready");
+            ev.clear();
+            let e = Arc::clone(&ev);
+            let timed = std::thread::spawn(move || e.wait_for(Duration::from_millis(200)));
+            until_waiter_registered(&ev);
+            assert!(
+                !ev.select_arm(),
+                "arming a clear event reports it not ready"
+            );
+            assert!(
+                !timed.join().unwrap(),
+                "arming a selector made a blocked waiter report a set that never happened"
+            );
+
+            let ev = Arc::new(Event::new());
+            let e = Arc::clone(&ev);
+            let untimed = std::thread::spawn(move || e.wait());
+            until_waiter_registered(&ev);
+            for _ in 0..100 {
+                std::thread::yield_now();
+            }
+            assert!(
+                !ev.select_arm(),
+                "arming a clear event reports it not ready"
+            );
+            ev.set();
+            untimed
+                .join()
+                .expect("a set after a selector armed must still wake the blocked waiter");
+        });
+    }
+
+    /// `clear` of a clear flag writes nothing: a blocked waiter must not take it for a set.
+    #[test]
+    fn a_clear_of_a_clear_event_does_not_release_a_blocked_waiter() {
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            let before = ev.raw.word.load(Relaxed);
+            ev.clear();
+            assert_eq!(
+                ev.raw.word.load(Relaxed),
+                before,
+                "a clear of a clear flag must write nothing"
+            );
+            let e = Arc::clone(&ev);
+            let timed = std::thread::spawn(move || e.wait_for(Duration::from_millis(200)));
+            until_waiter_registered(&ev);
+            ev.clear();
+            assert!(
+                !timed.join().unwrap(),
+                "a clear of a clear flag made a blocked waiter report a set that never happened"
+            );
+        });
+    }
+
+    /// A selector asleep on a clear event (`src/select.rs`) is woken by `set`: the event's
+    /// ready word is the word `set` wakes.
+    #[test]
+    fn a_selector_asleep_on_the_event_is_woken_by_set() {
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            let e = Arc::clone(&ev);
+            let selector = std::thread::spawn(move || {
+                let objects: [&dyn crate::select::Selectable; 1] = [&*e];
+                crate::select::wait(&objects)
+            });
+            until_waiter_registered(&ev);
+            ev.set();
+            assert_eq!(
+                selector.join().unwrap(),
+                [0],
+                "set must wake a selector asleep on the event"
+            );
+        });
     }
 
     #[test]
     fn huge_timeout_waits_forever_without_overflow() {
-        let ev = Arc::new(Event::new());
-        let e = Arc::clone(&ev);
-        let t = std::thread::spawn(move || e.wait_for(Duration::MAX));
-        until_waiter_registered(&ev);
-        ev.set();
-        assert!(
-            t.join().unwrap(),
-            "Duration::MAX must mean wait forever, then see the set"
-        );
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            let e = Arc::clone(&ev);
+            let t = std::thread::spawn(move || e.wait_for(Duration::MAX));
+            until_waiter_registered(&ev);
+            ev.set();
+            assert!(
+                t.join().unwrap(),
+                "Duration::MAX must mean wait forever, then see the set"
+            );
+        });
     }
 
     #[test]
     fn set_without_waiter_leaves_no_wake_pending() {
-        let ev = Arc::new(Event::new());
-        ev.set();
-        ev.clear();
-        ev.set();
-        assert!(
-            !waiters_bit(&ev),
-            "set/clear with no waiter must not register one"
-        );
-        ev.clear();
-        // A blocked waiter turns the bit on; the set that wakes it turns it off again, so the
-        // next set with no waiter makes no wake call.
-        let e = Arc::clone(&ev);
-        let t = std::thread::spawn(move || e.wait());
-        until_waiter_registered(&ev);
-        ev.set();
-        assert!(!waiters_bit(&ev), "set must clear the waiters bit");
-        t.join().unwrap();
+        crate::shim::tests::watched(|| {
+            let ev = Arc::new(Event::new());
+            ev.set();
+            ev.clear();
+            ev.set();
+            assert!(
+                !waiters_bit(&ev),
+                "set/clear with no waiter must not register one"
+            );
+            ev.clear();
+            // A blocked waiter turns the bit on; the set that wakes it turns it off again, so the
+            // next set with no waiter makes no wake call.
+            let e = Arc::clone(&ev);
+            let t = std::thread::spawn(move || e.wait());
+            until_waiter_registered(&ev);
+            ev.set();
+            assert!(!waiters_bit(&ev), "set must clear the waiters bit");
+            t.join().unwrap();
+        });
     }
 }
 

@@ -518,28 +518,130 @@ mod tests {
 
     #[test]
     fn zero_timeout_and_past_deadline_register_no_joiner() {
-        let t = Timer::start(Duration::MAX, || ());
-        assert!(!t.join_for(Duration::ZERO));
-        assert!(!t.join_until(Instant::now() - Duration::from_millis(1)));
-        assert!(!joiners_bit(&t), "a one-check join must not register");
-        assert!(t.cancel());
+        crate::shim::tests::watched(|| {
+            let t = Timer::start(Duration::MAX, || ());
+            assert!(!t.join_for(Duration::ZERO));
+            assert!(!t.join_until(Instant::now() - Duration::from_millis(1)));
+            assert!(!joiners_bit(&t), "a one-check join must not register");
+            assert!(t.cancel());
+        });
+    }
+
+    /// The wait layer may end the timer thread's sleep spuriously (`docs/wait-layer.md`): a
+    /// wake that is not a `cancel` must send it back to sleep, not fire the closure early.
+    #[test]
+    fn a_wake_that_is_not_a_cancel_does_not_fire_early() {
+        crate::shim::tests::watched(|| {
+            let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let t = {
+                let ran = Arc::clone(&ran);
+                Timer::start(Duration::from_secs(3600), move || {
+                    ran.store(true, std::sync::atomic::Ordering::SeqCst)
+                })
+            };
+            for _ in 0..2_000 {
+                shim::wake_all(&t.inner.word);
+                std::thread::yield_now();
+            }
+            assert!(
+                t.cancel(),
+                "never early: a wake that is not a cancel fired the timer before its delay"
+            );
+            assert!(
+                !ran.load(std::sync::atomic::Ordering::SeqCst),
+                "never early: the closure ran before its delay"
+            );
+            assert!(t.join().unwrap_err().is_cancelled());
+        });
+    }
+
+    /// A joiner registered (asleep) while the timer is pending must be woken when the closure
+    /// returns: the fire keeps the `JOINERS` bit, so the swap to `DONE` knows to wake it.
+    #[test]
+    fn a_joiner_asleep_before_the_fire_is_woken_when_the_closure_returns() {
+        crate::shim::tests::watched(|| {
+            // The delay only makes it likely that the joiner sleeps before the fire; if it does
+            // not, the test checks less but cannot fail wrongly.
+            let t = Arc::new(Timer::start(Duration::from_millis(300), || 5));
+            let joiner = {
+                let t = Arc::clone(&t);
+                std::thread::spawn(move || t.join_for(Duration::MAX))
+            };
+            while !joiners_bit(&t) {
+                std::thread::yield_now();
+            }
+            assert!(
+                joiner.join().unwrap(),
+                "a joiner asleep before the fire must be woken when the closure returns"
+            );
+        });
+    }
+
+    /// A joiner's sleep may end spuriously too: a wake that is neither the closure's end nor a
+    /// `cancel` must not make `join_for` report a timeout before its deadline.
+    #[test]
+    fn a_wake_that_is_not_the_end_does_not_end_a_timed_join_early() {
+        crate::shim::tests::watched(|| {
+            let t = Arc::new(Timer::start(Duration::from_secs(3600), || ()));
+            let joiner = {
+                let t = Arc::clone(&t);
+                std::thread::spawn(move || t.join_for(Duration::from_secs(3600)))
+            };
+            while !joiners_bit(&t) {
+                std::thread::yield_now();
+            }
+            for _ in 0..2_000 {
+                shim::wake_all(&t.inner.word);
+                std::thread::yield_now();
+            }
+            assert!(t.cancel());
+            assert!(
+                joiner.join().unwrap(),
+                "join_for reported a timeout long before its deadline, after a spurious wake"
+            );
+        });
+    }
+
+    /// The fire changes the state bits only: with nobody joining, `JOINERS` stays off while the
+    /// closure runs, so its end makes no wake call (the fast path the bit exists for).
+    #[test]
+    fn the_fire_keeps_the_joiners_bit_as_it_was() {
+        crate::shim::tests::watched(|| {
+            let (started, release) = (Arc::new(crate::Event::new()), Arc::new(crate::Event::new()));
+            let t = {
+                let (started, release) = (Arc::clone(&started), Arc::clone(&release));
+                Timer::start(Duration::ZERO, move || {
+                    started.set();
+                    release.wait();
+                })
+            };
+            started.wait();
+            assert!(
+                !joiners_bit(&t),
+                "the fire turned the JOINERS bit on though nobody joins"
+            );
+            release.set();
+            t.join().unwrap();
+        });
     }
 
     /// A joiner asleep in `join_for(MAX)` on a timer that never fires is woken by `cancel`.
     #[test]
     fn sleeping_joiner_is_woken_by_cancel() {
-        let t = Arc::new(Timer::start(Duration::MAX, || ()));
-        let joiner = {
-            let t = Arc::clone(&t);
-            std::thread::spawn(move || t.join_for(Duration::MAX))
-        };
-        while !joiners_bit(&t) {
-            std::thread::yield_now();
-        }
-        assert!(t.cancel());
-        assert!(
-            joiner.join().unwrap(),
-            "join_for(MAX) must wait, then see the cancel"
-        );
+        crate::shim::tests::watched(|| {
+            let t = Arc::new(Timer::start(Duration::MAX, || ()));
+            let joiner = {
+                let t = Arc::clone(&t);
+                std::thread::spawn(move || t.join_for(Duration::MAX))
+            };
+            while !joiners_bit(&t) {
+                std::thread::yield_now();
+            }
+            assert!(t.cancel());
+            assert!(
+                joiner.join().unwrap(),
+                "join_for(MAX) must wait, then see the cancel"
+            );
+        });
     }
 }

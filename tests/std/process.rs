@@ -975,6 +975,93 @@ fn in_memory_forms_work_without_a_region() {
     });
 }
 
+/// `process::Barrier` in ordinary memory, between threads: the untimed wait, `abort` waking a
+/// waiter, `reset`, the snapshots and `Debug`.
+#[test]
+fn process_barrier_between_threads_passes_breaks_and_resets() {
+    watched(|| {
+        let b = Barrier::new(2);
+        assert_eq!(b.parties(), 2, "parties is what new was given");
+        assert_eq!(
+            format!("{b:?}"),
+            "process::Barrier { parties: 2, n_waiting: 0, is_broken: false, .. }",
+            "Debug prints the snapshot"
+        );
+        let mut indices: Vec<usize> = std::thread::scope(|s| {
+            let other = s.spawn(|| b.wait());
+            while b.n_waiting() == 0 {
+                std::thread::yield_now();
+            }
+            assert_eq!(b.n_waiting(), 1, "one party arrived and waits");
+            [b.wait(), other.join().unwrap()]
+                .into_iter()
+                .map(|r| r.expect("both parties arrived: the untimed wait passes"))
+                .collect()
+        });
+        indices.sort_unstable();
+        assert_eq!(indices, [0, 1], "arrival indices are 0..parties");
+        assert_eq!(b.n_waiting(), 0, "the generation was released");
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| b.wait());
+            while b.n_waiting() == 0 {
+                std::thread::yield_now();
+            }
+            b.abort();
+            assert!(
+                waiter.join().unwrap().is_err(),
+                "abort breaks the barrier for the party waiting"
+            );
+        });
+        assert!(b.is_broken(), "abort leaves the barrier broken");
+        assert!(b.wait().is_err(), "an arrival at a broken barrier fails");
+        assert_eq!(
+            format!("{b:?}"),
+            "process::Barrier { parties: 2, n_waiting: 0, is_broken: true, .. }",
+            "Debug prints the snapshot"
+        );
+        b.reset();
+        assert!(!b.is_broken(), "reset mends the barrier");
+        assert_eq!(Barrier::new(1).wait(), Ok(0), "a lone party passes at once");
+    });
+}
+
+/// `process::Event` in ordinary memory, between threads: set wakes the untimed wait, clear, the
+/// one-check forms, `Default` and `Debug`.
+#[test]
+fn process_event_between_threads_sets_clears_and_wakes() {
+    watched(|| {
+        let ev = Event::default();
+        assert!(!ev.is_set(), "a new event is clear");
+        assert_eq!(format!("{ev:?}"), "process::Event { is_set: false, .. }");
+        assert!(
+            !ev.wait_for(Duration::ZERO),
+            "a clear event: one check, false"
+        );
+        assert!(
+            !ev.wait_until(Instant::now()),
+            "a clear event: one check, false"
+        );
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| {
+                ev.wait();
+                assert!(ev.is_set(), "the untimed wait returned before the set");
+            });
+            ev.set();
+            waiter.join().unwrap();
+        });
+        assert!(ev.is_set(), "set sets the flag");
+        assert_eq!(format!("{ev:?}"), "process::Event { is_set: true, .. }");
+        assert!(ev.wait_for(Duration::ZERO), "a set event: true at once");
+        assert!(ev.wait_until(Instant::now()), "a set event: true at once");
+        ev.clear();
+        assert!(!ev.is_set(), "clear clears the flag");
+        assert!(
+            !ev.wait_for(Duration::ZERO),
+            "a cleared event: one check, false"
+        );
+    });
+}
+
 /// Many threads on the process primitives in ordinary memory, exact accounting (also the test
 /// ThreadSanitizer runs: `scripts/nightly-checks` stage tsan picks tests named `stress`).
 #[test]

@@ -220,6 +220,74 @@ fn debug_never_blocks_and_errors_display() {
     });
 }
 
+#[test]
+fn timer_error_kinds_and_texts_tell_cancel_from_panic() {
+    watched(|| {
+        let t = Timer::start(NEVER, || ());
+        assert!(t.cancel());
+        let cancelled = t.join().unwrap_err();
+        let panicked = Timer::start(Duration::ZERO, || panic!("boom"))
+            .join()
+            .unwrap_err();
+        assert!(
+            cancelled.is_cancelled() && !cancelled.is_panic(),
+            "a cancelled timer's error says cancelled, not panic"
+        );
+        assert!(
+            panicked.is_panic() && !panicked.is_cancelled(),
+            "a panicked closure's error says panic, not cancelled"
+        );
+        assert_eq!(
+            format!("{cancelled:?}"),
+            "Cancelled",
+            "Debug names the kind"
+        );
+        assert_eq!(
+            format!("{panicked:?}"),
+            "Panicked(..)",
+            "Debug names the kind"
+        );
+        assert_eq!(
+            cancelled.to_string(),
+            "the timer was cancelled before it fired",
+            "Display says what happened"
+        );
+        assert_eq!(
+            panicked.to_string(),
+            "the timer's closure panicked",
+            "Display says what happened"
+        );
+    });
+}
+
+#[test]
+fn debug_names_the_running_and_finished_states() {
+    watched(|| {
+        let (started, release) = (Arc::new(Event::new()), Arc::new(Event::new()));
+        let t = {
+            let (started, release) = (Arc::clone(&started), Arc::clone(&release));
+            Timer::start(Duration::ZERO, move || {
+                started.set();
+                release.wait();
+            })
+        };
+        started.wait();
+        assert_eq!(
+            format!("{t:?}"),
+            "Timer { state: \"running\", .. }",
+            "Debug of a timer whose closure runs says running"
+        );
+        release.set();
+        assert!(t.join_for(Duration::from_secs(30)), "the closure returns");
+        assert_eq!(
+            format!("{t:?}"),
+            "Timer { state: \"finished\", .. }",
+            "Debug of a timer whose closure returned says finished"
+        );
+        t.join().unwrap();
+    });
+}
+
 /// Many timers with tiny delays, each cancelled at once from another thread: whoever wins,
 /// `cancel()` is `true` exactly when the closure never ran (checked after every join).
 #[test]
