@@ -12,6 +12,7 @@ pub mod event;
 pub mod lock;
 pub mod pipe;
 pub mod pool;
+pub mod process_queue;
 pub mod queue;
 pub mod queue_orders;
 pub mod rlock;

@@ -46,7 +46,10 @@ fn replay(target: &str, run: fn(&[u8])) {
         );
     }
     // A fixed xorshift stream, so failures reproduce; the seed mixes in the target's name.
-    let mut x = 0x9E37_79B9_7F4A_7C15u64 ^ target.bytes().fold(0u64, |h, b| h * 31 + u64::from(b));
+    let mut x = 0x9E37_79B9_7F4A_7C15u64
+        ^ target
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
     for len in 0..GENERATED {
         let data: Vec<u8> = (0..len % 64)
             .map(|_| {
@@ -74,6 +77,7 @@ fn harness_run(target: &str) -> fn(&[u8]) {
         "select" => harness::select::run,
         "pipe" => harness::pipe::run,
         "pool" => harness::pool::run,
+        "process_queue" => harness::process_queue::run,
         "thread_local" => harness::thread_local::run,
         "barrier" => harness::barrier::run,
         "timer" => harness::timer::run,
@@ -130,6 +134,11 @@ fn fuzz_corpus_simple_queue() {
 #[test]
 fn fuzz_corpus_select() {
     replay_watched("select");
+}
+
+#[test]
+fn fuzz_corpus_process_queue() {
+    replay_watched("process_queue");
 }
 
 #[test]
