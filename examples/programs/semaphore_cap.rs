@@ -39,9 +39,11 @@ pub fn run() -> Result<String, String> {
                     let _permit = pool.acquire(); // with pool:
                     let now = inside.fetch_add(1, SeqCst) + 1;
                     max_seen.fetch_max(now, SeqCst);
-                    if now == CAP {
-                        // CAP permits are out (at the first time, the others wait below,
-                        // keeping theirs; later, every holder counted in `inside` has one).
+                    if now == CAP && !full.is_set() {
+                        // The first time CAP are inside: the others wait below, keeping their
+                        // permits, so all CAP are out now and a fourth must be refused. (Only
+                        // then: later a holder may leave between our count and our try, and
+                        // its permit would rightly be granted.)
                         fourth_granted.fetch_or(pool.try_acquire().is_some(), SeqCst);
                         full.set();
                     }
