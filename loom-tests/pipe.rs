@@ -215,3 +215,38 @@ fn poll_for_timing_out_as_send_arrives_consumes_nothing() {
         drop(tx);
     });
 }
+
+/// Two threads close the same end while a message is buffered for it: after *each* close
+/// returns, that end receives nothing (`Disconnected`), whichever close did the dropping.
+/// Regression: on the lock-free slots the second `close` found the ring already shut down
+/// immediately and returned while the first was still taking the buffered messages out, so
+/// its `try_recv` could still take one (the pipe fuzz target found it:
+/// "own close ends receiving", `Ok(0)`).
+#[test]
+fn each_of_two_racing_closes_ends_receiving_when_it_returns() {
+    crate::model(|| {
+        let (a, b) = pipe::<u32>(2);
+        a.send(1).unwrap();
+        a.send(2).unwrap();
+        let b = Arc::new(b);
+        let other = {
+            let b = Arc::clone(&b);
+            thread::spawn(move || {
+                b.close();
+                assert_eq!(
+                    b.try_recv(),
+                    Err(TryRecvError::Disconnected),
+                    "own close ends receiving"
+                );
+            })
+        };
+        b.close();
+        assert_eq!(
+            b.try_recv(),
+            Err(TryRecvError::Disconnected),
+            "own close ends receiving"
+        );
+        other.join().unwrap();
+        drop(a);
+    });
+}

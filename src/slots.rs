@@ -819,6 +819,13 @@ impl<T> Slots<T> {
         let mut old = self.state.load(Acquire);
         loop {
             if old >= target {
+                // An immediate shutdown already under way on another thread may still be
+                // taking items out: help it, so that *this* shutdown, too, returns only when
+                // nothing is left (`loom-tests/pipe.rs::each_of_two_racing_closes_ends_receiving_when_it_returns`).
+                // Concurrent drains take each item once: they take them as gets do.
+                if immediate {
+                    self.drop_the_rest();
+                }
                 return;
             }
             match self.state.compare_exchange(old, target, AcqRel, Acquire) {
