@@ -650,6 +650,8 @@ impl Ring<'_> {
                 return Err(Fail::Timeout);
             }
             self.h.putters.fetch_add(1, Relaxed);
+            // Relaxed: read under the ring's lock, which every bump of this word also holds, so
+            // the lock orders it; the futex compares the word again when the wait begins.
             let epoch = self.h.not_full.load(Relaxed);
             self.h.lock.unlock();
             let slept = owner::wait_slice(&self.h.not_full, epoch, deadline, &mut watch);
@@ -707,6 +709,8 @@ impl Ring<'_> {
                 return Err(Fail::Timeout);
             }
             self.h.getters.fetch_add(1, Relaxed);
+            // Relaxed: read under the ring's lock, which every bump of this word also holds, so
+            // the lock orders it; the futex compares the word again when the wait begins.
             let epoch = self.h.not_empty.load(Relaxed);
             self.h.lock.unlock();
             let slept = owner::wait_slice(&self.h.not_empty, epoch, deadline, &mut watch);
