@@ -16,6 +16,7 @@ mod rlock;
 mod select;
 mod semaphore;
 mod simple_queue;
+mod slots;
 mod thread_local;
 mod timer;
 
@@ -32,4 +33,22 @@ where
 {
     let name = isolated::test_name(std::any::type_name::<F>());
     isolated::isolated_as(&name, move || loom::model(f));
+}
+
+/// [`model`] for a model known to run longer than the isolation limit's default: its child gets
+/// `limit` (or `WEFT_ISOLATED_SECS`, if larger). The model's doc comment says why, and its time.
+#[track_caller]
+pub fn model_with_limit<F>(limit: std::time::Duration, f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    let name = isolated::test_name(std::any::type_name::<F>());
+    if isolated::in_child() {
+        loom::model(f);
+        return;
+    }
+    match isolated::run_child(&name, limit.max(isolated::limit())) {
+        Ok(output) => print!("{output}"),
+        Err(failure) => panic!("{failure}"),
+    }
 }

@@ -113,6 +113,7 @@ mod rlock;
 pub mod select;
 mod semaphore;
 pub mod simple_queue;
+mod slots;
 mod store;
 pub mod thread_local;
 mod timer;

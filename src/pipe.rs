@@ -3,7 +3,7 @@
 //! [`pipe_oneway`], whose ends have distinct types; and the receiving ends' iterators [`Iter`]
 //! and [`TryIter`].
 //!
-//! Each direction is one bounded ring from `src/ring.rs` (the core `Queue` uses), where closing
+//! Each direction is one bounded FIFO core (`src/slots.rs`, the one `Queue` uses), where closing
 //! an end is a shutdown of the rings it touches:
 //!
 //! | event                | ring the end sends on            | ring the end receives on       |
@@ -15,19 +15,19 @@
 //! wakes every sleeper on the ring), and a message is never lost silently: it is received, handed
 //! back in the send's error, or dropped because its receiving end was closed.
 //!
-//! Memory ordering: every operation takes the ring's lock, so a `send` happens-before the `recv`
+//! Memory ordering: the slot's stamp (Release swap, Acquire load) orders a `send` before the `recv`
 //! that returns its message, and a close happens-before the peer's end-of-file or failed send.
 
 use core::fmt;
 use core::iter::FusedIterator;
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::channel_error::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
 };
-use crate::ring::{Ring, State};
+use crate::ring::State;
 use crate::shim::{self, Duration, Instant};
+use crate::slots::{Core, FifoCore};
 
 /// One end of a duplex pipe: sends to the other end and receives from it. Made by [`pipe()`].
 ///
@@ -49,7 +49,7 @@ use crate::shim::{self, Duration, Instant};
 /// # }
 /// ```
 pub struct Connection<T> {
-    rings: Arc<[Ring<VecDeque<T>>; 2]>,
+    rings: Arc<[FifoCore<T>; 2]>,
     /// This end sends on `rings[side]` and receives on `rings[1 - side]`.
     side: usize,
 }
@@ -69,7 +69,7 @@ pub struct Connection<T> {
 /// # }
 /// ```
 pub struct PipeReceiver<T> {
-    ring: Arc<Ring<VecDeque<T>>>,
+    ring: Arc<FifoCore<T>>,
 }
 
 /// The sending end of a one-way pipe; it has no `recv`. Made by [`pipe_oneway`].
@@ -87,7 +87,7 @@ pub struct PipeReceiver<T> {
 /// # }
 /// ```
 pub struct PipeSender<T> {
-    ring: Arc<Ring<VecDeque<T>>>,
+    ring: Arc<FifoCore<T>>,
 }
 
 /// Makes a duplex pipe: two connected [`Connection`]s, each direction buffering up to
@@ -109,7 +109,10 @@ pub struct PipeSender<T> {
 #[track_caller]
 pub fn pipe<T>(capacity: usize) -> (Connection<T>, Connection<T>) {
     assert!(capacity != 0, "weftsync::pipe: capacity must be at least 1");
-    let rings = Arc::new([Ring::new(capacity, false), Ring::new(capacity, false)]);
+    let rings = Arc::new([
+        FifoCore::new(capacity, false),
+        FifoCore::new(capacity, false),
+    ]);
     (
         Connection {
             rings: Arc::clone(&rings),
@@ -141,7 +144,7 @@ pub fn pipe_oneway<T>(capacity: usize) -> (PipeReceiver<T>, PipeSender<T>) {
         capacity != 0,
         "weftsync::pipe_oneway: capacity must be at least 1"
     );
-    let ring = Arc::new(Ring::new(capacity, false));
+    let ring = Arc::new(FifoCore::new(capacity, false));
     (
         PipeReceiver {
             ring: Arc::clone(&ring),
@@ -151,16 +154,16 @@ pub fn pipe_oneway<T>(capacity: usize) -> (PipeReceiver<T>, PipeSender<T>) {
 }
 
 impl<T> Connection<T> {
-    fn outgoing(&self) -> &Ring<VecDeque<T>> {
+    fn outgoing(&self) -> &FifoCore<T> {
         &self.rings[self.side]
     }
 
-    fn incoming(&self) -> &Ring<VecDeque<T>> {
+    fn incoming(&self) -> &FifoCore<T> {
         &self.rings[1 - self.side]
     }
 
     /// The ring this end receives on, for `select` (`src/select.rs`).
-    pub(crate) fn incoming_ring(&self) -> &Ring<VecDeque<T>> {
+    pub(crate) fn incoming_ring(&self) -> &FifoCore<T> {
         self.incoming()
     }
 
@@ -465,7 +468,7 @@ impl<T> Connection<T> {
 
 impl<T> PipeReceiver<T> {
     /// The ring this end receives on, for `select` (`src/select.rs`).
-    pub(crate) fn incoming_ring(&self) -> &Ring<VecDeque<T>> {
+    pub(crate) fn incoming_ring(&self) -> &FifoCore<T> {
         &self.ring
     }
 
@@ -745,7 +748,7 @@ impl<T> PipeSender<T> {
 /// ```
 #[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct Iter<'a, T> {
-    ring: &'a Ring<VecDeque<T>>,
+    ring: &'a FifoCore<T>,
 }
 
 /// The non-blocking iterator of [`Connection::try_iter`] and [`PipeReceiver::try_iter`]: yields
@@ -762,7 +765,7 @@ pub struct Iter<'a, T> {
 /// ```
 #[must_use = "iterators are lazy and do nothing unless consumed"]
 pub struct TryIter<'a, T> {
-    ring: &'a Ring<VecDeque<T>>,
+    ring: &'a FifoCore<T>,
 }
 
 impl<T> Iterator for Iter<'_, T> {

@@ -12,9 +12,11 @@
 //! task accounting, shutdown and errors. [`SimpleQueue`](crate::SimpleQueue), Python's
 //! `queue.SimpleQueue`, is a different design (a put that takes no lock) in `src/simple_queue.rs`.
 //!
-//! The ring under them, its shutdown states, the futex words and the memory-ordering argument are
-//! in `src/ring.rs` (shared with the pipe); the order of each kind is one small store in
-//! `src/store.rs`; the reviewer's page is `docs/queue.md`. State of a queue, as a user sees it:
+//! A bounded FIFO `Queue` (capacity up to `slots::MAX_SLOTS`) runs on the lock-free slots of
+//! `src/slots.rs` (shared with the pipe); the other kinds, and unbounded or larger FIFO queues, on
+//! the locked ring of `src/ring.rs`, whose order is one small store in `src/store.rs`. Each file
+//! has its shutdown states, futex words and memory-ordering argument at the top; the reviewer's
+//! page is `docs/queue.md`. State of a queue, as a user sees it:
 //!
 //! | state     | `put`                           | `get`                                        | `join` waits for             |
 //! |-----------|---------------------------------|----------------------------------------------|------------------------------|
@@ -24,8 +26,8 @@
 //!
 //! `open → shut down → immediate`, or `open → immediate`; never back.
 //!
-//! Memory ordering: every operation takes the ring's lock, so a `put` happens-before the `get`
-//! that returns its item, and a `task_done` happens-before the `join` it lets return.
+//! Memory ordering: a `put` happens-before the `get` that returns its item (the slot's stamp, or
+//! the ring's lock), and a `task_done` happens-before the `join` it lets return.
 
 use core::fmt;
 use core::iter::FusedIterator;
@@ -35,8 +37,8 @@ use crate::channel_error::{
 };
 use crate::ring::{Ring, State, UNBOUNDED};
 use crate::shim::{self, Duration, Instant};
+use crate::slots::{Core, FifoCore};
 use crate::store::Heap;
-use std::collections::VecDeque;
 
 /// Which item a get takes: [`Fifo`] ([`Queue`]), [`Lifo`] ([`LifoQueue`]) or [`Priority`]
 /// ([`PriorityQueue`]). Sealed: the three orders are the only ones.
@@ -59,7 +61,9 @@ pub trait Order<T>: sealed::Sealed<T> {}
 mod sealed {
     /// The store that gives the order, and the name `Debug` prints.
     pub trait Sealed<T> {
-        type Store: crate::store::Store<Item = T>;
+        /// The core that holds the items: the lock-free slots (or, unbounded or past
+        /// `slots::MAX_SLOTS`, the locked ring) for FIFO, the locked ring for the others.
+        type Core: crate::slots::Core<T>;
         const NAME: &'static str;
     }
 }
@@ -99,25 +103,25 @@ pub enum Lifo {}
 pub enum Priority {}
 
 impl<T> sealed::Sealed<T> for Fifo {
-    type Store = VecDeque<T>;
+    type Core = FifoCore<T>;
     const NAME: &'static str = "Queue";
 }
 impl<T> Order<T> for Fifo {}
 
 impl<T> sealed::Sealed<T> for Lifo {
-    type Store = Vec<T>;
+    type Core = Ring<Vec<T>>;
     const NAME: &'static str = "LifoQueue";
 }
 impl<T> Order<T> for Lifo {}
 
 impl<T: Ord> sealed::Sealed<T> for Priority {
-    type Store = Heap<T>;
+    type Core = Ring<Heap<T>>;
     const NAME: &'static str = "PriorityQueue";
 }
 impl<T: Ord> Order<T> for Priority {}
 
-/// The store under a queue of order `O`.
-type StoreOf<T, O> = <O as sealed::Sealed<T>>::Store;
+/// The core under a queue of order `O`.
+type CoreOf<T, O> = <O as sealed::Sealed<T>>::Core;
 
 /// A queue shared by reference between producer and consumer threads: the one type behind
 /// [`Queue`] (FIFO), [`LifoQueue`] and [`PriorityQueue`], which differ only in which item a get
@@ -166,7 +170,7 @@ type StoreOf<T, O> = <O as sealed::Sealed<T>>::Store;
 /// # }
 /// ```
 pub struct OrderedQueue<T, O: Order<T>> {
-    ring: Ring<StoreOf<T, O>>,
+    ring: CoreOf<T, O>,
 }
 
 // SAFETY: the queue moves its items between threads and never shares one, so `T: Send` is enough
@@ -320,7 +324,7 @@ impl<T> Queue<T> {
             "weftsync::Queue::new: capacity must be at least 1 (unbounded() has no limit)"
         );
         OrderedQueue {
-            ring: Ring::new(capacity, true),
+            ring: FifoCore::new(capacity, true),
         }
     }
 
@@ -337,7 +341,7 @@ impl<T> Queue<T> {
             "weftsync::Queue::new: capacity must be at least 1 (unbounded() has no limit)"
         );
         OrderedQueue {
-            ring: Ring::new(capacity, true),
+            ring: FifoCore::new(capacity, true),
         }
     }
 
@@ -356,7 +360,7 @@ impl<T> Queue<T> {
             return Err(ZeroCapacity);
         }
         Ok(OrderedQueue {
-            ring: Ring::new(capacity, true),
+            ring: FifoCore::new(capacity, true),
         })
     }
 
@@ -367,7 +371,7 @@ impl<T> Queue<T> {
             return Err(ZeroCapacity);
         }
         Ok(OrderedQueue {
-            ring: Ring::new(capacity, true),
+            ring: FifoCore::new(capacity, true),
         })
     }
 
@@ -392,7 +396,7 @@ impl<T> Queue<T> {
     #[doc(alias = "maxsize=0")]
     pub const fn unbounded() -> Self {
         OrderedQueue {
-            ring: Ring::new(UNBOUNDED, true),
+            ring: FifoCore::new(UNBOUNDED, true),
         }
     }
 
@@ -400,7 +404,7 @@ impl<T> Queue<T> {
     #[cfg(weft_checker)]
     pub fn unbounded() -> Self {
         OrderedQueue {
-            ring: Ring::new(UNBOUNDED, true),
+            ring: FifoCore::new(UNBOUNDED, true),
         }
     }
 }
@@ -1063,7 +1067,7 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
     }
 
     /// The ring, for `select` (`src/select.rs`).
-    pub(crate) fn ring(&self) -> &Ring<StoreOf<T, O>> {
+    pub(crate) fn ring(&self) -> &CoreOf<T, O> {
         &self.ring
     }
 

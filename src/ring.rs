@@ -1,5 +1,7 @@
-//! The core shared by the queues ([`Queue`](crate::Queue), [`LifoQueue`](crate::LifoQueue),
-//! [`PriorityQueue`](crate::PriorityQueue)) and the [`pipe`](crate::pipe) ends: a store of items
+//! The locked core of the queues ([`LifoQueue`](crate::LifoQueue),
+//! [`PriorityQueue`](crate::PriorityQueue), unbounded queues, and a FIFO [`Queue`](crate::Queue)
+//! or [`pipe`](crate::pipe) direction above `slots::MAX_SLOTS`; a smaller bounded FIFO runs on the
+//! lock-free slots of `src/slots.rs`): a store of items
 //! under a [`Lock`], plus four futex words that blocked callers sleep on. The store decides only
 //! which item a get takes (FIFO, LIFO or smallest first: `src/store.rs`); everything below is
 //! the same for all of them, bounded or unbounded.
@@ -143,7 +145,7 @@ enum Fail {
 
 /// The shutdown state; see the table at the top of the file.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum State {
+pub enum State {
     Open,
     Draining,
     Dropped,
@@ -168,7 +170,7 @@ struct Inner<S> {
     putter_wakes: u32,
 }
 
-pub(crate) struct Ring<S> {
+pub struct Ring<S> {
     inner: Lock<Inner<S>>,
     /// The most items inside; `UNBOUNDED` for none.
     capacity: usize,
@@ -181,6 +183,15 @@ pub(crate) struct Ring<S> {
     /// `items.len()`, stored under the lock after every change: a hint a spinning put or get
     /// reads without the lock to see when relocking could help. It decides nothing.
     len_hint: AtomicUsize,
+}
+
+/// Prints the capacity only (no `T: Debug` needed); never blocks.
+impl<S> core::fmt::Debug for Ring<S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Ring")
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A panic cannot leave a ring half-changed where a caller could see it: the lock is held only by

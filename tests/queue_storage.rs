@@ -1,6 +1,6 @@
 //! What the queues and a pipe allocate for their items, measured at the allocator: a full queue of
 //! capacity `n` holds exactly `n` slots (`VecDeque`'s own doubling would give 8 for 5, 1024 for
-//! 1000). Its own test binary, because it installs a counting global allocator.
+//! 1000). A FIFO queue's or pipe's slot is its item and an 8-byte stamp (`src/slots.rs`). Its own test binary, because it installs a counting global allocator.
 //!
 //! The allocator counts the live bytes of each thread separately (a const thread-local with no
 //! destructor, so counting never allocates and works during thread teardown), so tests running
@@ -62,8 +62,9 @@ fn a_full_queue_holds_exactly_capacity_slots() {
         let kept = bytes_kept_by(fill);
         assert_eq!(
             kept,
-            (capacity * 8) as isize,
-            "a full queue of capacity {capacity} must hold exactly {capacity} slots of 8 bytes"
+            (capacity * 16) as isize,
+            "a full queue of capacity {capacity} must hold exactly {capacity} slots of 16 bytes \
+             (an item and a stamp)"
         );
         // Emptied and refilled (the ring wraps): nothing more is allocated.
         for _ in 0..capacity {
@@ -84,8 +85,9 @@ fn a_full_pipe_direction_holds_exactly_capacity_slots() {
         let kept = bytes_kept_by(|| (0..capacity as u64).for_each(|i| tx.send(i).unwrap()));
         assert_eq!(
             kept,
-            (capacity * 8) as isize,
-            "a full pipe of capacity {capacity} must hold exactly {capacity} slots of 8 bytes"
+            (capacity * 16) as isize,
+            "a full pipe of capacity {capacity} must hold exactly {capacity} slots of 16 bytes \
+             (an item and a stamp)"
         );
         drop((rx, tx));
     }

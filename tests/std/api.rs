@@ -210,8 +210,8 @@ assert_not_impl_any!(Queue<std::rc::Rc<u8>>: Send, Sync);
 assert_impl_all!(Queue<&'static mut u8>: std::panic::UnwindSafe, std::panic::RefUnwindSafe);
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(
-    core::mem::size_of::<Queue<u32>>() == 120,
-    "Queue's layout changed: a lock, a VecDeque, counts, four futex words and a length hint"
+    core::mem::size_of::<Queue<u32>>() == 512,
+    "Queue's layout changed: the lock-free slots core (head and tail on 128-byte lines of their own, a slot pointer, counts, four futex words) or the locked ring"
 );
 assert_impl_all!(queue::Iter<'static, u32>: Send, Sync, core::fmt::Debug, core::iter::FusedIterator);
 assert_impl_all!(queue::TryIter<'static, u32>: Send, Sync, core::fmt::Debug);

@@ -1,0 +1,204 @@
+//! Loom models of the lock-free slot protocol under a bounded FIFO `Queue` (`src/slots.rs`):
+//! claims racing for one slot, a get and a put racing at the empty and the full boundary (the
+//! stamp of one slot changing under both), and each blocking call woken by its one documented
+//! waker after the positions have wrapped (so the stamps are a lap on). Bound:
+//! LOOM_MAX_PREEMPTIONS=2 (.cargo/config.toml); the eight models take under 2 s together (debug
+//! build, 2 busy cores).
+
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use loom::thread;
+use weftsync::{Queue, TryRecvError, TrySendError};
+
+/// Two producers race to claim the one free slot of a queue of capacity 1: exactly one wins, the
+/// other gets `Full` with its item handed back, and the winner's item is the one inside.
+#[test]
+fn two_producers_racing_for_one_slot() {
+    crate::model(|| {
+        let q = Arc::new(Queue::new(1));
+        let other = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.try_put(2))
+        };
+        let mine = q.try_put(1);
+        let theirs = other.join().unwrap();
+        let (won, lost) = match (mine, theirs) {
+            (Ok(()), Err(TrySendError::Full(v))) => (1, v),
+            (Err(TrySendError::Full(v)), Ok(())) => (2, v),
+            other => panic!("exactly one claim of the one slot must win: {other:?}"),
+        };
+        assert_eq!(won + lost, 3, "the loser must get its own item back");
+        assert_eq!(q.try_get(), Ok(won), "the winner's item is inside");
+        assert_eq!(q.try_get(), Err(TryRecvError::Empty));
+    });
+}
+
+/// Two producers claim the two slots of a queue of capacity 2 whose positions have wrapped once
+/// (the slots' stamps are a lap on): both succeed, and each item is got exactly once.
+#[test]
+fn two_producers_racing_for_two_wrapped_slots() {
+    crate::model(|| {
+        let q = Arc::new(Queue::new(2));
+        for v in [7, 8] {
+            q.put(v).unwrap();
+            assert_eq!(q.get(), Ok(v));
+        }
+        let other = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.try_put(2))
+        };
+        assert_eq!(q.try_put(1), Ok(()), "a free slot must be claimed");
+        assert_eq!(other.join().unwrap(), Ok(()), "a free slot must be claimed");
+        let mut got = [q.try_get().unwrap(), q.try_get().unwrap()];
+        got.sort_unstable();
+        assert_eq!(got, [1, 2], "each item got exactly once");
+    });
+}
+
+/// At the empty boundary a `try_get` races the `try_put` of the only item: it gets the item or
+/// `Empty`, and in the second case the item is inside afterwards; nothing is lost or duplicated.
+#[test]
+fn consumer_racing_producer_at_the_empty_boundary() {
+    crate::model(|| {
+        let q = Arc::new(Queue::new(1));
+        let producer = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.try_put(1))
+        };
+        let got = q.try_get();
+        assert_eq!(producer.join().unwrap(), Ok(()), "the queue had room");
+        match got {
+            Ok(v) => {
+                assert_eq!(v, 1);
+                assert_eq!(q.try_get(), Err(TryRecvError::Empty), "got once only");
+            }
+            Err(TryRecvError::Empty) => assert_eq!(q.try_get(), Ok(1), "the item stayed inside"),
+            Err(e) => panic!("open queue: {e:?}"),
+        }
+    });
+}
+
+/// At the full boundary (capacity 1, one item inside) a `try_put` races the `try_get` that frees
+/// the slot: the get always succeeds; the put succeeds only if it saw the slot freed, else it is
+/// handed back `Full`; afterwards exactly the accepted items are inside.
+#[test]
+fn consumer_racing_producer_at_the_full_boundary() {
+    crate::model(|| {
+        let q = Arc::new(Queue::new(1));
+        q.put(1).unwrap();
+        let producer = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.try_put(2))
+        };
+        assert_eq!(q.try_get(), Ok(1), "the full slot must be taken");
+        match producer.join().unwrap() {
+            Ok(()) => assert_eq!(q.try_get(), Ok(2), "the accepted item is inside"),
+            Err(TrySendError::Full(2)) => {
+                assert_eq!(q.try_get(), Err(TryRecvError::Empty), "nothing else inside")
+            }
+            Err(e) => panic!("open queue: {e:?}"),
+        }
+    });
+}
+
+/// A get blocked on an empty queue (positions wrapped once) is woken by a put and nothing else:
+/// no shutdown, no other thread. A put that did not see the getter's mark, or a mark set on a
+/// stamp that had already changed, would leave it asleep beside the item (a deadlock to loom).
+#[test]
+fn getter_sleeping_on_a_wrapped_slot_is_woken_by_the_put_alone() {
+    crate::model(|| {
+        let q = Arc::new(Queue::new(1));
+        q.put(0).unwrap();
+        assert_eq!(q.get(), Ok(0));
+        let getter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.get())
+        };
+        q.put(1).unwrap();
+        assert_eq!(
+            getter.join().unwrap(),
+            Ok(1),
+            "the put's item reaches the getter"
+        );
+    });
+}
+
+/// A put blocked on a full queue (positions wrapped once) is woken by a get and nothing else.
+#[test]
+fn putter_sleeping_on_a_wrapped_slot_is_woken_by_the_get_alone() {
+    crate::model(|| {
+        let q = Arc::new(Queue::new(1));
+        q.put(0).unwrap();
+        assert_eq!(q.get(), Ok(0));
+        q.put(1).unwrap();
+        let putter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put(2))
+        };
+        assert_eq!(q.get(), Ok(1));
+        assert_eq!(putter.join().unwrap(), Ok(()));
+        assert_eq!(q.try_get(), Ok(2), "the woken put's item is inside");
+    });
+}
+
+/// Counts its drops.
+struct Counted(Arc<AtomicUsize>);
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+/// A put racing an immediate shutdown: the put either is refused (its item handed back, dropped
+/// by the caller) or claims before the close, and then the shutdown waits for it to publish and
+/// drops its item. Either way the item is dropped exactly once, and the shutdown leaves nothing
+/// unfinished.
+#[test]
+fn put_racing_immediate_shutdown_drops_the_item_exactly_once() {
+    crate::model(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let q = Arc::new(Queue::new(1));
+        let putter = {
+            let (q, drops) = (Arc::clone(&q), Arc::clone(&drops));
+            thread::spawn(move || q.put(Counted(drops)).is_ok())
+        };
+        q.shutdown(true);
+        let accepted = putter.join().unwrap();
+        assert_eq!(
+            drops.load(SeqCst),
+            1,
+            "the item must be dropped exactly once"
+        );
+        assert!(
+            q.try_get().is_err(),
+            "nothing is left after an immediate shutdown"
+        );
+        if accepted {
+            assert_eq!(q.unfinished_tasks(), 0, "the dropped item counts as done");
+        }
+    });
+}
+
+/// Regression: one producer puts two items through a queue of capacity 1 to one consumer. The
+/// interleaving that broke it: the getter marked the slot and slept, returned spuriously, the
+/// put's swap read its mark and bumped `not_empty`; the getter then read the bumped epoch but
+/// (the bump being Relaxed) still the old marked stamp, took the mark as current and slept on
+/// the new epoch, which nobody bumps again. The bumps are Release now.
+#[test]
+fn getter_returning_spuriously_sees_the_swap_behind_a_new_epoch() {
+    crate::model(|| {
+        let q = Arc::new(Queue::new(1));
+        q.put(0).unwrap();
+        assert_eq!(q.get(), Ok(0));
+        let p = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || {
+                q.put(1).unwrap();
+                q.put(2).unwrap();
+            })
+        };
+        assert_eq!(q.get(), Ok(1), "FIFO");
+        assert_eq!(q.get(), Ok(2), "FIFO, and no getter asleep beside the item");
+        p.join().unwrap();
+    });
+}

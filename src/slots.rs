@@ -1,0 +1,1205 @@
+//! The lock-free core of a bounded FIFO [`Queue`](crate::Queue) and of the pipes: an array of
+//! `capacity` slots, each holding one item and a *stamp*, and two position counters, `tail` (the
+//! next put) and `head` (the next get). No lock anywhere: a put or get claims its position with
+//! one compare-exchange on its counter and then owns the slot until it writes the slot's stamp.
+//! `src/ring.rs` (the locked ring) still carries the LIFO, priority and unbounded queues.
+//!
+//! Positions. A position is a lap and an index, `lap × LAP + index` with `LAP` the power of two
+//! above `capacity` (so `index < capacity < LAP`, and the index never carries into the lap). The
+//! put at position `p` uses slot `index(p)`; after the last index the next position is the first
+//! slot of the next lap. Positions grow monotonically (wrapping at 2^63, which no program reaches)
+//! and `count(p) = lap × capacity + index` is the number of puts (gets) before `p`.
+//!
+//! Stamps. Each slot's stamp is a position shifted left by `MARK_BITS`, plus sleeper marks:
+//!
+//! | stamp (position part) | the slot is                                            | next change by |
+//! |-----------------------|--------------------------------------------------------|----------------|
+//! | `p`                   | free for the put at position `p`                       | that put: `p + 1` |
+//! | `p + 1`               | full, holding the item of the put at `p`, for the get at `p` | that get: `p + LAP` |
+//!
+//! `p + 1` is never a position of the same slot (its index is `index(p) + 1`), so the two rows
+//! never meet. A stamp only grows, so a put at `t` reading a stamp *below* `t` knows the slot is
+//! still busy with an earlier lap (full, or a put or get of that lap has claimed it and not yet
+//! finished): it must wait. A stamp *above* means its copy of `tail` is stale: it reloads. Gets
+//! are the same with `h + 1`. Whoever claimed a position owns the slot until it changes the stamp,
+//! which it does with one swap: Release publishes the item (put) or the slot's emptiness (get), and
+//! Acquire reads the marks below.
+//!
+//! Marks (the low `MARK_BITS` bits): a caller about to sleep because the slot it needs is busy
+//! sets its mark on *that slot's* stamp with a compare-exchange on the exact stamp it saw:
+//!
+//! | mark      | set by                                   | the swap that finds it wakes |
+//! |-----------|------------------------------------------|------------------------------|
+//! | `GETTER`  | a get waiting for the slot at `head`     | `not_empty` (all)            |
+//! | `PUTTER`  | a put waiting for the slot at `tail`     | `not_full` (all)             |
+//! | `POLLER`  | a `poll` or a selector waiting for `head`| `readable` (`wake_ready`)    |
+//!
+//! Why no wake-up is lost: a waiter reads the word's epoch, then marks. The slot it needs cannot
+//! become ready without its owner's swap on that very stamp (nothing else changes a stamp), so
+//! either the swap comes first (the mark's compare-exchange fails, the waiter looks again) or the
+//! swap reads the mark and bumps the epoch after it (the waiter's sleep on the older epoch returns
+//! at once, or the wake reaches it). The waker needs no count of sleepers: a stamp without marks
+//! (the fast path) wakes nobody and makes no system call. A mark left by a waiter that timed out
+//! costs one needless wake. A swap that is not the one the waiter waits for (an earlier lap's) also
+//! wakes it; it looks again and marks again. The wakes are to all: every waiting getter (putter)
+//! waits for the same slot, the one at `head` (`tail`), and whichever wins it, the others mark the
+//! next one.
+//!
+//! Shutdown: `tail`'s top bit (`CLOSED`) closes the ring to puts: a put claims only with a
+//! compare-exchange from a `tail` without it, so every put either claimed its position before the
+//! close (and will publish its item) or fails with the item handed back. A get that finds the slot
+//! at `head` not full and `tail == head | CLOSED` knows nothing more can come: `Disconnected`.
+//! `state` says what kind of shutdown (the table in `src/ring.rs`, the same three states):
+//! `Dropped` makes gets fail at once. An immediate shutdown then takes every item left as a get
+//! would (waiting, asleep if need be, for a put that claimed before the close to publish) and
+//! drops them after every wake.
+//!
+//! Tasks: `done` counts `task_done` calls and the items an immediate shutdown dropped. Items got
+//! and not done are `count(head) − done`; unfinished tasks (got and not done, or inside) are
+//! `count(tail) − done`. So a put and a get count their task by moving their counter, at no cost.
+//! Joiners register in `joiners` and sleep on `all_done`; a `task_done` that leaves nothing
+//! unfinished wakes them if any is registered. The two sides meet in a store-then-load pattern
+//! (the joiner counts itself then reads the counters; `task_done` bumps `done` then reads
+//! `joiners`), so each side has a `fence(SeqCst)` between its write and its read: then at least
+//! one of them sees the other.
+//!
+//! Storage: the slots are allocated at the first put (or the first get that must sleep), all
+//! `capacity` of them, and kept until the ring drops.
+//!
+//! Memory ordering, in one place: stamps are read with Acquire (a get sees the item its put wrote;
+//! a put sees that the earlier lap's get has moved its item out) and changed by their owner with
+//! an AcqRel swap (Release publishes; Acquire reads a waiter's mark and so everything the waiter
+//! did before marking, which a selector relies on). `head` and `tail` may be Relaxed: a claim only
+//! reserves a position, and every datum moves through the stamps; a stale value is caught by the
+//! stamp comparison. `tail` is still loaded with Acquire and closed with AcqRel so that a shutdown
+//! happens-before the errors it causes. Every epoch bump is Release and waiters load their epoch
+//! with Acquire, so a waiter that saw a bump also sees what came before it: the close, or the swap
+//! that read its mark (a waiter that returned spuriously and read the new epoch must not see the
+//! old, marked stamp and sleep on an epoch nobody bumps again).
+//!
+//! Selectors (`src/select.rs`) arm by marking the slot at `head` with `POLLER`, each round (a mark
+//! lasts one swap), and read the state with a read-modify-write (`fetch_or(0)`), so the shutdown's
+//! read-modify-write of the state comes after it and carries the selector's registration to the
+//! shutdown's `wake_ready`.
+
+use core::mem::MaybeUninit;
+use std::panic::{AssertUnwindSafe, RefUnwindSafe, UnwindSafe, catch_unwind, resume_unwind};
+
+use crate::channel_error::{
+    RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError,
+};
+use crate::ring::{Ring, State};
+use crate::shim::{
+    self, AtomicPtr, AtomicU32, AtomicUsize, Instant,
+    Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst},
+    UnsafeCell, fence,
+};
+use crate::store::Store;
+use std::collections::VecDeque;
+
+/// Low bits of a stamp that hold marks, not the position.
+const MARK_BITS: u32 = 3;
+const MARKS: usize = (1 << MARK_BITS) - 1;
+/// A get sleeps on `not_empty` waiting for this slot.
+const GETTER: usize = 1;
+/// A put sleeps on `not_full` waiting for this slot.
+const PUTTER: usize = 2;
+/// A poller or selector waits on `readable` for this slot.
+const POLLER: usize = 4;
+
+/// `tail`'s top bit: the ring is shut down, no put may claim.
+const CLOSED: usize = 1 << (usize::BITS - 1);
+/// The position part of `tail`.
+const POSITION: usize = !CLOSED;
+
+/// The largest capacity that gets this core; a larger bounded queue stays on the locked ring,
+/// which allocates as items arrive (this one allocates every slot at the first put).
+pub(crate) const MAX_SLOTS: usize = 1 << 16;
+
+/// Keeps `head` and `tail` on cache lines of their own (two lines: the adjacent-line prefetch).
+#[repr(align(128))]
+struct Padded<T>(T);
+
+struct Slot<T> {
+    stamp: AtomicUsize,
+    item: UnsafeCell<MaybeUninit<T>>,
+}
+
+pub struct Slots<T> {
+    /// The next put's position, and `CLOSED`.
+    tail: Padded<AtomicUsize>,
+    /// The next get's position.
+    head: Padded<AtomicUsize>,
+    /// `capacity` slots, or null until the first put.
+    buf: AtomicPtr<Slot<T>>,
+    capacity: usize,
+    /// The power of two above `capacity`: one lap of positions.
+    lap: usize,
+    /// `task_done` calls plus items an immediate shutdown dropped.
+    done: AtomicUsize,
+    /// Registered joiners.
+    joiners: AtomicU32,
+    /// `State` as a number (see `state_of`).
+    state: AtomicU32,
+    not_empty: AtomicU32,
+    not_full: AtomicU32,
+    readable: AtomicU32,
+    all_done: AtomicU32,
+}
+
+/// As the locked ring (`src/ring.rs`): no user code runs inside the ring except an item's `Drop`,
+/// which runs only once the ring is consistent (after the swap that emptied the slot), and the
+/// items move in and out whole. So a panic leaves nothing half-changed.
+impl<T> UnwindSafe for Slots<T> {}
+/// See the `UnwindSafe` impl.
+impl<T> RefUnwindSafe for Slots<T> {}
+
+// SAFETY: the ring moves `T`s between threads and never shares one: each slot's item is accessed
+// only by the thread that claimed its position, between the claim and the stamp swap, and the
+// stamps order those accesses (see the top). So `T: Send` is enough for both.
+unsafe impl<T: Send> Send for Slots<T> {}
+// SAFETY: see `Send`.
+unsafe impl<T: Send> Sync for Slots<T> {}
+
+const OPEN: u32 = 0;
+const DRAINING: u32 = 1;
+const DROPPED: u32 = 2;
+
+fn state_of(v: u32) -> State {
+    match v {
+        OPEN => State::Open,
+        DRAINING => State::Draining,
+        _ => State::Dropped,
+    }
+}
+
+/// Why a put or get did not happen (as `src/ring.rs`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Fail {
+    NotNow,
+    Closed,
+}
+
+/// A slot that was not ready, as seen: where, the exact stamp (for the mark), and the position
+/// the caller wanted it for.
+struct Busy<'a, T> {
+    slot: &'a Slot<T>,
+    stamp: usize,
+    position: usize,
+}
+
+#[inline]
+fn stamp_of(position: usize) -> usize {
+    position << MARK_BITS
+}
+
+/// Signed distance from the position part of `stamp` to `want` (a stamp without marks).
+#[inline]
+fn behind(stamp: usize, want: usize) -> isize {
+    (stamp & !MARKS).wrapping_sub(want) as isize
+}
+
+impl<T> Slots<T> {
+    #[cfg(not(weft_checker))]
+    pub(crate) const fn new(capacity: usize) -> Self {
+        Slots {
+            tail: Padded(AtomicUsize::new(0)),
+            head: Padded(AtomicUsize::new(0)),
+            buf: AtomicPtr::new(core::ptr::null_mut()),
+            capacity,
+            lap: (capacity + 1).next_power_of_two(),
+            done: AtomicUsize::new(0),
+            joiners: AtomicU32::new(0),
+            state: AtomicU32::new(OPEN),
+            not_empty: AtomicU32::new(0),
+            not_full: AtomicU32::new(0),
+            readable: AtomicU32::new(0),
+            all_done: AtomicU32::new(0),
+        }
+    }
+
+    /// Under loom the slots are allocated here, at once: every load of a lazily installed pointer
+    /// is one more value loom would explore in every model (null, then the slots), multiplying
+    /// the runs of the slot protocol the models are about. The lazy install (`allocate`) is
+    /// explored by shuttle, which allocates lazily as std does.
+    #[cfg(weft_checker)]
+    pub(crate) fn new(capacity: usize) -> Self {
+        let slots = Slots {
+            tail: Padded(AtomicUsize::new(0)),
+            head: Padded(AtomicUsize::new(0)),
+            buf: AtomicPtr::new(core::ptr::null_mut()),
+            capacity,
+            lap: (capacity + 1).next_power_of_two(),
+            done: AtomicUsize::new(0),
+            joiners: AtomicU32::new(0),
+            state: AtomicU32::new(OPEN),
+            not_empty: AtomicU32::new(0),
+            not_full: AtomicU32::new(0),
+            readable: AtomicU32::new(0),
+            all_done: AtomicU32::new(0),
+        };
+        if cfg!(weft_loom) {
+            slots.allocate();
+        }
+        slots
+    }
+
+    #[inline]
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The position after `p`.
+    #[inline]
+    fn next(&self, p: usize) -> usize {
+        let index = p & (self.lap - 1);
+        if index + 1 < self.capacity {
+            p + 1
+        } else {
+            (p & !(self.lap - 1)).wrapping_add(self.lap) & POSITION
+        }
+    }
+
+    /// Puts (gets) before position `p`.
+    #[inline]
+    fn count(&self, p: usize) -> usize {
+        let p = p & POSITION;
+        (p / self.lap)
+            .wrapping_mul(self.capacity)
+            .wrapping_add(p & (self.lap - 1))
+    }
+
+    /// The slots, allocating them if nobody has yet.
+    #[inline]
+    fn slots(&self) -> &[Slot<T>] {
+        // Acquire: see the slots' initial stamps written by whoever allocated them.
+        let buf = self.buf.load(Acquire);
+        if buf.is_null() {
+            return self.allocate();
+        }
+        // SAFETY: a non-null `buf` points to `capacity` initialized slots that live until the
+        // ring drops (`allocate`), and `&self` keeps the ring alive.
+        unsafe { core::slice::from_raw_parts(buf, self.capacity) }
+    }
+
+    /// The slots if allocated.
+    #[inline]
+    fn slots_if_any(&self) -> Option<&[Slot<T>]> {
+        // Acquire: as `slots`.
+        let buf = self.buf.load(Acquire);
+        // SAFETY: as in `slots`.
+        (!buf.is_null()).then(|| unsafe { core::slice::from_raw_parts(buf, self.capacity) })
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn allocate(&self) -> &[Slot<T>] {
+        let fresh: Box<[Slot<T>]> = (0..self.capacity)
+            .map(|i| Slot {
+                stamp: AtomicUsize::new(stamp_of(i)),
+                item: UnsafeCell::new(MaybeUninit::uninit()),
+            })
+            .collect();
+        let ptr = Box::into_raw(fresh).cast::<Slot<T>>();
+        // AcqRel: Release publishes the initial stamps; Acquire (on failure too) sees the other
+        // allocator's.
+        match self
+            .buf
+            .compare_exchange(core::ptr::null_mut(), ptr, AcqRel, Acquire)
+        {
+            Ok(_) => {}
+            Err(_) => {
+                // SAFETY: `ptr` came from `Box::into_raw` of a `capacity`-long boxed slice just
+                // above and was never shared: rebuilding the box frees it once.
+                drop(unsafe {
+                    Box::from_raw(core::ptr::slice_from_raw_parts_mut(ptr, self.capacity))
+                });
+            }
+        }
+        self.slots_if_any().expect("allocated")
+    }
+
+    // ---- put ----
+
+    /// One attempt: `Ok` put; `Err(Ok(busy))` the slot at `tail` is busy; `Err(Err(()))` closed.
+    #[inline]
+    fn try_push<'a>(
+        &self,
+        slots: &'a [Slot<T>],
+        item: T,
+    ) -> Result<(), (T, Result<Busy<'a, T>, ()>)> {
+        // Acquire: a `CLOSED` seen here comes after the shutdown that set it.
+        let mut t = self.tail.0.load(Acquire);
+        loop {
+            if t & CLOSED != 0 {
+                return Err((item, Err(())));
+            }
+            let slot = &slots[t & (self.lap - 1)];
+            // Acquire: the earlier lap's get has moved its item out before it stamped `t`.
+            let stamp = slot.stamp.load(Acquire);
+            let d = behind(stamp, stamp_of(t));
+            if d < 0 {
+                return Err((
+                    item,
+                    Ok(Busy {
+                        slot,
+                        stamp,
+                        position: t,
+                    }),
+                ));
+            }
+            if d > 0 {
+                // A put has claimed `t` since: reload.
+                t = self.tail.0.load(Acquire);
+                continue;
+            }
+            // Relaxed: the claim only reserves the position; the stamp carries the item.
+            match self
+                .tail
+                .0
+                .compare_exchange_weak(t, self.next(t), Relaxed, Acquire)
+            {
+                Ok(_) => {
+                    // SAFETY: the claim of `t` makes this thread the slot's only user until the
+                    // swap below; the stamp was `t`, so the earlier lap's item was moved out.
+                    slot.item.with_mut(|p| unsafe { (*p).write(item) });
+                    // AcqRel: Release publishes the item; Acquire reads the marks.
+                    let old = slot.stamp.swap(stamp_of(t + 1), AcqRel);
+                    self.wake_marked(old);
+                    return Ok(());
+                }
+                Err(now) => t = now,
+            }
+        }
+    }
+
+    #[inline]
+    fn put(&self, item: T, block: Option<Option<Instant>>) -> Result<(), (T, Fail)> {
+        let slots = self.slots();
+        match self.try_push(slots, item) {
+            Ok(()) => Ok(()),
+            Err((item, Err(()))) => Err((item, Fail::Closed)),
+            Err((item, Ok(_))) => self.put_slow(slots, item, block),
+        }
+    }
+
+    #[cold]
+    fn put_slow(
+        &self,
+        slots: &[Slot<T>],
+        mut item: T,
+        block: Option<Option<Instant>>,
+    ) -> Result<(), (T, Fail)> {
+        let (mut timed_out, mut spin) = (false, shim::Spin::new(shim::Site::Ring));
+        loop {
+            // Acquire: a bump by a shutdown comes after its close, which the try then sees.
+            let epoch = self.not_full.load(Acquire);
+            let busy = match self.try_push(slots, item) {
+                Ok(()) => return Ok(()),
+                Err((it, Err(()))) => return Err((it, Fail::Closed)),
+                Err((it, Ok(busy))) => {
+                    item = it;
+                    busy
+                }
+            };
+            let Some(deadline) = block else {
+                return Err((item, Fail::NotNow));
+            };
+            // After the try, before any spin or mark: a past deadline is one try, no trace.
+            if timed_out || shim::expired(deadline) {
+                return Err((item, Fail::NotNow));
+            }
+            if !spin.is_spent() {
+                // Relaxed: only a hint; the try re-reads with Acquire.
+                while spin.pause() && busy.slot.stamp.load(Relaxed) == busy.stamp {}
+                continue;
+            }
+            spin.stop();
+            if !self.mark(&busy, PUTTER) {
+                continue;
+            }
+            timed_out = !shim::wait(&self.not_full, epoch, deadline);
+        }
+    }
+
+    /// Sets `mark` on the busy slot's stamp if it is still the one seen; `false` if it changed
+    /// (the caller looks again instead of sleeping).
+    #[inline]
+    fn mark(&self, busy: &Busy<'_, T>, mark: usize) -> bool {
+        if busy.stamp & mark != 0 {
+            // Already marked (by another waiter of this kind, or by this one before a spurious
+            // return): the swap that changes the stamp reads the mark and bumps the epoch. If that
+            // swap has happened already, its bump is one the caller's epoch read did not see (had
+            // it seen the Release bump, its Acquire read would have shown it the new stamp), so
+            // the sleep returns at once. No need to look again.
+            return true;
+        }
+        // AcqRel: Release carries this thread's earlier steps (a selector's registration) to the
+        // swap that reads the mark.
+        busy.slot
+            .stamp
+            .compare_exchange(busy.stamp, busy.stamp | mark, AcqRel, Relaxed)
+            .is_ok()
+    }
+
+    /// Wakes the sleepers whose marks an owner's swap found on a stamp.
+    #[inline]
+    fn wake_marked(&self, old: usize) {
+        if old & MARKS != 0 {
+            self.wake_marked_slow(old);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wake_marked_slow(&self, old: usize) {
+        // The swap read the mark, which the waiter set after reading its epoch, so that read
+        // cannot see this bump: its sleep returns at once or this wake reaches it (see the top).
+        // Release: a waiter that reads the bumped epoch (one that returned spuriously and looks
+        // again) must also see this swap; with Relaxed it could read the new epoch and the old,
+        // marked stamp, and sleep on an epoch nobody will bump again (loom found this:
+        // `loom-tests/slots.rs::getter_returning_spuriously_sees_the_swap_behind_a_new_epoch`).
+        if old & GETTER != 0 {
+            self.not_empty.fetch_add(1, Release);
+            shim::wake_all(&self.not_empty);
+        }
+        if old & PUTTER != 0 {
+            self.not_full.fetch_add(1, Release);
+            shim::wake_all(&self.not_full);
+        }
+        if old & POLLER != 0 {
+            self.readable.fetch_add(1, Release);
+            shim::wake_ready(&self.readable);
+        }
+    }
+
+    // ---- get ----
+
+    /// One attempt: `Ok` an item; `Err(busy)` the slot at `head` is not full.
+    #[inline]
+    fn try_pop<'a>(&self, slots: &'a [Slot<T>]) -> Result<T, Busy<'a, T>> {
+        let mut h = self.head.0.load(Relaxed);
+        loop {
+            let slot = &slots[h & (self.lap - 1)];
+            // Acquire: the put that stamped `h + 1` wrote the item before.
+            let stamp = slot.stamp.load(Acquire);
+            let d = behind(stamp, stamp_of(h + 1));
+            if d < 0 {
+                return Err(Busy {
+                    slot,
+                    stamp,
+                    position: h,
+                });
+            }
+            if d > 0 {
+                h = self.head.0.load(Relaxed);
+                continue;
+            }
+            // Relaxed: as the put's claim.
+            match self
+                .head
+                .0
+                .compare_exchange_weak(h, self.next(h), Relaxed, Relaxed)
+            {
+                Ok(_) => {
+                    // SAFETY: the claim of `h` makes this thread the slot's only user until the
+                    // swap; the stamp `h + 1` (Acquire) says the put at `h` initialized the item.
+                    let item = slot.item.with(|p| unsafe { (*p).assume_init_read() });
+                    // The same slot one lap on: the index bits stay, the lap grows.
+                    let free = stamp_of(h.wrapping_add(self.lap) & POSITION);
+                    // AcqRel: Release says the item is out; Acquire reads the marks.
+                    let old = slot.stamp.swap(free, AcqRel);
+                    self.wake_marked(old);
+                    return Ok(item);
+                }
+                Err(now) => h = now,
+            }
+        }
+    }
+
+    /// Whether a get that found the slot at `head` position `h` not full must give up: the ring
+    /// is closed and every put that claimed has been got (`tail == h`: no put can come, and
+    /// `head` cannot have passed `tail`), or the shutdown was immediate.
+    #[inline]
+    fn drained(&self, h: usize) -> bool {
+        // Acquire: the close happens-before the error.
+        let t = self.tail.0.load(Acquire);
+        if t & CLOSED == 0 {
+            return false;
+        }
+        // The state is set after the close: read after seeing it.
+        t & POSITION == h || self.state.load(Acquire) == DROPPED
+    }
+
+    #[inline]
+    fn get(&self, block: Option<Option<Instant>>) -> Result<T, Fail> {
+        if let Some(slots) = self.slots_if_any() {
+            if let Ok(item) = self.try_pop(slots) {
+                return Ok(item);
+            }
+        }
+        self.get_slow(block)
+    }
+
+    #[cold]
+    fn get_slow(&self, block: Option<Option<Instant>>) -> Result<T, Fail> {
+        let (mut timed_out, mut spin) = (false, shim::Spin::new(shim::Site::Ring));
+        let mut slots = self.slots_if_any();
+        loop {
+            let epoch = self.not_empty.load(Acquire);
+            // A get racing an immediate shutdown may still take an item before the drain does;
+            // once the shutdown has returned, nothing is left and `drained` says so.
+            let busy = match slots {
+                Some(slots) => match self.try_pop(slots) {
+                    Ok(item) => return Ok(item),
+                    Err(busy) => Some(busy),
+                },
+                None => None,
+            };
+            let h = match &busy {
+                Some(busy) => busy.position,
+                None => self.head.0.load(Relaxed),
+            };
+            if self.drained(h) {
+                return Err(Fail::Closed);
+            }
+            let Some(deadline) = block else {
+                return Err(Fail::NotNow);
+            };
+            if timed_out || shim::expired(deadline) {
+                return Err(Fail::NotNow);
+            }
+            let Some(busy) = busy else {
+                // Nothing allocated yet (or not seen yet): allocate, or find, a slot to mark.
+                slots = Some(self.slots());
+                continue;
+            };
+            if !spin.is_spent() {
+                // Relaxed: only a hint; the try re-reads with Acquire.
+                while spin.pause() && busy.slot.stamp.load(Relaxed) == busy.stamp {}
+                continue;
+            }
+            spin.stop();
+            if !self.mark(&busy, GETTER) {
+                continue;
+            }
+            // A shutdown whose bump this epoch missed has its close seen by `drained` (the bump
+            // comes after the close, and `drained` read `tail` after the epoch).
+            timed_out = !shim::wait(&self.not_empty, epoch, deadline);
+        }
+    }
+
+    // ---- the public forms (the same as `src/ring.rs`) ----
+
+    #[inline]
+    pub(crate) fn put_blocking(&self, item: T) -> Result<(), SendError<T>> {
+        self.put(item, Some(None))
+            .map_err(|(item, _)| SendError(item))
+    }
+
+    #[inline]
+    pub(crate) fn try_put(&self, item: T) -> Result<(), TrySendError<T>> {
+        self.put(item, None).map_err(|(item, why)| match why {
+            Fail::NotNow => TrySendError::Full(item),
+            Fail::Closed => TrySendError::Disconnected(item),
+        })
+    }
+
+    #[inline]
+    pub(crate) fn put_until(
+        &self,
+        item: T,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendTimeoutError<T>> {
+        self.put(item, Some(deadline))
+            .map_err(|(item, why)| match why {
+                Fail::NotNow => SendTimeoutError::Timeout(item),
+                Fail::Closed => SendTimeoutError::Disconnected(item),
+            })
+    }
+
+    #[inline]
+    pub(crate) fn get_blocking(&self) -> Result<T, RecvError> {
+        self.get(Some(None)).map_err(|_| RecvError)
+    }
+
+    #[inline]
+    pub(crate) fn try_get(&self) -> Result<T, TryRecvError> {
+        self.get(None).map_err(|why| match why {
+            Fail::NotNow => TryRecvError::Empty,
+            Fail::Closed => TryRecvError::Disconnected,
+        })
+    }
+
+    #[inline]
+    pub(crate) fn get_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        self.get(Some(deadline)).map_err(|why| match why {
+            Fail::NotNow => RecvTimeoutError::Timeout,
+            Fail::Closed => RecvTimeoutError::Disconnected,
+        })
+    }
+
+    // ---- counts, state ----
+
+    /// Items inside (claimed puts not yet got), a snapshot.
+    pub(crate) fn len(&self) -> usize {
+        let h = self.head.0.load(Acquire);
+        let t = self.tail.0.load(Acquire);
+        let n = self.count(t).wrapping_sub(self.count(h)) as isize;
+        (n.max(0) as usize).min(self.capacity)
+    }
+
+    pub(crate) fn state(&self) -> State {
+        state_of(self.state.load(Acquire))
+    }
+
+    /// `(len, state)`; never blocks, always answers.
+    pub(crate) fn snapshot(&self) -> Option<(usize, State)> {
+        Some((self.len(), self.state()))
+    }
+
+    /// Got and not done, plus inside.
+    pub(crate) fn unfinished(&self) -> usize {
+        let d = self.done.load(Acquire);
+        let t = self.tail.0.load(Acquire);
+        let n = self.count(t).wrapping_sub(d) as isize;
+        n.max(0) as usize
+    }
+
+    fn all_done(&self) -> bool {
+        self.unfinished() == 0
+    }
+
+    pub(crate) fn task_done(&self) -> bool {
+        let mut d = self.done.load(Relaxed);
+        loop {
+            let got = self.count(self.head.0.load(Relaxed));
+            if got.wrapping_sub(d) as isize <= 0 {
+                return false;
+            }
+            // AcqRel: Release carries the task's work to the join that sees it.
+            match self
+                .done
+                .compare_exchange_weak(d, d.wrapping_add(1), AcqRel, Relaxed)
+            {
+                Ok(_) => break,
+                Err(now) => d = now,
+            }
+        }
+        self.wake_joiners();
+        true
+    }
+
+    /// After `done` grew: wakes the joiners if any is registered and nothing is unfinished.
+    fn wake_joiners(&self) {
+        // SeqCst fence: against the joiner's fence between its registration and its look (top).
+        fence(SeqCst);
+        if self.joiners.load(Relaxed) > 0 && self.all_done() {
+            self.all_done.fetch_add(1, Release);
+            shim::wake_all(&self.all_done);
+        }
+    }
+
+    pub(crate) fn join(&self, deadline: Option<Instant>) -> bool {
+        let mut timed_out = false;
+        loop {
+            if self.all_done() {
+                return true;
+            }
+            if timed_out || shim::expired(deadline) {
+                return false;
+            }
+            self.joiners.fetch_add(1, Relaxed);
+            let epoch = self.all_done.load(Acquire);
+            // SeqCst fence: see `wake_joiners`.
+            fence(SeqCst);
+            if self.all_done() {
+                self.joiners.fetch_sub(1, Relaxed);
+                return true;
+            }
+            timed_out = !shim::wait(&self.all_done, epoch, deadline);
+            self.joiners.fetch_sub(1, Relaxed);
+        }
+    }
+
+    // ---- poll, select ----
+
+    /// Ready: a get would not block (an item at `head`, or shut down). `Err(busy)` otherwise.
+    /// `arming`: a selector's look, which reads the state with a read-modify-write (below).
+    fn look(&self, arming: bool) -> Result<(), Option<Busy<'_, T>>> {
+        let state = if arming {
+            // AcqRel RMW: a shutdown changes `state` by a read-modify-write after this one, so it
+            // reads this one and sees everything the selector did before (its registration):
+            // the rule `select.rs` sets for a waker that has no mark to read.
+            self.state.fetch_or(0, AcqRel)
+        } else {
+            self.state.load(Acquire)
+        };
+        if state != OPEN {
+            return Ok(());
+        }
+        let Some(slots) = self.slots_if_any() else {
+            return Err(None);
+        };
+        let h = self.head.0.load(Relaxed);
+        let slot = &slots[h & (self.lap - 1)];
+        let stamp = slot.stamp.load(Acquire);
+        if behind(stamp, stamp_of(h + 1)) < 0 {
+            Err(Some(Busy {
+                slot,
+                stamp,
+                position: h,
+            }))
+        } else {
+            // Full, or `head` moved on since (then something happened: report ready, the
+            // caller's get decides).
+            Ok(())
+        }
+    }
+
+    pub(crate) fn is_readable(&self) -> bool {
+        self.look(false).is_ok()
+    }
+
+    pub(crate) fn readable_hint(&self) -> bool {
+        self.len() > 0
+    }
+
+    /// Announces a poller on the slot at `head` and looks; `true` if a get would not block.
+    /// `selector`: see `look`.
+    fn arm(&self, selector: bool) -> bool {
+        loop {
+            match self.look(selector) {
+                Ok(()) => return true,
+                Err(None) => {
+                    self.slots();
+                }
+                Err(Some(busy)) => {
+                    if self.mark(&busy, POLLER) {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn poll(&self, deadline: Option<Instant>) -> bool {
+        let mut timed_out = false;
+        loop {
+            if timed_out || shim::expired(deadline) {
+                // A past deadline is one look, no mark.
+                return self.is_readable();
+            }
+            let epoch = self.readable.load(Acquire);
+            if self.arm(false) {
+                return true;
+            }
+            timed_out = !shim::wait(&self.readable, epoch, deadline);
+        }
+    }
+
+    /// A selector's arm: marks the slot at `head` each round (a mark lasts for one swap).
+    pub(crate) fn select_arm(&self, _first: bool) -> bool {
+        self.arm(true)
+    }
+
+    pub(crate) fn select_disarm(&self) {}
+
+    pub(crate) fn readable_word(&self) -> &AtomicU32 {
+        &self.readable
+    }
+
+    // ---- shutdown ----
+
+    pub(crate) fn shutdown(&self, immediate: bool) {
+        let target = if immediate { DROPPED } else { DRAINING };
+        // AcqRel: the close is what makes puts fail; see the top.
+        self.tail.0.fetch_or(CLOSED, AcqRel);
+        // AcqRel: with the close; the state only ever grows (`Open → Draining → Dropped`).
+        let mut old = self.state.load(Acquire);
+        loop {
+            if old >= target {
+                // An immediate shutdown already under way on another thread may still be
+                // taking items out: help it, so that *this* shutdown, too, returns only when
+                // nothing is left (`loom-tests/pipe.rs::each_of_two_racing_closes_ends_receiving_when_it_returns`).
+                // Concurrent drains take each item once: they take them as gets do.
+                if immediate {
+                    self.drop_the_rest();
+                }
+                return;
+            }
+            match self.state.compare_exchange(old, target, AcqRel, Acquire) {
+                Ok(_) => break,
+                Err(now) => old = now,
+            }
+        }
+        // Release: a waiter that reads the bump sees the close and the state.
+        self.not_empty.fetch_add(1, Release);
+        self.not_full.fetch_add(1, Release);
+        self.readable.fetch_add(1, Release);
+        self.all_done.fetch_add(1, Release);
+        shim::wake_all(&self.not_empty);
+        shim::wake_all(&self.not_full);
+        shim::wake_ready(&self.readable);
+        shim::wake_all(&self.all_done);
+        if immediate {
+            self.drop_the_rest();
+        }
+    }
+
+    /// Takes every item left, as a get would, counting each done, and drops them: after the
+    /// wakes, each one once even if one's `Drop` panics (the first panic then goes on).
+    fn drop_the_rest(&self) {
+        // Closed before: `tail` is final. Nothing claimed, nothing to drop (and no slots needed);
+        // otherwise the slots exist, though this thread may not have seen them yet: `slots`
+        // finds them (its compare-exchange reads the pointer the first put installed).
+        if self.tail.0.load(Acquire) & POSITION == self.head.0.load(Relaxed) {
+            return;
+        }
+        let slots = self.slots();
+        let mut panic = None;
+        let mut dropped = 0usize;
+        loop {
+            let epoch = self.not_empty.load(Acquire);
+            let busy = match self.try_pop(slots) {
+                Ok(item) => {
+                    dropped += 1;
+                    self.done.fetch_add(1, AcqRel);
+                    if let Err(p) = catch_unwind(AssertUnwindSafe(move || drop(item))) {
+                        panic.get_or_insert(p);
+                    }
+                    continue;
+                }
+                Err(busy) => busy,
+            };
+            // Closed before: `tail` is final, so `head == tail` means all is taken.
+            let t = self.tail.0.load(Acquire) & POSITION;
+            if t == self.head.0.load(Relaxed) {
+                break;
+            }
+            // A put that claimed before the close has not published yet: sleep until it does.
+            if self.mark(&busy, GETTER) {
+                shim::wait(&self.not_empty, epoch, None);
+            }
+        }
+        if dropped > 0 {
+            self.wake_joiners();
+        }
+        if let Some(p) = panic {
+            resume_unwind(p);
+        }
+    }
+}
+
+impl<T> Drop for Slots<T> {
+    fn drop(&mut self) {
+        // Relaxed loads: `&mut self` orders every earlier access before this drop.
+        let buf = self.buf.load(Relaxed);
+        if buf.is_null() {
+            return;
+        }
+        // SAFETY: `buf` came from `allocate`'s `Box::into_raw` of `capacity` slots; `&mut self`
+        // means no other access; rebuilt once here and freed when `slots` drops, after the loop
+        // (an item's panicking drop is caught, so the loop always finishes).
+        let slots =
+            unsafe { Box::from_raw(core::ptr::slice_from_raw_parts_mut(buf, self.capacity)) };
+        let mut h = self.head.0.load(Relaxed);
+        let t = self.tail.0.load(Relaxed) & POSITION;
+        let mut panic = None;
+        while h != t {
+            let slot = &slots[h & (self.lap - 1)];
+            // SAFETY: with `&mut self` every claimed put has finished (a put never unwinds
+            // between its claim and its stamp), so each position in `head..tail` holds an item
+            // that no get took; each is read out once.
+            let item = slot.item.with(|p| unsafe { (*p).assume_init_read() });
+            if let Err(p) = catch_unwind(AssertUnwindSafe(move || drop(item))) {
+                panic.get_or_insert(p);
+            }
+            h = self.next(h);
+        }
+        drop(slots);
+        if let Some(p) = panic {
+            resume_unwind(p);
+        }
+    }
+}
+
+/// The core under a FIFO queue or a pipe direction: these slots for a capacity up to
+/// `MAX_SLOTS`, the locked ring (`src/ring.rs`) beyond it and for an unbounded queue, which both
+/// allocate as items arrive.
+// The slots are the large variant and the common one; boxing them would cost a pointer chase on
+// every put and get and the `const fn new`.
+#[allow(clippy::large_enum_variant)]
+pub enum FifoCore<T> {
+    Slots(Slots<T>),
+    Ring(Ring<VecDeque<T>>),
+}
+
+impl<T> FifoCore<T> {
+    /// `tasks` as `Ring::new` (the slots count tasks at no cost, so they ignore it).
+    #[cfg(not(weft_checker))]
+    pub(crate) const fn new(capacity: usize, tasks: bool) -> Self {
+        if capacity <= MAX_SLOTS {
+            FifoCore::Slots(Slots::new(capacity))
+        } else {
+            FifoCore::Ring(Ring::new(capacity, tasks))
+        }
+    }
+
+    #[cfg(weft_checker)]
+    pub(crate) fn new(capacity: usize, tasks: bool) -> Self {
+        if capacity <= MAX_SLOTS {
+            FifoCore::Slots(Slots::new(capacity))
+        } else {
+            FifoCore::Ring(Ring::new(capacity, tasks))
+        }
+    }
+}
+
+/// What a queue or a pipe end needs from its core: implemented by the locked ring (every order)
+/// and by `FifoCore`. Crate-private: a `pub` trait in a private module, so the sealed queue
+/// orders can name it.
+pub trait Core<T> {
+    fn put_blocking(&self, item: T) -> Result<(), SendError<T>>;
+    fn try_put(&self, item: T) -> Result<(), TrySendError<T>>;
+    fn put_until(&self, item: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>>;
+    fn get_blocking(&self) -> Result<T, RecvError>;
+    fn try_get(&self) -> Result<T, TryRecvError>;
+    fn get_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError>;
+    fn task_done(&self) -> bool;
+    fn unfinished(&self) -> usize;
+    fn join(&self, deadline: Option<Instant>) -> bool;
+    fn shutdown(&self, immediate: bool);
+    fn state(&self) -> State;
+    fn len(&self) -> usize;
+    fn capacity(&self) -> usize;
+    fn snapshot(&self) -> Option<(usize, State)>;
+    fn poll(&self, deadline: Option<Instant>) -> bool;
+    fn is_readable(&self) -> bool;
+    fn readable_hint(&self) -> bool;
+    fn select_arm(&self, first: bool) -> bool;
+    fn select_disarm(&self);
+    fn readable_word(&self) -> &AtomicU32;
+}
+
+impl<S: Store> Core<S::Item> for Ring<S> {
+    #[inline]
+    fn put_blocking(&self, item: S::Item) -> Result<(), SendError<S::Item>> {
+        Ring::put_blocking(self, item)
+    }
+    #[inline]
+    fn try_put(&self, item: S::Item) -> Result<(), TrySendError<S::Item>> {
+        Ring::try_put(self, item)
+    }
+    #[inline]
+    fn put_until(
+        &self,
+        item: S::Item,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendTimeoutError<S::Item>> {
+        Ring::put_until(self, item, deadline)
+    }
+    #[inline]
+    fn get_blocking(&self) -> Result<S::Item, RecvError> {
+        Ring::get_blocking(self)
+    }
+    #[inline]
+    fn try_get(&self) -> Result<S::Item, TryRecvError> {
+        Ring::try_get(self)
+    }
+    #[inline]
+    fn get_until(&self, deadline: Option<Instant>) -> Result<S::Item, RecvTimeoutError> {
+        Ring::get_until(self, deadline)
+    }
+    fn task_done(&self) -> bool {
+        Ring::task_done(self)
+    }
+    fn unfinished(&self) -> usize {
+        Ring::unfinished(self)
+    }
+    fn join(&self, deadline: Option<Instant>) -> bool {
+        Ring::join(self, deadline)
+    }
+    fn shutdown(&self, immediate: bool) {
+        Ring::shutdown(self, immediate);
+    }
+    fn state(&self) -> State {
+        Ring::state(self)
+    }
+    fn len(&self) -> usize {
+        Ring::len(self)
+    }
+    fn capacity(&self) -> usize {
+        Ring::capacity(self)
+    }
+    fn snapshot(&self) -> Option<(usize, State)> {
+        Ring::snapshot(self)
+    }
+    fn poll(&self, deadline: Option<Instant>) -> bool {
+        Ring::poll(self, deadline)
+    }
+    fn is_readable(&self) -> bool {
+        Ring::is_readable(self)
+    }
+    fn readable_hint(&self) -> bool {
+        Ring::readable_hint(self)
+    }
+    fn select_arm(&self, first: bool) -> bool {
+        Ring::select_arm(self, first)
+    }
+    fn select_disarm(&self) {
+        Ring::select_disarm(self);
+    }
+    fn readable_word(&self) -> &AtomicU32 {
+        Ring::readable_word(self)
+    }
+}
+
+impl<T> Core<T> for FifoCore<T> {
+    #[inline]
+    fn put_blocking(&self, item: T) -> Result<(), SendError<T>> {
+        match self {
+            FifoCore::Slots(s) => s.put_blocking(item),
+            FifoCore::Ring(r) => r.put_blocking(item),
+        }
+    }
+    #[inline]
+    fn try_put(&self, item: T) -> Result<(), TrySendError<T>> {
+        match self {
+            FifoCore::Slots(s) => s.try_put(item),
+            FifoCore::Ring(r) => r.try_put(item),
+        }
+    }
+    #[inline]
+    fn put_until(&self, item: T, deadline: Option<Instant>) -> Result<(), SendTimeoutError<T>> {
+        match self {
+            FifoCore::Slots(s) => s.put_until(item, deadline),
+            FifoCore::Ring(r) => r.put_until(item, deadline),
+        }
+    }
+    #[inline]
+    fn get_blocking(&self) -> Result<T, RecvError> {
+        match self {
+            FifoCore::Slots(s) => s.get_blocking(),
+            FifoCore::Ring(r) => r.get_blocking(),
+        }
+    }
+    #[inline]
+    fn try_get(&self) -> Result<T, TryRecvError> {
+        match self {
+            FifoCore::Slots(s) => s.try_get(),
+            FifoCore::Ring(r) => r.try_get(),
+        }
+    }
+    #[inline]
+    fn get_until(&self, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+        match self {
+            FifoCore::Slots(s) => s.get_until(deadline),
+            FifoCore::Ring(r) => r.get_until(deadline),
+        }
+    }
+    fn task_done(&self) -> bool {
+        match self {
+            FifoCore::Slots(s) => s.task_done(),
+            FifoCore::Ring(r) => r.task_done(),
+        }
+    }
+    fn unfinished(&self) -> usize {
+        match self {
+            FifoCore::Slots(s) => s.unfinished(),
+            FifoCore::Ring(r) => r.unfinished(),
+        }
+    }
+    fn join(&self, deadline: Option<Instant>) -> bool {
+        match self {
+            FifoCore::Slots(s) => s.join(deadline),
+            FifoCore::Ring(r) => r.join(deadline),
+        }
+    }
+    fn shutdown(&self, immediate: bool) {
+        match self {
+            FifoCore::Slots(s) => s.shutdown(immediate),
+            FifoCore::Ring(r) => r.shutdown(immediate),
+        }
+    }
+    fn state(&self) -> State {
+        match self {
+            FifoCore::Slots(s) => s.state(),
+            FifoCore::Ring(r) => r.state(),
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            FifoCore::Slots(s) => s.len(),
+            FifoCore::Ring(r) => r.len(),
+        }
+    }
+    fn capacity(&self) -> usize {
+        match self {
+            FifoCore::Slots(s) => s.capacity(),
+            FifoCore::Ring(r) => r.capacity(),
+        }
+    }
+    fn snapshot(&self) -> Option<(usize, State)> {
+        match self {
+            FifoCore::Slots(s) => s.snapshot(),
+            FifoCore::Ring(r) => r.snapshot(),
+        }
+    }
+    fn poll(&self, deadline: Option<Instant>) -> bool {
+        match self {
+            FifoCore::Slots(s) => s.poll(deadline),
+            FifoCore::Ring(r) => r.poll(deadline),
+        }
+    }
+    fn is_readable(&self) -> bool {
+        match self {
+            FifoCore::Slots(s) => s.is_readable(),
+            FifoCore::Ring(r) => r.is_readable(),
+        }
+    }
+    fn readable_hint(&self) -> bool {
+        match self {
+            FifoCore::Slots(s) => s.readable_hint(),
+            FifoCore::Ring(r) => r.readable_hint(),
+        }
+    }
+    fn select_arm(&self, first: bool) -> bool {
+        match self {
+            FifoCore::Slots(s) => s.select_arm(first),
+            FifoCore::Ring(r) => r.select_arm(first),
+        }
+    }
+    fn select_disarm(&self) {
+        match self {
+            FifoCore::Slots(s) => s.select_disarm(),
+            FifoCore::Ring(r) => r.select_disarm(),
+        }
+    }
+    fn readable_word(&self) -> &AtomicU32 {
+        match self {
+            FifoCore::Slots(s) => s.readable_word(),
+            FifoCore::Ring(r) => r.readable_word(),
+        }
+    }
+}
+
+/// Prints the capacity and a snapshot of the length (no `T: Debug` needed); never blocks.
+impl<T> core::fmt::Debug for Slots<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Slots")
+            .field("capacity", &self.capacity)
+            .field("len", &self.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Prints the core it holds; never blocks.
+impl<T> core::fmt::Debug for FifoCore<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            FifoCore::Slots(s) => s.fmt(f),
+            FifoCore::Ring(r) => r.fmt(f),
+        }
+    }
+}
