@@ -35,6 +35,22 @@ where
     isolated::isolated_as(&name, move || loom::model(f));
 }
 
+/// [`model`] at a preemption bound of at least `bound` (or `LOOM_MAX_PREEMPTIONS`, if larger),
+/// for a regression model whose bug needs more preemptions than the suite's default bound
+/// explores. The model's doc comment names the bug and its time at that bound.
+#[track_caller]
+pub fn model_at_bound<F>(bound: usize, f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    let name = isolated::test_name(std::any::type_name::<F>());
+    isolated::isolated_as(&name, move || {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(builder.preemption_bound.map_or(bound, |b| b.max(bound)));
+        builder.check(f);
+    });
+}
+
 /// [`model`] for a model known to run longer than the isolation limit's default: its child gets
 /// `limit` (or `WEFT_ISOLATED_SECS`, if larger). The model's doc comment says why, and its time.
 #[track_caller]

@@ -77,6 +77,22 @@ fn select_on_queue_is_woken_by_put_alone() {
     });
 }
 
+/// Regression (found at bound 3 on the slot core, `scripts/loom-facts 3`): the selector arms
+/// (a POLLER mark on the slot at `head`), returns spuriously, and re-arms: the mark is still on
+/// the stamp it sees, so the arm announces nothing new and relies on its round's read of its own
+/// word. When that read saw the bump of a put whose swap it could not yet see (a Relaxed read
+/// of a Relaxed bump), it slept on that value and nobody bumped it again. The bump is Release
+/// and the read Acquire now. Run at bound 3 (the suite's default bound does not reach it);
+/// about 1 s.
+#[test]
+fn selector_rearming_on_its_own_mark_sees_the_put_behind_the_bump_it_read() {
+    crate::model_at_bound(3, || {
+        let objects = Arc::new(Queue::new(1));
+        selector_woken_by(Arc::clone(&objects), |o| vec![o], 0, |o| o.put(5).unwrap());
+        assert_eq!(objects.try_get(), Ok(5), "the selector consumed the item");
+    });
+}
+
 /// A selector on an empty queue is woken by its shutdown, alone: a shut-down queue is ready.
 #[test]
 fn select_on_queue_is_woken_by_shutdown_alone() {

@@ -37,7 +37,7 @@
 
 use crate::pipe::{Connection, PipeReceiver};
 use crate::queue::{Order, OrderedQueue};
-use crate::shim::{self, AtomicU32, Duration, Instant, Ordering::Relaxed, Registration};
+use crate::shim::{self, AtomicU32, Duration, Instant, Ordering::Acquire, Registration};
 use crate::slots::Core;
 use crate::{BoundedSemaphore, Event, Semaphore, SimpleQueue};
 
@@ -380,9 +380,14 @@ impl Armed<'_, '_> {
     fn wait(mut self, own: &AtomicU32, deadline: Option<Instant>) -> Option<Vec<usize>> {
         let mut timed_out = false;
         loop {
-            // Relaxed: the arms below (Release, or critical sections) carry this read to any
-            // waker, whose bump therefore comes after it: see `src/shim/selectors.rs`.
-            let seen = own.load(Relaxed);
+            // The arms below (Release, or critical sections) carry this read to any waker, whose
+            // bump therefore comes after it: see `src/shim/selectors.rs`. Acquire, with the
+            // waker's Release bump: a selector that reads a bump also sees the change behind it.
+            // An arm that announces nothing new (the slot core's POLLER mark is already on the
+            // stamp, from this selector's last round or another poller) leans on that: it looks
+            // with the stamp it can see, and must not see the marked stamp from before the
+            // swap whose bump it read, and then sleep on a value nobody bumps again.
+            let seen = own.load(Acquire);
             let mut ready = Vec::new();
             for (i, object) in self.objects.iter().enumerate() {
                 let first = i >= self.first_done;

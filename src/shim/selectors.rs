@@ -26,7 +26,9 @@
 //! keyed by the word's address. A shard's lock is a leaf: while holding it, only the plain wake
 //! of the wait layer runs (itself a leaf).
 
-use super::{AtomicU32, AtomicUsize, Ordering::Acquire, Ordering::Relaxed, fence};
+use super::{
+    AtomicU32, AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::Release, fence,
+};
 
 #[cfg(weft_loom)]
 use loom::sync::{Mutex, MutexGuard};
@@ -104,9 +106,11 @@ fn notify_slow(key: usize) {
         // SAFETY: the entry is in the registry and we hold its shard's lock, so its selector has
         // not yet removed it, and a selector's word outlives its entries (see `Entry`).
         let word = unsafe { &*entry.word };
-        // Relaxed: the selector read its word before arming, and the arm carries that read to
-        // this thread (see `notify`), so the bump comes after it in the word's order.
-        word.fetch_add(1, Relaxed);
+        // The selector read its word before arming, and the arm carries that read to this
+        // thread (see `notify`), so the bump comes after it in the word's order. Release: a
+        // selector whose next read sees this bump also sees the change that led here (the
+        // object it must then find ready; `src/select.rs`, the round's read of its word).
+        word.fetch_add(1, Release);
         super::wake(word, 1);
     }
 }
