@@ -426,9 +426,11 @@ mod tests {
     //! What the public API cannot show: a zero timeout arms nothing, and a finished wait leaves
     //! no poller count behind, or on a FIFO queue's slots a mark that costs one wake at most (the
     //! ready words show all three).
+    //! Every test runs under `shim::tests::watched`: a lost wake fails it by name.
     use super::private::Sealed;
     use super::*;
     use crate::Queue;
+    use crate::shim::{Ordering::Relaxed, tests::watched};
 
     /// The ready words' values: a put bumps a ring's `readable` only while a poller or selector
     /// is registered, and arming an event or semaphore writes its word.
@@ -438,28 +440,30 @@ mod tests {
 
     #[test]
     fn zero_timeout_and_past_deadline_arm_nothing() {
-        let (q, ev, sem, sq) = (
-            Queue::new(1),
-            Event::new(),
-            Semaphore::new(0),
-            SimpleQueue::new(),
-        );
-        let before = words(&q, &ev, &sem, &sq);
-        let all: [&dyn Selectable; 4] = [&q, &ev, &sem, &sq];
-        assert_eq!(try_wait(&all), None);
-        assert_eq!(wait_for(&all, Duration::ZERO), None);
-        assert_eq!(wait_until(&all, Instant::now()), None);
-        assert_eq!(
-            words(&q, &ev, &sem, &sq),
-            before,
-            "a one-look wait armed an object"
-        );
-        q.put(1).unwrap();
-        assert_eq!(
-            q.ready_word().load(Relaxed),
-            before[0],
-            "no selector is registered as a poller: the put bumped `readable`"
-        );
+        watched(|| {
+            let (q, ev, sem, sq) = (
+                Queue::new(1),
+                Event::new(),
+                Semaphore::new(0),
+                SimpleQueue::new(),
+            );
+            let before = words(&q, &ev, &sem, &sq);
+            let all: [&dyn Selectable; 4] = [&q, &ev, &sem, &sq];
+            assert_eq!(try_wait(&all), None);
+            assert_eq!(wait_for(&all, Duration::ZERO), None);
+            assert_eq!(wait_until(&all, Instant::now()), None);
+            assert_eq!(
+                words(&q, &ev, &sem, &sq),
+                before,
+                "a one-look wait armed an object"
+            );
+            q.put(1).unwrap();
+            assert_eq!(
+                q.ready_word().load(Relaxed),
+                before[0],
+                "no selector is registered as a poller: the put bumped `readable`"
+            );
+        });
     }
 
     /// Waits on an event and `q` until the event is set, having armed `q` or not (the selector
@@ -478,32 +482,36 @@ mod tests {
 
     #[test]
     fn a_finished_wait_leaves_no_poller_behind() {
-        // The locked ring (here a LIFO queue) counts a selector as a poller: undone on leaving.
-        let q = crate::LifoQueue::new(1);
-        finished_wait_on(&q);
-        let before = q.ready_word().load(Relaxed);
-        q.put(1).unwrap();
-        assert_eq!(
-            q.ready_word().load(Relaxed),
-            before,
-            "the selector's poller count was left behind: the put bumped `readable`"
-        );
+        watched(|| {
+            // The locked ring (here a LIFO queue) counts a selector as a poller: undone on leaving.
+            let q = crate::LifoQueue::new(1);
+            finished_wait_on(&q);
+            let before = q.ready_word().load(Relaxed);
+            q.put(1).unwrap();
+            assert_eq!(
+                q.ready_word().load(Relaxed),
+                before,
+                "the selector's poller count was left behind: the put bumped `readable`"
+            );
+        });
     }
 
     #[test]
     fn a_finished_wait_on_a_fifo_queue_costs_at_most_one_needless_wake() {
-        // The slots (a bounded FIFO queue) hold a selector's POLLER mark on one stamp, not a
-        // count: the put that changes that stamp may bump `readable` once, none after it.
-        let q = Queue::new(1);
-        finished_wait_on(&q);
-        q.put(1).unwrap();
-        assert_eq!(q.get(), Ok(1));
-        let before = q.ready_word().load(Relaxed);
-        q.put(2).unwrap();
-        assert_eq!(
-            q.ready_word().load(Relaxed),
-            before,
-            "a selector's mark outlived the swap that read it: a second put bumped `readable`"
-        );
+        watched(|| {
+            // The slots (a bounded FIFO queue) hold a selector's POLLER mark on one stamp, not a
+            // count: the put that changes that stamp may bump `readable` once, none after it.
+            let q = Queue::new(1);
+            finished_wait_on(&q);
+            q.put(1).unwrap();
+            assert_eq!(q.get(), Ok(1));
+            let before = q.ready_word().load(Relaxed);
+            q.put(2).unwrap();
+            assert_eq!(
+                q.ready_word().load(Relaxed),
+                before,
+                "a selector's mark outlived the swap that read it: a second put bumped `readable`"
+            );
+        });
     }
 }
