@@ -18,7 +18,7 @@
 //! kind of loop), one credit per active phase in a thread-local: the number of rounds the phase
 //! gets.
 //! - A wait that ended during a phase, **quickly**, adds two rounds to that phase's credit (up
-//!   to `MAX_SPINS` / `MAX_YIELDS`). "Quickly" means within `SLOW` of its first round: a wait
+//!   to `MAX_SPINS` / the site's yield cap). "Quickly" means within `SLOW` of its first round: a wait
 //!   that took longer lost its core meanwhile (preempted while spinning), which is the very sign
 //!   that threads outnumber cores.
 //! - A phase that ran in vain (the wait went on to the next phase or to sleep), or a wait that
@@ -44,8 +44,9 @@
 //! word), and it is touched only when a wait reaches its first round and when it ends: the
 //! uncontended fast paths, and waits that end before their first round, do not touch it. A
 //! budget is bounded whatever the estimate says (at most `MAX_SPINS` busy and `MAX_YIELDS` yield
-//! rounds), so every loop still ends in its sleep; a real-time waiter (whose yields do not let a
-//! normal thread run) loses at most that much before it sleeps, and then its credits are gone.
+//! rounds, and no yield after `YIELD_TIME`), so every loop still ends in its sleep; a real-time
+//! waiter (whose yields do not let a normal thread run) loses at most that much before it
+//! sleeps, and then its credits are gone.
 //!
 //! Under the checkers there is no estimate: no rounds at all under loom (a spin adds
 //! interleavings, not behaviour), one busy round under shuttle (so its schedules still cover the
@@ -100,6 +101,16 @@ impl Site {
             _ => MAX_SPINS,
         }
     }
+
+    /// Yield rounds at most. A lock's contender gets as many as parking_lot's; a hand-over
+    /// waiter many more, each still ending when `YIELD_TIME` has passed since the first round.
+    #[cfg(not(weft_checker))]
+    const fn max_yields(self) -> u8 {
+        match self {
+            Site::Lock | Site::QueueLock => LOCK_YIELDS,
+            _ => MAX_YIELDS,
+        }
+    }
 }
 
 /// How many [`Site`]s.
@@ -116,14 +127,26 @@ const LOCK_SPINS: u8 = 3;
 /// Busy round `k` spins `2^(min(k, SHIFT_CAP) + 1)` hints.
 #[cfg(not(weft_checker))]
 const SHIFT_CAP: u32 = 4;
-/// Yield rounds at most. A yield that returns at once costs ~0.2 µs; one that runs the partner
-/// is a whole hand-over (~1 µs on the CI machine).
+/// Yield rounds at most for a hand-over waiter. A yield that returns at once costs ~0.2 µs; one
+/// that runs the partner is a whole hand-over (~1 µs on the CI machine). Many, because on a
+/// machine with idle cores a sleep costs more than its two system calls: the partner that wakes
+/// this thread must wait for an idle core to come back, tens of microseconds on a virtual
+/// machine. While each side's active wait is shorter than that, every hand-over sleeps, and the
+/// two take turns sleeping for good (a convoy: `docs/wait-layer.md`, "Spinning").
 #[cfg(not(weft_checker))]
-const MAX_YIELDS: u8 = 8;
+const MAX_YIELDS: u8 = 128;
+/// Yield rounds at most for a lock's contender (as parking_lot's).
+#[cfg(not(weft_checker))]
+const LOCK_YIELDS: u8 = 8;
+/// The yield phase ends once this much time has passed since the first round, whatever its
+/// credit: a bound in time on the active wait, however fast yields return.
+#[cfg(not(weft_checker))]
+const YIELD_TIME: Duration = Duration::from_micros(100);
 /// A wait that ended later than this after its first round did not end *because* of its rounds:
-/// the thread lost its core meanwhile.
+/// the thread lost its core meanwhile (a slice is 0.75 ms and up). Above `YIELD_TIME`, so that a
+/// wait its yields saw through to the end counts as paid.
 #[cfg(not(weft_checker))]
-const SLOW: Duration = Duration::from_micros(50);
+const SLOW: Duration = Duration::from_micros(200);
 /// A yield that took longer than this ran some other thread for a slice (the scheduler's
 /// slices are 0.75 ms and up), not a partner that did a little work and waits again.
 #[cfg(not(weft_checker))]
@@ -248,6 +271,15 @@ impl Spin {
     #[cfg(not(weft_checker))]
     fn yield_once(&mut self) -> bool {
         let before = self.yielded_at.unwrap_or_else(Instant::now);
+        if self
+            .started
+            .is_some_and(|s| before.saturating_duration_since(s) > YIELD_TIME)
+        {
+            // The phase ran its time in vain: the caller sleeps.
+            self.settle(Outcome::Spent);
+            self.limit = self.round;
+            return false;
+        }
         std::thread::yield_now();
         let after = Instant::now();
         if after.duration_since(before) > LONG_YIELD {
@@ -380,9 +412,10 @@ mod estimate {
             self.shift = self.shift.saturating_sub(1).max(PROBE_MIN);
         }
 
-        /// The phase ran in vain: one round less.
+        /// The phase ran in vain: one round less, or a sixteenth of a large credit (a hand-over's
+        /// long yield phase in vain costs up to `YIELD_TIME`, not a microsecond).
         pub(super) fn failed(&mut self) {
-            self.level = self.level.saturating_sub(1);
+            self.level = self.level.saturating_sub(1 + self.level / 16);
             if self.trial {
                 self.back_off();
             }
@@ -447,7 +480,7 @@ mod estimate {
         let (spins, yields) = with(site, |c| {
             (
                 c.spins.budget(site.max_spins()),
-                c.yields.budget(MAX_YIELDS),
+                c.yields.budget(site.max_yields()),
             )
         })
         .unwrap_or((site.max_spins(), 0));
@@ -479,16 +512,26 @@ mod estimate {
     /// Whether a thread of this process lost a slice to a yield within `HOLD_MICROS` before `now`:
     /// the machine runs other busy threads, and a yield may hand one of them the core.
     pub(super) fn recently_lost_slice(now: Instant) -> bool {
-        match LOST_SLICE.load(Relaxed) {
-            0 => false,
-            last => micros_after_origin(now) < (last - 1).saturating_add(HOLD_MICROS),
-        }
+        held(LOST_SLICE.load(Relaxed), micros_after_origin(now))
+    }
+
+    /// Whether `LOST_SLICE` holding `last` still stops yields at `now` (both as stored).
+    pub(super) fn held(last: u64, now: u64) -> bool {
+        last != 0 && now < (last - 1).saturating_add(HOLD_MICROS)
     }
 
     /// Records a wait at `site` that had `spins` busy rounds and did `rounds` (at least one).
     pub(super) fn end(site: Site, spins: u32, rounds: u32, outcome: Outcome, quick: bool) {
         with(site, |c| {
-            update(c, site.max_spins(), spins, rounds, outcome, quick)
+            update(
+                c,
+                site.max_spins(),
+                site.max_yields(),
+                spins,
+                rounds,
+                outcome,
+                quick,
+            )
         });
     }
 
@@ -496,6 +539,7 @@ mod estimate {
     pub(super) fn update(
         c: &mut Credits,
         max_spins: u8,
+        max_yields: u8,
         spins: u32,
         rounds: u32,
         outcome: Outcome,
@@ -514,7 +558,7 @@ mod estimate {
         if rounds > spins {
             match outcome {
                 Outcome::LongYield => c.yields.lost_slice(),
-                _ if paid => c.yields.paid(MAX_YIELDS),
+                _ if paid => c.yields.paid(max_yields),
                 _ => c.yields.failed(),
             }
         }
@@ -539,7 +583,7 @@ mod tests {
         let yields = u32::from(c.yields.budget(MAX_YIELDS));
         let rounds = rounds_wanted(spins, yields);
         if rounds > 0 {
-            update(c, MAX_SPINS, spins, rounds, outcome, quick);
+            update(c, MAX_SPINS, MAX_YIELDS, spins, rounds, outcome, quick);
         }
         (spins, yields)
     }
@@ -735,8 +779,11 @@ mod tests {
             other.unwrap(),
             "a lost slice is a hint for every thread of the process"
         );
-        let later = now + Duration::from_micros(HOLD_MICROS) + Duration::from_millis(1);
-        assert!(!estimate::recently_lost_slice(later), "the hold ends");
+        // The hold's end on the rule itself: another test's lost slice may move the shared
+        // word on at any moment.
+        assert!(estimate::held(1, 0) && estimate::held(1, HOLD_MICROS - 1));
+        assert!(!estimate::held(1, HOLD_MICROS), "the hold ends");
+        assert!(!estimate::held(0, 0), "no lost slice, no hold");
     }
 
     #[test]
