@@ -848,27 +848,29 @@ mod tests {
     /// the next generation: with one party, its own action runs only after the first ended.
     #[test]
     fn arrival_while_the_action_runs_sleeps_then_joins_the_next_generation() {
-        let b = Barrier::new(1);
-        let in_action = AtomicBool::new(false);
-        let leave_action = AtomicBool::new(false);
-        std::thread::scope(|s| {
-            let first = s.spawn(|| {
-                b.wait_with(|| {
-                    in_action.store(true, SeqCst);
-                    while !leave_action.load(SeqCst) {
-                        std::thread::yield_now();
-                    }
-                })
+        crate::shim::tests::watched(|| {
+            let b = Barrier::new(1);
+            let in_action = AtomicBool::new(false);
+            let leave_action = AtomicBool::new(false);
+            std::thread::scope(|s| {
+                let first = s.spawn(|| {
+                    b.wait_with(|| {
+                        in_action.store(true, SeqCst);
+                        while !leave_action.load(SeqCst) {
+                            std::thread::yield_now();
+                        }
+                    })
+                });
+                while !in_action.load(SeqCst) {
+                    std::thread::yield_now();
+                }
+                let second = s.spawn(|| b.wait_with(|| assert!(leave_action.load(SeqCst))));
+                until_asleep(&b);
+                assert_eq!(b.n_waiting(), 1, "the sleeping arrival is not counted yet");
+                leave_action.store(true, SeqCst);
+                assert_eq!(first.join().unwrap(), Ok(0));
+                assert_eq!(second.join().unwrap(), Ok(0), "it forms its own generation");
             });
-            while !in_action.load(SeqCst) {
-                std::thread::yield_now();
-            }
-            let second = s.spawn(|| b.wait_with(|| assert!(leave_action.load(SeqCst))));
-            until_asleep(&b);
-            assert_eq!(b.n_waiting(), 1, "the sleeping arrival is not counted yet");
-            leave_action.store(true, SeqCst);
-            assert_eq!(first.join().unwrap(), Ok(0));
-            assert_eq!(second.join().unwrap(), Ok(0), "it forms its own generation");
         });
     }
 
@@ -876,15 +878,17 @@ mod tests {
     /// the barrier (Python's rule), and by nothing else here.
     #[test]
     fn sleeping_waiter_is_broken_by_another_partys_timeout() {
-        let b = Barrier::new(3);
-        std::thread::scope(|s| {
-            let untimed = s.spawn(|| b.wait());
-            until_asleep(&b);
-            assert_eq!(
-                b.wait_for(Duration::from_millis(20)),
-                Err(BarrierTimeoutError::Timeout)
-            );
-            assert_eq!(untimed.join().unwrap(), Err(BrokenBarrier));
+        crate::shim::tests::watched(|| {
+            let b = Barrier::new(3);
+            std::thread::scope(|s| {
+                let untimed = s.spawn(|| b.wait());
+                until_asleep(&b);
+                assert_eq!(
+                    b.wait_for(Duration::from_millis(20)),
+                    Err(BarrierTimeoutError::Timeout)
+                );
+                assert_eq!(untimed.join().unwrap(), Err(BrokenBarrier));
+            });
         });
     }
 
@@ -892,17 +896,19 @@ mod tests {
     /// leaves no wake owed to the next one.
     #[test]
     fn release_leaves_no_waiters_bit_behind() {
-        let b = Barrier::new(2);
-        std::thread::scope(|s| {
-            let t = s.spawn(|| b.wait());
-            until_asleep(&b);
-            assert_eq!(b.wait(), Ok(1));
-            assert_eq!(t.join().unwrap(), Ok(0));
+        crate::shim::tests::watched(|| {
+            let b = Barrier::new(2);
+            std::thread::scope(|s| {
+                let t = s.spawn(|| b.wait());
+                until_asleep(&b);
+                assert_eq!(b.wait(), Ok(1));
+                assert_eq!(t.join().unwrap(), Ok(0));
+            });
+            assert_eq!(
+                b.raw.word.load(Relaxed) & WAITERS,
+                0,
+                "the release must clear WAITERS"
+            );
         });
-        assert_eq!(
-            b.raw.word.load(Relaxed) & WAITERS,
-            0,
-            "the release must clear WAITERS"
-        );
     }
 }
