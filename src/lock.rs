@@ -968,4 +968,46 @@ mod tests {
             assert_eq!(word(), UNLOCKED, "the guard's drop unlocks");
         });
     }
+
+    /// A contender whose fast path failed but who finds the lock free in its spin takes it with
+    /// the fast path's 0 -> 1: it has not slept, so it announces no sleeper (word LOCKED), and
+    /// the unlock makes no wake call. (The lock may be freed between the two paths.)
+    #[test]
+    fn a_take_that_finds_the_lock_free_in_its_spin_announces_no_sleeper() {
+        crate::shim::tests::watched(|| {
+            let lock = Lock::new(());
+            let far = Some(Instant::now() + Duration::from_secs(3600));
+            for deadline in [None, far] {
+                assert!(
+                    lock.raw.lock_slow(deadline),
+                    "the slow path takes a free lock"
+                );
+                assert_eq!(
+                    lock.raw.word(),
+                    LOCKED,
+                    "a take that never slept must leave the word LOCKED, not CONTENDED"
+                );
+                // SAFETY: this thread took the lock just above.
+                unsafe { lock.force_unlock() };
+            }
+        });
+    }
+
+    /// `raw_lock`, the guardless take of the primitives built on `Lock` (Condition), takes a free
+    /// lock and says so, and on a held lock with no time left says it did not.
+    #[test]
+    fn raw_lock_takes_the_lock_and_says_whether_it_did() {
+        crate::shim::tests::watched(|| {
+            let lock = Lock::new(());
+            assert!(lock.raw_lock(None), "raw_lock(None) takes a free lock");
+            assert!(lock.is_locked(), "raw_lock leaves the lock held");
+            assert!(
+                !lock.raw_lock(Some(Instant::now())),
+                "raw_lock on a held lock with no time left must say it did not take it"
+            );
+            // SAFETY: this thread took the lock with the first raw_lock.
+            unsafe { lock.force_unlock() };
+            assert!(!lock.is_locked());
+        });
+    }
 }
