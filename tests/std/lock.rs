@@ -408,6 +408,13 @@ fn guards_format_as_the_value_they_guard() {
             "42 42",
             "ArcLockGuard prints the value"
         );
+        drop(g);
+        let m = LockGuard::map(lock.lock(), |v| v);
+        assert_eq!(
+            format!("{m:?} {m}"),
+            "42 42",
+            "MappedLockGuard prints the part"
+        );
     });
 }
 
