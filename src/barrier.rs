@@ -978,6 +978,10 @@ mod tests {
         WAKES.get() - before
     }
 
+    /// A transition: its name, the word it starts from, the wake calls it must make, and the
+    /// transition itself.
+    type Case = (&'static str, u32, u32, fn(&RawBarrier<Counting>));
+
     /// B10: every transition a sleeper waits for makes its wake-all call only if `WAITERS` was on
     /// (a sleeper turned it on), and none while the waiters still spin. Each transition is run
     /// on a word set to the state it starts from, on this thread, with the wakes counted.
@@ -986,7 +990,7 @@ mod tests {
         crate::shim::tests::watched(|| {
             let b = RawBarrier::<Counting>::new(3);
             let full = 3 * ONE;
-            let cases: [(&str, u32, u32, fn(&RawBarrier<Counting>)); 14] = [
+            let cases: [Case; 14] = [
                 ("abort, nobody asleep", ONE, 0, |b| b.abort()),
                 ("abort, a sleeper", ONE | WAITERS, 1, |b| b.abort()),
                 ("reset, a waiter spinning", ONE, 0, |b| b.reset()),
@@ -1016,7 +1020,7 @@ mod tests {
                 ),
                 (
                     "not the last to leave a reset",
-                    BROKEN | RESETTING | 2 * ONE | WAITERS,
+                    BROKEN | RESETTING | (2 * ONE) | WAITERS,
                     0,
                     |b| b.leave_broken(b.word.load(Relaxed)),
                 ),
@@ -1122,7 +1126,7 @@ mod tests {
             "MAX_PARTIES arrivals must fit the count field"
         );
         assert_eq!(
-            max * ONE & !COUNT_MASK,
+            (max * ONE) & !COUNT_MASK,
             0,
             "the count must stay in its field"
         );
