@@ -1010,4 +1010,49 @@ mod tests {
             assert!(!lock.is_locked());
         });
     }
+
+    /// L3: a timed take woken while the lock is held by an owner that never slept (word LOCKED:
+    /// the lock was passed on between the unlock's wake and the woken contender's read) spins
+    /// only its bounded budget, announces itself again and sleeps with its deadline, so it
+    /// times out in time. The test holds the lock, lets the contender announce itself, then puts
+    /// the word at LOCKED and sends the wake an unlock would have sent; it waits for the
+    /// contender with a generous bound, so a spin that lasts while the word reads LOCKED fails
+    /// here by name.
+    #[test]
+    fn a_timed_take_woken_while_a_new_owner_holds_still_times_out() {
+        use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+        crate::shim::tests::watched(|| {
+            let lock = Arc::new(Lock::new(()));
+            let held = lock.lock();
+            let done = Arc::new(AtomicBool::new(false));
+            let contender = {
+                let (lock, done) = (Arc::clone(&lock), Arc::clone(&done));
+                std::thread::spawn(move || {
+                    let took = lock.lock_for(Duration::from_millis(100)).is_some();
+                    done.store(true, SeqCst);
+                    took
+                })
+            };
+            while lock.raw.word() != CONTENDED {
+                std::thread::yield_now();
+            }
+            // Held by an owner that never slept; and the wake an unlock sends.
+            lock.raw.state.store(LOCKED, Relaxed);
+            shim::wake_one(&lock.raw.state);
+            let bound = Duration::from_secs(if cfg!(miri) { 120 } else { 10 });
+            let since = Instant::now();
+            while !done.load(SeqCst) && since.elapsed() < bound {
+                std::thread::yield_now();
+            }
+            assert!(
+                done.load(SeqCst),
+                "a timed take woken while a new owner holds the lock must still time out"
+            );
+            drop(held);
+            assert!(
+                !contender.join().unwrap(),
+                "the lock was held past the contender's deadline"
+            );
+        });
+    }
 }
