@@ -836,6 +836,7 @@ mod tests {
     //! Checks that need the `WAITERS` bit, which the public API does not show: that a thread is
     //! asleep (or committed to sleeping) on the word before the test acts.
     use super::*;
+    use std::cell::Cell;
     use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 
     fn until_asleep(b: &Barrier) {
@@ -848,27 +849,29 @@ mod tests {
     /// the next generation: with one party, its own action runs only after the first ended.
     #[test]
     fn arrival_while_the_action_runs_sleeps_then_joins_the_next_generation() {
-        let b = Barrier::new(1);
-        let in_action = AtomicBool::new(false);
-        let leave_action = AtomicBool::new(false);
-        std::thread::scope(|s| {
-            let first = s.spawn(|| {
-                b.wait_with(|| {
-                    in_action.store(true, SeqCst);
-                    while !leave_action.load(SeqCst) {
-                        std::thread::yield_now();
-                    }
-                })
+        crate::shim::tests::watched(|| {
+            let b = Barrier::new(1);
+            let in_action = AtomicBool::new(false);
+            let leave_action = AtomicBool::new(false);
+            std::thread::scope(|s| {
+                let first = s.spawn(|| {
+                    b.wait_with(|| {
+                        in_action.store(true, SeqCst);
+                        while !leave_action.load(SeqCst) {
+                            std::thread::yield_now();
+                        }
+                    })
+                });
+                while !in_action.load(SeqCst) {
+                    std::thread::yield_now();
+                }
+                let second = s.spawn(|| b.wait_with(|| assert!(leave_action.load(SeqCst))));
+                until_asleep(&b);
+                assert_eq!(b.n_waiting(), 1, "the sleeping arrival is not counted yet");
+                leave_action.store(true, SeqCst);
+                assert_eq!(first.join().unwrap(), Ok(0));
+                assert_eq!(second.join().unwrap(), Ok(0), "it forms its own generation");
             });
-            while !in_action.load(SeqCst) {
-                std::thread::yield_now();
-            }
-            let second = s.spawn(|| b.wait_with(|| assert!(leave_action.load(SeqCst))));
-            until_asleep(&b);
-            assert_eq!(b.n_waiting(), 1, "the sleeping arrival is not counted yet");
-            leave_action.store(true, SeqCst);
-            assert_eq!(first.join().unwrap(), Ok(0));
-            assert_eq!(second.join().unwrap(), Ok(0), "it forms its own generation");
         });
     }
 
@@ -876,15 +879,17 @@ mod tests {
     /// the barrier (Python's rule), and by nothing else here.
     #[test]
     fn sleeping_waiter_is_broken_by_another_partys_timeout() {
-        let b = Barrier::new(3);
-        std::thread::scope(|s| {
-            let untimed = s.spawn(|| b.wait());
-            until_asleep(&b);
-            assert_eq!(
-                b.wait_for(Duration::from_millis(20)),
-                Err(BarrierTimeoutError::Timeout)
-            );
-            assert_eq!(untimed.join().unwrap(), Err(BrokenBarrier));
+        crate::shim::tests::watched(|| {
+            let b = Barrier::new(3);
+            std::thread::scope(|s| {
+                let untimed = s.spawn(|| b.wait());
+                until_asleep(&b);
+                assert_eq!(
+                    b.wait_for(Duration::from_millis(20)),
+                    Err(BarrierTimeoutError::Timeout)
+                );
+                assert_eq!(untimed.join().unwrap(), Err(BrokenBarrier));
+            });
         });
     }
 
@@ -892,17 +897,274 @@ mod tests {
     /// leaves no wake owed to the next one.
     #[test]
     fn release_leaves_no_waiters_bit_behind() {
-        let b = Barrier::new(2);
-        std::thread::scope(|s| {
-            let t = s.spawn(|| b.wait());
-            until_asleep(&b);
-            assert_eq!(b.wait(), Ok(1));
-            assert_eq!(t.join().unwrap(), Ok(0));
+        crate::shim::tests::watched(|| {
+            let b = Barrier::new(2);
+            std::thread::scope(|s| {
+                let t = s.spawn(|| b.wait());
+                until_asleep(&b);
+                assert_eq!(b.wait(), Ok(1));
+                assert_eq!(t.join().unwrap(), Ok(0));
+            });
+            assert_eq!(
+                b.raw.word.load(Relaxed) & WAITERS,
+                0,
+                "the release must clear WAITERS"
+            );
         });
+    }
+
+    thread_local! {
+        /// Wake calls made by this thread through [`Counting`] or [`EarlyTimeout`].
+        static WAKES: Cell<u32> = const { Cell::new(0) };
+        /// Timed waits made by this thread through [`EarlyTimeout`].
+        static TIMED_WAITS: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// The real wait layer (`Private`), with every wake call counted on the calling thread.
+    struct Counting;
+
+    impl WakeMode for Counting {
+        fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> bool {
+            Private::wait(word, expected, deadline)
+        }
+        fn wake(word: *const AtomicU32, n: u32) -> u32 {
+            WAKES.set(WAKES.get() + 1);
+            Private::wake(word, n)
+        }
+        fn wake_ready(word: &AtomicU32) {
+            Private::wake_ready(word);
+        }
+    }
+
+    /// A wait layer that keeps the contract as the checkers' does at its most adversarial: a
+    /// timed wait reports its deadline passed at once, before the clock shows it (the contract
+    /// lets a timed wait end at any moment). It checks the barrier's side of the contract: every
+    /// sleep is on a value with `WAITERS` on, and `false` is final (no second timed wait).
+    struct EarlyTimeout;
+
+    impl WakeMode for EarlyTimeout {
+        fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> bool {
+            assert_ne!(
+                expected & WAITERS,
+                0,
+                "a sleep must be on a value with WAITERS on, or no transition owes it a wake"
+            );
+            if deadline.is_none() {
+                return Private::wait(word, expected, deadline);
+            }
+            TIMED_WAITS.set(TIMED_WAITS.get() + 1);
+            assert_eq!(
+                TIMED_WAITS.get(),
+                1,
+                "after the wait layer reported the deadline passed, the barrier must give up, \
+                 not wait again"
+            );
+            false
+        }
+        fn wake(word: *const AtomicU32, n: u32) -> u32 {
+            WAKES.set(WAKES.get() + 1);
+            Private::wake(word, n)
+        }
+        fn wake_ready(word: &AtomicU32) {
+            Private::wake_ready(word);
+        }
+    }
+
+    /// The wake calls `f` makes on a barrier whose word was set to `word` first.
+    fn wakes<M: WakeMode>(b: &RawBarrier<M>, word: u32, f: impl FnOnce(&RawBarrier<M>)) -> u32 {
+        b.word.store(word, Relaxed);
+        let before = WAKES.get();
+        f(b);
+        WAKES.get() - before
+    }
+
+    /// A transition: its name, the word it starts from, the wake calls it must make, and the
+    /// transition itself.
+    type Case = (&'static str, u32, u32, fn(&RawBarrier<Counting>));
+
+    /// B10: every transition a sleeper waits for makes its wake-all call only if `WAITERS` was on
+    /// (a sleeper turned it on), and none while the waiters still spin. Each transition is run
+    /// on a word set to the state it starts from, on this thread, with the wakes counted.
+    #[test]
+    fn a_transition_wakes_only_when_a_sleeper_registered() {
+        crate::shim::tests::watched(|| {
+            let b = RawBarrier::<Counting>::new(3);
+            let full = 3 * ONE;
+            let cases: [Case; 14] = [
+                ("abort, nobody asleep", ONE, 0, |b| b.abort()),
+                ("abort, a sleeper", ONE | WAITERS, 1, |b| b.abort()),
+                ("reset, a waiter spinning", ONE, 0, |b| b.reset()),
+                ("reset, a sleeper", ONE | WAITERS, 1, |b| b.reset()),
+                ("reset while the action runs", full | WAITERS, 0, |b| {
+                    b.reset()
+                }),
+                ("release, nobody asleep", full, 0, |b| b.release()),
+                ("release, a sleeper", full | WAITERS, 1, |b| b.release()),
+                ("panicking action, nobody asleep", full, 0, |b| {
+                    b.break_in_action()
+                }),
+                ("panicking action, a sleeper", full | WAITERS, 1, |b| {
+                    b.break_in_action()
+                }),
+                (
+                    "last to leave a reset, nobody asleep",
+                    BROKEN | RESETTING | ONE,
+                    0,
+                    |b| b.leave_broken(b.word.load(Relaxed)),
+                ),
+                (
+                    "last to leave a reset, an arrival asleep",
+                    BROKEN | RESETTING | ONE | WAITERS,
+                    1,
+                    |b| b.leave_broken(b.word.load(Relaxed)),
+                ),
+                (
+                    "not the last to leave a reset",
+                    BROKEN | RESETTING | (2 * ONE) | WAITERS,
+                    0,
+                    |b| b.leave_broken(b.word.load(Relaxed)),
+                ),
+                ("a timeout, nobody asleep", ONE, 0, |b| {
+                    let got = b.wait_deadline(Some(Instant::now()), || {});
+                    assert_eq!(got, Err(BarrierTimeoutError::Timeout));
+                }),
+                ("a timeout, a sleeper", ONE | WAITERS, 1, |b| {
+                    let got = b.wait_deadline(Some(Instant::now()), || {});
+                    assert_eq!(got, Err(BarrierTimeoutError::Timeout));
+                }),
+            ];
+            for (what, word, want, f) in cases {
+                assert_eq!(
+                    wakes(&b, word, f),
+                    want,
+                    "{what}: a wake call only when WAITERS was on"
+                );
+            }
+        });
+    }
+
+    /// B6, B8: `abort` breaks the barrier whatever state it finds: already broken, or while a
+    /// reset waits for the broken generation to leave (the abort comes later, so it wins: the
+    /// barrier stays broken once the last waiter has left).
+    #[test]
+    fn abort_breaks_whatever_state_it_finds() {
+        crate::shim::tests::watched(|| {
+            let b = Barrier::new(2);
+            b.abort();
+            b.abort();
+            assert!(
+                b.is_broken(),
+                "a second abort must leave the barrier broken"
+            );
+            // One broken waiter has yet to leave a reset.
+            b.raw.word.store(BROKEN | RESETTING | ONE, Relaxed);
+            b.abort();
+            assert!(
+                b.is_broken(),
+                "an abort during a reset's drain breaks the barrier"
+            );
+            b.raw.leave_broken(b.raw.word.load(Relaxed));
+            assert!(
+                b.is_broken(),
+                "an abort after a reset must leave the barrier broken once the last waiter left"
+            );
+            assert_eq!(b.n_waiting(), 0);
+        });
+    }
+
+    /// B8: a reset while broken waiters are still inside breaks them and completes when the last
+    /// one has left; a second reset meanwhile changes nothing.
+    #[test]
+    fn reset_with_broken_waiters_inside_completes_when_the_last_leaves() {
+        crate::shim::tests::watched(|| {
+            let b = Barrier::new(2);
+            let settled = |b: &Barrier| {
+                b.raw.leave_broken(b.raw.word.load(Relaxed));
+                assert!(
+                    !b.is_broken(),
+                    "the last waiter out completes the reset: whole"
+                );
+                assert_eq!(
+                    b.n_waiting(),
+                    0,
+                    "the last waiter out completes the reset: empty"
+                );
+                assert_eq!(
+                    b.raw.word.load(Relaxed) & !GEN_MASK,
+                    0,
+                    "no flag left behind"
+                );
+            };
+            // Aborted, one waiter yet to leave.
+            b.raw.word.store(BROKEN | ONE, Relaxed);
+            b.reset();
+            assert_eq!(
+                b.raw.word.load(Relaxed),
+                BROKEN | RESETTING | ONE,
+                "a reset of a broken barrier with a waiter inside waits for it, still broken"
+            );
+            settled(&b);
+            // A second reset while the first waits for the waiter to leave.
+            b.raw.word.store(BROKEN | RESETTING | ONE, Relaxed);
+            b.reset();
+            assert_eq!(
+                b.raw.word.load(Relaxed),
+                BROKEN | RESETTING | ONE,
+                "a second reset during the drain changes nothing"
+            );
+            settled(&b);
+        });
+    }
+
+    /// `MAX_PARTIES` arrivals fit the count field, and one more would carry into the generation.
+    #[test]
+    fn max_parties_is_the_most_the_count_field_holds() {
+        let max = Barrier::MAX_PARTIES as u32;
         assert_eq!(
-            b.raw.word.load(Relaxed) & WAITERS,
-            0,
-            "the release must clear WAITERS"
+            count(max * ONE),
+            max,
+            "MAX_PARTIES arrivals must fit the count field"
         );
+        assert_eq!(
+            (max * ONE) & !COUNT_MASK,
+            0,
+            "the count must stay in its field"
+        );
+        assert_eq!(
+            (max + 1) * ONE,
+            GEN_ONE,
+            "one arrival more than MAX_PARTIES would carry into the generation"
+        );
+    }
+
+    /// B7 and the wait layer's contract: `false` from a timed wait is final. With a layer that
+    /// reports the deadline passed long before the clock does, a waiter of a filling generation
+    /// and an arrival that finds a reset under way each give up after that one wait (the layer
+    /// fails the test if either waits again), break the barrier and return `Timeout`.
+    #[test]
+    fn a_timed_wait_that_the_wait_layer_ends_gives_up_at_once() {
+        crate::shim::tests::watched(|| {
+            let far = Some(Instant::now() + Duration::from_secs(3600));
+            let b = RawBarrier::<EarlyTimeout>::new(2);
+            TIMED_WAITS.set(0);
+            assert_eq!(
+                b.wait_deadline(far, || {}),
+                Err(BarrierTimeoutError::Timeout),
+                "a waiter whose timed wait reported the deadline must time out"
+            );
+            assert_eq!(TIMED_WAITS.get(), 1, "the waiter must have slept once");
+            assert!(b.is_broken(), "its timeout breaks the barrier");
+            assert_eq!(b.n_waiting(), 0);
+            // A reset waits for one broken waiter to leave: an arrival sleeps until it has.
+            b.word.store(BROKEN | RESETTING | ONE, Relaxed);
+            TIMED_WAITS.set(0);
+            assert_eq!(
+                b.wait_deadline(far, || {}),
+                Err(BarrierTimeoutError::Timeout),
+                "an arrival whose timed wait reported the deadline must time out"
+            );
+            assert_eq!(TIMED_WAITS.get(), 1, "the arrival must have slept once");
+            assert!(b.is_broken(), "its timeout breaks the barrier");
+        });
     }
 }

@@ -968,4 +968,91 @@ mod tests {
             assert_eq!(word(), UNLOCKED, "the guard's drop unlocks");
         });
     }
+
+    /// A contender whose fast path failed but who finds the lock free in its spin takes it with
+    /// the fast path's 0 -> 1: it has not slept, so it announces no sleeper (word LOCKED), and
+    /// the unlock makes no wake call. (The lock may be freed between the two paths.)
+    #[test]
+    fn a_take_that_finds_the_lock_free_in_its_spin_announces_no_sleeper() {
+        crate::shim::tests::watched(|| {
+            let lock = Lock::new(());
+            let far = Some(Instant::now() + Duration::from_secs(3600));
+            for deadline in [None, far] {
+                assert!(
+                    lock.raw.lock_slow(deadline),
+                    "the slow path takes a free lock"
+                );
+                assert_eq!(
+                    lock.raw.word(),
+                    LOCKED,
+                    "a take that never slept must leave the word LOCKED, not CONTENDED"
+                );
+                // SAFETY: this thread took the lock just above.
+                unsafe { lock.force_unlock() };
+            }
+        });
+    }
+
+    /// `raw_lock`, the guardless take of the primitives built on `Lock` (Condition), takes a free
+    /// lock and says so, and on a held lock with no time left says it did not.
+    #[test]
+    fn raw_lock_takes_the_lock_and_says_whether_it_did() {
+        crate::shim::tests::watched(|| {
+            let lock = Lock::new(());
+            assert!(lock.raw_lock(None), "raw_lock(None) takes a free lock");
+            assert!(lock.is_locked(), "raw_lock leaves the lock held");
+            assert!(
+                !lock.raw_lock(Some(Instant::now())),
+                "raw_lock on a held lock with no time left must say it did not take it"
+            );
+            // SAFETY: this thread took the lock with the first raw_lock.
+            unsafe { lock.force_unlock() };
+            assert!(!lock.is_locked());
+        });
+    }
+
+    /// L3: a timed take woken while the lock is held by an owner that never slept (word LOCKED:
+    /// the lock was passed on between the unlock's wake and the woken contender's read) spins
+    /// only its bounded budget, announces itself again and sleeps with its deadline, so it
+    /// times out in time. The test holds the lock, lets the contender announce itself, then puts
+    /// the word at LOCKED and sends the wake an unlock would have sent; it waits for the
+    /// contender with a generous bound, so a spin that lasts while the word reads LOCKED fails
+    /// here by name.
+    #[test]
+    fn a_timed_take_woken_while_a_new_owner_holds_still_times_out() {
+        use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+        crate::shim::tests::watched(|| {
+            let lock = Arc::new(Lock::new(()));
+            let held = lock.lock();
+            let done = Arc::new(AtomicBool::new(false));
+            let contender = {
+                let (lock, done) = (Arc::clone(&lock), Arc::clone(&done));
+                std::thread::spawn(move || {
+                    let took = lock.lock_for(Duration::from_millis(100)).is_some();
+                    done.store(true, SeqCst);
+                    took
+                })
+            };
+            while lock.raw.word() != CONTENDED {
+                std::thread::yield_now();
+            }
+            // Held by an owner that never slept; and the wake an unlock sends.
+            lock.raw.state.store(LOCKED, Relaxed);
+            shim::wake_one(&lock.raw.state);
+            let bound = Duration::from_secs(if cfg!(miri) { 120 } else { 10 });
+            let since = Instant::now();
+            while !done.load(SeqCst) && since.elapsed() < bound {
+                std::thread::yield_now();
+            }
+            assert!(
+                done.load(SeqCst),
+                "a timed take woken while a new owner holds the lock must still time out"
+            );
+            drop(held);
+            assert!(
+                !contender.join().unwrap(),
+                "the lock was held past the contender's deadline"
+            );
+        });
+    }
 }

@@ -86,6 +86,54 @@ fn indices_are_distinct_and_the_last_arrival_runs_the_action() {
     });
 }
 
+/// B2 for each of the six ways to wait: as the first of two arrivals it gets index 0, as the
+/// last index 1 (and then runs its action, if it has one).
+#[test]
+fn every_form_returns_its_arrival_index() {
+    watched(|| {
+        type Form = fn(&Barrier, &AtomicUsize) -> Result<usize, BarrierTimeoutError>;
+        let forms: [(&str, Form); 6] = [
+            ("wait", |b, _| Ok(b.wait()?)),
+            ("wait_with", |b, ran| {
+                Ok(b.wait_with(|| _ = ran.fetch_add(1, SeqCst))?)
+            }),
+            ("wait_for", |b, _| b.wait_for(Duration::from_secs(3600))),
+            ("wait_until", |b, _| {
+                b.wait_until(Instant::now() + Duration::from_secs(3600))
+            }),
+            ("wait_with_for", |b, ran| {
+                b.wait_with_for(|| _ = ran.fetch_add(1, SeqCst), Duration::from_secs(3600))
+            }),
+            ("wait_with_until", |b, ran| {
+                b.wait_with_until(
+                    || _ = ran.fetch_add(1, SeqCst),
+                    Instant::now() + Duration::from_secs(3600),
+                )
+            }),
+        ];
+        let b = Barrier::new(2);
+        for (name, form) in forms {
+            let ran = AtomicUsize::new(0);
+            std::thread::scope(|s| {
+                let first = s.spawn(|| form(&b, &ran));
+                until_arrived(&b, 1);
+                assert_eq!(b.wait(), Ok(1));
+                assert_eq!(first.join().unwrap(), Ok(0), "{name} as the first arrival");
+                let other = s.spawn(|| b.wait());
+                until_arrived(&b, 1);
+                assert_eq!(form(&b, &ran), Ok(1), "{name} as the last arrival");
+                assert_eq!(other.join().unwrap(), Ok(0));
+            });
+            let want = usize::from(name.starts_with("wait_with"));
+            assert_eq!(
+                ran.load(SeqCst),
+                want,
+                "{name}: its action runs only when it arrives last"
+            );
+        }
+    });
+}
+
 #[test]
 fn writes_before_wait_are_visible_to_the_action_and_after_wait() {
     watched(|| {
@@ -243,6 +291,18 @@ fn panicking_action_breaks_the_barrier_and_panics_in_its_thread() {
         assert!(b.is_broken());
         b.reset();
         assert!(!b.is_broken());
+        assert_eq!(
+            b.n_waiting(),
+            0,
+            "after a panicking action and a reset the barrier is empty"
+        );
+        std::thread::scope(|s| {
+            let other = s.spawn(|| b.wait());
+            assert!(
+                b.wait().is_ok() && other.join().unwrap().is_ok(),
+                "after a panicking action and a reset a full generation passes"
+            );
+        });
     });
 }
 
@@ -408,6 +468,10 @@ fn debug_never_blocks_and_errors_display() {
             BarrierTimeoutError::Broken
         );
         assert!(BarrierTimeoutError::Timeout.is_timeout());
+        assert!(
+            !BarrierTimeoutError::Broken.is_timeout(),
+            "is_timeout is only for this thread's own timeout"
+        );
         static STATIC: Barrier = Barrier::new(1);
         assert_eq!(STATIC.wait(), Ok(0), "const fn new: a static barrier works");
     });

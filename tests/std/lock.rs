@@ -106,6 +106,42 @@ fn lock_for_times_out_while_held() {
     });
 }
 
+/// L3: a timed take of a held lock times out every time, also once its spins have stopped
+/// paying and its spin budget is used up (`shim::Spin` drains a thread's budget after a few
+/// waits in vain): the spin ends when the budget does, and the take goes on to its timed
+/// sleep. The takes run on a thread that holds the lock itself between them, so the word reads
+/// LOCKED at each take and nothing else can end a spin; the test thread waits for them with a
+/// generous bound, so a take that never ends fails here by name.
+#[test]
+fn timed_takes_of_a_held_lock_time_out_also_with_the_spin_budget_used_up() {
+    watched(|| {
+        let lock = Arc::new(Lock::new(()));
+        let done = Arc::new(AtomicBool::new(false));
+        let taker = {
+            let (lock, done) = (Arc::clone(&lock), Arc::clone(&done));
+            std::thread::spawn(move || {
+                for _ in 0..64 {
+                    let held = lock.lock();
+                    let took = lock.lock_for(Duration::from_micros(100)).is_some();
+                    drop(held);
+                    assert!(!took, "a timed take of a held lock must not take it");
+                }
+                done.store(true, SeqCst);
+            })
+        };
+        let bound = Duration::from_secs(if cfg!(miri) { 120 } else { 10 });
+        let since = Instant::now();
+        while !done.load(SeqCst) && !taker.is_finished() && since.elapsed() < bound {
+            std::thread::yield_now();
+        }
+        assert!(
+            done.load(SeqCst) || taker.is_finished(),
+            "a timed take of a held lock must time out, also once its spin budget is used up"
+        );
+        taker.join().unwrap();
+    });
+}
+
 #[test]
 fn zero_timeout_and_past_deadline_are_one_try() {
     watched(|| {
@@ -407,6 +443,13 @@ fn guards_format_as_the_value_they_guard() {
             format!("{g:?} {g}"),
             "42 42",
             "ArcLockGuard prints the value"
+        );
+        drop(g);
+        let m = LockGuard::map(lock.lock(), |v| v);
+        assert_eq!(
+            format!("{m:?} {m}"),
+            "42 42",
+            "MappedLockGuard prints the part"
         );
     });
 }
