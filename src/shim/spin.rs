@@ -18,9 +18,9 @@
 //! kind of loop), one credit per active phase in a thread-local: the number of rounds the phase
 //! gets.
 //! - A wait that ended during a phase, **quickly**, adds two rounds to that phase's credit (up
-//!   to `MAX_SPINS` / the site's yield cap). "Quickly" means within `SLOW` of its first round: a wait
-//!   that took longer lost its core meanwhile (preempted while spinning), which is the very sign
-//!   that threads outnumber cores.
+//!   to `MAX_SPINS` / the site's yield cap). "Quickly" means within `SLOW` of its first round:
+//!   a wait that took longer lost its core meanwhile (preempted while spinning), which is the
+//!   very sign that threads outnumber cores.
 //! - A phase that ran in vain (the wait went on to the next phase or to sleep), or a wait that
 //!   ended slowly, takes one round off its credit. Rounds in vain cost about a microsecond, a
 //!   paying phase saves a sleep and a wake (a few), so the credit climbs while more than a third
@@ -796,6 +796,38 @@ mod tests {
             "each site's busy budget stays within its own cap"
         );
         const { assert!(LOCK_SPINS < MAX_SPINS) };
+    }
+
+    #[test]
+    fn a_hand_over_waiter_may_yield_longer_than_a_lock_contender_but_not_past_yield_time() {
+        // A fresh thread: full credits, and no slice lost by this process's other tests can be
+        // seen there as a reason to withhold the hand-over's yields (checked below).
+        std::thread::spawn(|| {
+            let now = Instant::now();
+            let (_, lock_yields) = estimate::begin(Site::Lock, now);
+            assert_eq!(
+                lock_yields,
+                u32::from(LOCK_YIELDS),
+                "a contender gets parking_lot's 8"
+            );
+            let (_, flag_yields) = estimate::begin(Site::Flag, now);
+            assert!(
+                flag_yields == u32::from(MAX_YIELDS) || estimate::recently_lost_slice(now),
+                "a hand-over waiter on a fresh thread gets the long yield phase"
+            );
+            // The whole budget, however fast the yields return, ends by YIELD_TIME plus one
+            // yield and one busy phase; the bound asserted is generous for a loaded machine.
+            let start = Instant::now();
+            let mut spin = Spin::new(Site::Flag);
+            while spin.pause() {}
+            assert!(
+                start.elapsed() < YIELD_TIME + Duration::from_secs(1),
+                "a yield phase is bounded in time"
+            );
+        })
+        .join()
+        .unwrap();
+        const { assert!(LOCK_YIELDS < MAX_YIELDS && SLOW.as_nanos() > YIELD_TIME.as_nanos()) };
     }
 
     #[test]
