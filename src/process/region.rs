@@ -40,9 +40,10 @@ use crate::shim::{
 };
 
 /// The environment variable that carries the region's descriptor into a started child.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) const REGION_FD_ENV: &str = "WEFTSYNC_REGION_FD";
 
-#[cfg_attr(weft_checker, allow(dead_code))]
+#[cfg_attr(any(weft_checker, not(target_os = "linux")), allow(dead_code))]
 const MAGIC: u64 = u64::from_le_bytes(*b"WEFTRGN1");
 const ALLOC_MAGIC: u64 = u64::from_le_bytes(*b"WEFTALC1");
 /// The longest allocation name, in bytes.
