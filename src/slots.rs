@@ -269,6 +269,13 @@ impl<T> Slots<T> {
             .wrapping_add(p & (self.lap - 1))
     }
 
+    /// Puts plus gets so far (wrapping): how far the ring has moved, for a waiter's spin
+    /// (`shim::Spin::pause_beside`). Relaxed: a hint, read around a yield.
+    fn moves(&self) -> usize {
+        self.count(self.tail.0.load(Relaxed))
+            .wrapping_add(self.count(self.head.0.load(Relaxed)))
+    }
+
     /// The slots, allocating them if nobody has yet.
     #[inline]
     fn slots(&self) -> &[Slot<T>] {
@@ -411,7 +418,9 @@ impl<T> Slots<T> {
             }
             if !spin.is_spent() {
                 // Relaxed: only a hint; the try re-reads with Acquire.
-                while spin.pause() && busy.slot.stamp.load(Relaxed) == busy.stamp {}
+                while spin.pause_beside(|| self.moves(), self.capacity + 1)
+                    && busy.slot.stamp.load(Relaxed) == busy.stamp
+                {}
                 continue;
             }
             spin.stop();
@@ -576,7 +585,9 @@ impl<T> Slots<T> {
             };
             if !spin.is_spent() {
                 // Relaxed: only a hint; the try re-reads with Acquire.
-                while spin.pause() && busy.slot.stamp.load(Relaxed) == busy.stamp {}
+                while spin.pause_beside(|| self.moves(), self.capacity + 1)
+                    && busy.slot.stamp.load(Relaxed) == busy.stamp
+                {}
                 continue;
             }
             spin.stop();

@@ -30,11 +30,13 @@
 //!   for the core), when the partner waits for this thread next (a hand-over: Event, Semaphore,
 //!   Barrier, Condition, Queue, Pipe): yielding stops at once, the yield credit drops to zero
 //!   and its next trial is `2^PROBE_MAX` waits away. And the loss is the one thing shared between
-//!   threads: for `HOLD_MICROS` after it no hand-over waiter of the process yields (one word,
-//!   written only on such a loss), so a thread that starts later, or another kind of loop, does
-//!   not have to lose a slice of its own to learn that the machine is busy. A lock's contender is
-//!   on no one's path (the owner and the other contenders go on without it), so its long yield
-//!   only ends its own yielding, as any yield phase in vain.
+//!   threads: for `HOLD_MICROS` after it no hand-over waiter of the process yields on the CPU
+//!   where it was lost (a word per CPU, written only on such a loss), so a thread that starts
+//!   later, or another kind of loop, does not have to lose a slice of its own to learn that the
+//!   CPU is busy; on the other CPUs, yields still reach the partners they are meant for. A lock's
+//!   contender is on no one's path (the owner and the other contenders go on without it), so its
+//!   long yield only ends its own yielding, as any yield phase in vain; so does a queue waiter's
+//!   long yield while the queue moved on without it ([`Spin::pause_beside`]).
 //! - A credit at zero gets a trial (the full budget) every `2^shift` waits at its site. Each
 //!   trial that fails doubles the distance to the next (from `2^PROBE_MIN` up to `2^PROBE_MAX`
 //!   waits), each wait that pays halves it. So a thread whose partner moved to another core finds
@@ -151,7 +153,7 @@ const SLOW: Duration = Duration::from_micros(200);
 /// slices are 0.75 ms and up), not a partner that did a little work and waits again.
 #[cfg(not(weft_checker))]
 const LONG_YIELD: Duration = Duration::from_micros(200);
-/// After any thread of the process lost a slice to a yield, no thread yields for this long.
+/// After a thread of the process lost a slice to a yield on a CPU, no hand-over waiter yields there for this long.
 #[cfg(not(weft_checker))]
 const HOLD_MICROS: u64 = 1_000_000;
 /// A credit at zero is tried again after `2^PROBE_MIN` waits at first ...
@@ -226,6 +228,24 @@ impl Spin {
     /// re-reads what it waits for after each `true`.
     #[inline]
     pub(crate) fn pause(&mut self) -> bool {
+        self.pause_watching(None::<(fn() -> usize, usize)>)
+    }
+
+    /// [`pause`](Self::pause) for a wait beside threads that need not wait for this one (a
+    /// queue's other putters and getters). `moves` counts what the waited-on object has done so
+    /// far (puts plus gets), and `alone` is the most it can do while this thread is away and
+    /// before its partner must wait for this thread (a queue's capacity, plus one). A yield that
+    /// took long while the object moved more than that ran threads that carried on without this
+    /// one (on a machine with more of the process's runnable threads than cores, most often its
+    /// own partners): that costs this thread its wait, as a lock contender's long yield does,
+    /// and tells nothing about a busy machine, so it is no lost slice (see the module docs).
+    #[inline]
+    pub(crate) fn pause_beside(&mut self, moves: impl Fn() -> usize, alone: usize) -> bool {
+        self.pause_watching(Some((moves, alone)))
+    }
+
+    #[inline]
+    fn pause_watching<M: Fn() -> usize>(&mut self, watch: Option<(M, usize)>) -> bool {
         if self.is_spent() {
             self.settle(Outcome::Spent);
             return false;
@@ -234,7 +254,7 @@ impl Spin {
             for _ in 0..hints(self.round) {
                 super::spin_loop();
             }
-        } else if !self.yield_once() {
+        } else if !self.yield_once(watch) {
             return false;
         }
         self.round += 1;
@@ -269,7 +289,7 @@ impl Spin {
 
     /// One yield; `false` (and no more rounds) if it took long.
     #[cfg(not(weft_checker))]
-    fn yield_once(&mut self) -> bool {
+    fn yield_once<M: Fn() -> usize>(&mut self, watch: Option<(M, usize)>) -> bool {
         let before = self.yielded_at.unwrap_or_else(Instant::now);
         if self
             .started
@@ -280,27 +300,43 @@ impl Spin {
             self.limit = self.round;
             return false;
         }
+        let moved_before = watch.as_ref().map(|(moves, _)| moves());
+        let cpu = estimate::current_cpu();
         std::thread::yield_now();
         let after = Instant::now();
         if after.duration_since(before) > LONG_YIELD {
             // Counted as a round, so the estimate sees that the yield phase ran.
             self.round += 1;
-            if self.site.hands_over() {
-                estimate::lost_slice(after);
-                self.settle(Outcome::LongYield);
-            } else {
-                // A contender's lost slice cost only itself: an ordinary yield phase in vain.
-                self.settle(Outcome::Spent);
-            }
-            self.limit = self.round;
+            let carried_on = match (&watch, moved_before) {
+                (Some((moves, alone)), Some(b)) => moves().wrapping_sub(b) > *alone,
+                _ => false,
+            };
+            self.long_yield(after, cpu, carried_on);
             return false;
         }
         self.yielded_at = Some(after);
         true
     }
 
+    /// A yield that returned at `after`, a slice or more later, ends the yield phase. It was a
+    /// lost slice, which stops every hand-over waiter's yields for a while, only if this thread
+    /// is on its partner's path and the others did not carry on meanwhile (`carried_on`, see
+    /// [`pause_beside`](Self::pause_beside)); otherwise it cost only this thread: an ordinary
+    /// yield phase in vain.
+    #[cfg(not(weft_checker))]
+    fn long_yield(&mut self, after: Instant, cpu: Option<usize>, carried_on: bool) {
+        if self.site.hands_over() && !carried_on {
+            estimate::lost_slice(after, cpu);
+            self.settle(Outcome::LongYield);
+        } else {
+            self.settle(Outcome::Spent);
+        }
+        self.limit = self.round;
+    }
+
     #[cfg(weft_checker)]
-    fn yield_once(&mut self) -> bool {
+    fn yield_once<M: Fn() -> usize>(&mut self, watch: Option<(M, usize)>) -> bool {
+        let _ = watch;
         super::thread::yield_now();
         true
     }
@@ -498,21 +534,56 @@ mod estimate {
     /// `ORIGIN`, plus one (0: never). Written only on such a loss, so it stays in every core's
     /// cache; Relaxed, as it is a hint that publishes nothing.
     static LOST_SLICE: AtomicU64 = AtomicU64::new(0);
+    /// How many CPUs get a word of their own in `LOST_ON` (more share one, by number modulo).
+    const CPU_WORDS: usize = 64;
+    /// The same time per CPU: when a yield made on that CPU last lost a slice there. Read only
+    /// while `LOST_SLICE` holds, so a machine where no yield ever lost a slice never asks which
+    /// CPU it runs on.
+    static LOST_ON: [AtomicU64; CPU_WORDS] = [const { AtomicU64::new(0) }; CPU_WORDS];
+
+    /// The CPU this thread runs on now (it may move at any moment: a hint), if the platform
+    /// tells: on Linux from the vDSO or the restartable-sequence area, about a nanosecond.
+    pub(super) fn current_cpu() -> Option<usize> {
+        #[cfg(all(target_os = "linux", not(miri)))]
+        {
+            // SAFETY: `sched_getcpu` takes no arguments and only reads this thread's CPU number.
+            let cpu = unsafe { libc::sched_getcpu() };
+            usize::try_from(cpu).ok().map(|c| c % CPU_WORDS)
+        }
+        #[cfg(not(all(target_os = "linux", not(miri))))]
+        {
+            None
+        }
+    }
 
     fn micros_after_origin(t: Instant) -> u64 {
         let origin = *ORIGIN.get_or_init(|| t);
         u64::try_from(t.saturating_duration_since(origin).as_micros()).unwrap_or(u64::MAX)
     }
 
-    /// Some thread of this process lost a slice to a yield at `t`.
-    pub(super) fn lost_slice(t: Instant) {
-        LOST_SLICE.store(micros_after_origin(t).saturating_add(1), Relaxed);
+    /// Some thread of this process lost a slice at `t` to a yield it made on `cpu`.
+    pub(super) fn lost_slice(t: Instant, cpu: Option<usize>) {
+        let stamp = micros_after_origin(t).saturating_add(1);
+        if let Some(c) = cpu {
+            LOST_ON[c].store(stamp, Relaxed);
+        }
+        LOST_SLICE.store(stamp, Relaxed);
     }
 
-    /// Whether a thread of this process lost a slice to a yield within `HOLD_MICROS` before `now`:
-    /// the machine runs other busy threads, and a yield may hand one of them the core.
+    /// Whether a yield made now on this thread's CPU may hand it to another busy thread for a
+    /// slice: a yield made on this CPU (or, where the CPU is not known, on any) lost a slice
+    /// within `HOLD_MICROS` before `now`. Per CPU, because the busy thread that took the slice
+    /// is most often pinned or settled on one CPU: on the others a yield still reaches the
+    /// partner it is meant for.
     pub(super) fn recently_lost_slice(now: Instant) -> bool {
-        held(LOST_SLICE.load(Relaxed), micros_after_origin(now))
+        let now = micros_after_origin(now);
+        if !held(LOST_SLICE.load(Relaxed), now) {
+            return false;
+        }
+        match current_cpu() {
+            Some(c) => held(LOST_ON[c].load(Relaxed), now),
+            None => true,
+        }
     }
 
     /// Whether `LOST_SLICE` holding `last` still stops yields at `now` (both as stored).
@@ -771,19 +842,67 @@ mod tests {
     }
 
     #[test]
-    fn a_slice_lost_to_a_yield_stops_every_thread_yielding_for_a_while() {
+    fn a_slice_lost_on_a_cpu_stops_every_thread_yielding_on_that_cpu_for_a_while() {
+        // Both threads pinned to the CPU this one runs on: the loss is recorded for it, and the
+        // other thread asks on it. (Another test's loss may have held other CPUs too: the
+        // per-CPU rule is checked on `held` below, not on the shared words.)
+        let cpu = estimate::current_cpu();
+        #[cfg(not(target_os = "linux"))]
+        let _ = cpu;
+        let pin = move || {
+            #[cfg(target_os = "linux")]
+            if let Some(c) = cpu {
+                // SAFETY: an all-zero cpu_set_t is a valid empty set, CPU_SET stays inside it,
+                // and the size passed is its own.
+                unsafe {
+                    let mut set: libc::cpu_set_t = core::mem::zeroed();
+                    libc::CPU_SET(c, &mut set);
+                    libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set);
+                }
+            }
+        };
         let now = Instant::now();
-        estimate::lost_slice(now);
-        let other = std::thread::spawn(move || estimate::recently_lost_slice(now)).join();
+        let other = std::thread::spawn(move || {
+            pin();
+            estimate::lost_slice(now, estimate::current_cpu());
+            std::thread::spawn(move || {
+                pin();
+                estimate::recently_lost_slice(now)
+            })
+            .join()
+        })
+        .join()
+        .unwrap();
         assert!(
             other.unwrap(),
-            "a lost slice is a hint for every thread of the process"
+            "a slice lost on a CPU is a hint for every thread of the process on that CPU"
         );
         // The hold's end on the rule itself: another test's lost slice may move the shared
-        // word on at any moment.
+        // words on at any moment.
         assert!(estimate::held(1, 0) && estimate::held(1, HOLD_MICROS - 1));
         assert!(!estimate::held(1, HOLD_MICROS), "the hold ends");
         assert!(!estimate::held(0, 0), "no lost slice, no hold");
+    }
+
+    #[test]
+    fn a_long_yield_while_the_others_carried_on_is_no_lost_slice() {
+        // On a fresh thread, so that its credits are its own.
+        std::thread::spawn(|| {
+            let mut spin = Spin::new(Site::Ring);
+            assert!(!spin.is_spent(), "a fresh thread gets rounds");
+            // One yield round done, as `yield_once` counts it before it calls `long_yield`.
+            spin.round = spin.spins + 1;
+            spin.long_yield(Instant::now(), None, true);
+            assert!(spin.is_spent(), "a long yield ends the wait's yield phase");
+            // A lost slice would have dropped the credit to zero (and held every CPU).
+            assert_ne!(
+                estimate::snapshot(Site::Ring).yields.level(),
+                0,
+                "a long yield while the others carried on costs one phase in vain, not the credit"
+            );
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
