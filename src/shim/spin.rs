@@ -191,6 +191,9 @@ pub(crate) struct Spin {
     /// When the last yield returned.
     #[cfg(not(weft_checker))]
     yielded_at: Option<Instant>,
+    /// What the watched object had done when the yield phase began (see `pause_beside`).
+    #[cfg(not(weft_checker))]
+    moves_at_first_yield: usize,
 }
 
 impl Spin {
@@ -208,6 +211,7 @@ impl Spin {
                 site,
                 started: None,
                 yielded_at: None,
+                moves_at_first_yield: 0,
             }
         }
         #[cfg(weft_checker)]
@@ -233,12 +237,14 @@ impl Spin {
 
     /// [`pause`](Self::pause) for a wait beside threads that need not wait for this one (a
     /// queue's other putters and getters). `moves` counts what the waited-on object has done so
-    /// far (puts plus gets), and `alone` is the most it can do while this thread is away and
-    /// before its partner must wait for this thread (a queue's capacity, plus one). A yield that
-    /// took long while the object moved more than that ran threads that carried on without this
-    /// one (on a machine with more of the process's runnable threads than cores, most often its
-    /// own partners): that costs this thread its wait, as a lock contender's long yield does,
-    /// and tells nothing about a busy machine, so it is no lost slice (see the module docs).
+    /// far (puts plus gets, read once when the yield phase begins and again after a long
+    /// yield), and `alone` is the most it can do from there without this thread (a queue's
+    /// capacity, plus one: the partner fills or drains it once, and then must wait for this
+    /// thread). A yield that took long while the object moved more than that ran threads that
+    /// carried on without this one (on a machine with more of the process's runnable threads
+    /// than cores, most often its own partners): that costs this thread its wait, as a lock
+    /// contender's long yield does, and tells nothing about a busy machine, so it is no lost
+    /// slice (see the module docs).
     #[inline]
     pub(crate) fn pause_beside(&mut self, moves: impl Fn() -> usize, alone: usize) -> bool {
         self.pause_watching(Some((moves, alone)))
@@ -300,17 +306,22 @@ impl Spin {
             self.limit = self.round;
             return false;
         }
-        let moved_before = watch.as_ref().map(|(moves, _)| moves());
+        if self.yielded_at.is_none() {
+            // The first yield: from here on, the partner alone moves the object at most `alone`
+            // times while this thread is away (while it is here, it sees the move it waits for).
+            if let Some((moves, _)) = &watch {
+                self.moves_at_first_yield = moves();
+            }
+        }
         let cpu = estimate::current_cpu();
         std::thread::yield_now();
         let after = Instant::now();
         if after.duration_since(before) > LONG_YIELD {
             // Counted as a round, so the estimate sees that the yield phase ran.
             self.round += 1;
-            let carried_on = match (&watch, moved_before) {
-                (Some((moves, alone)), Some(b)) => moves().wrapping_sub(b) > *alone,
-                _ => false,
-            };
+            let carried_on = watch.is_some_and(|(moves, alone)| {
+                moves().wrapping_sub(self.moves_at_first_yield) > alone
+            });
             self.long_yield(after, cpu, carried_on);
             return false;
         }
