@@ -30,10 +30,12 @@
 //!   for the core), when the partner waits for this thread next (a hand-over: Event, Semaphore,
 //!   Barrier, Condition, Queue, Pipe): yielding stops at once, the yield credit drops to zero
 //!   and its next trial is `2^PROBE_MAX` waits away. And the loss is the one thing shared between
-//!   threads: for `HOLD_MICROS` after it no hand-over waiter of the process yields on the CPU
-//!   where it was lost (a word per CPU, written only on such a loss), so a thread that starts
-//!   later, or another kind of loop, does not have to lose a slice of its own to learn that the
-//!   CPU is busy; on the other CPUs, yields still reach the partners they are meant for. A lock's
+//!   threads: for a while after it no hand-over waiter of the process yields on the CPU where
+//!   it was lost (words per CPU, written only on such a loss), so a thread that starts later, or
+//!   another kind of loop, does not have to lose a slice of its own to learn that the CPU is
+//!   busy; on the other CPUs, yields still reach the partners they are meant for. The hold is
+//!   short (`MIN_HOLD_MICROS`) after a lone loss and doubles, up to `MAX_HOLD_MICROS`, while
+//!   the CPU keeps costing slices (`estimate::next_hold`). A lock's
 //!   contender is on no one's path (the owner and the other contenders go on without it), so its
 //!   long yield only ends its own yielding, as any yield phase in vain; so does a queue waiter's
 //!   long yield while the queue moved on without it ([`Spin::pause_beside`]).
@@ -153,9 +155,14 @@ const SLOW: Duration = Duration::from_micros(200);
 /// slices are 0.75 ms and up), not a partner that did a little work and waits again.
 #[cfg(not(weft_checker))]
 const LONG_YIELD: Duration = Duration::from_micros(200);
-/// After a thread of the process lost a slice to a yield on a CPU, no hand-over waiter yields there for this long.
+/// After a thread of the process lost a slice to a yield on a CPU, no hand-over waiter yields
+/// there for a while: this long after a first (or a lone) loss ...
 #[cfg(not(weft_checker))]
-const HOLD_MICROS: u64 = 1_000_000;
+const MIN_HOLD_MICROS: u64 = 10_000;
+/// ... twice the last hold after a loss within twice the last hold (the CPU is still busy, and
+/// the first yield after the hold lost again), up to this long.
+#[cfg(not(weft_checker))]
+const MAX_HOLD_MICROS: u64 = 1_000_000;
 /// A credit at zero is tried again after `2^PROBE_MIN` waits at first ...
 #[cfg(not(weft_checker))]
 const PROBE_MIN: u8 = 4;
@@ -335,7 +342,7 @@ impl Spin {
     /// [`pause_beside`](Self::pause_beside)); otherwise it cost only this thread: an ordinary
     /// yield phase in vain.
     #[cfg(not(weft_checker))]
-    fn long_yield(&mut self, after: Instant, cpu: Option<usize>, carried_on: bool) {
+    fn long_yield(&mut self, after: Instant, cpu: usize, carried_on: bool) {
         if self.site.hands_over() && !carried_on {
             estimate::lost_slice(after, cpu);
             self.settle(Outcome::LongYield);
@@ -545,25 +552,30 @@ mod estimate {
     /// `ORIGIN`, plus one (0: never). Written only on such a loss, so it stays in every core's
     /// cache; Relaxed, as it is a hint that publishes nothing.
     static LOST_SLICE: AtomicU64 = AtomicU64::new(0);
-    /// How many CPUs get a word of their own in `LOST_ON` (more share one, by number modulo).
+    /// How many CPUs get words of their own in `LOST_ON` and `HOLD_ON` (more share them, by
+    /// number modulo).
     const CPU_WORDS: usize = 64;
     /// The same time per CPU: when a yield made on that CPU last lost a slice there. Read only
     /// while `LOST_SLICE` holds, so a machine where no yield ever lost a slice never asks which
     /// CPU it runs on.
     static LOST_ON: [AtomicU64; CPU_WORDS] = [const { AtomicU64::new(0) }; CPU_WORDS];
+    /// How long, in microseconds, the last loss on each CPU holds its yields back (see
+    /// `next_hold`); 0 before the first.
+    static HOLD_ON: [AtomicU64; CPU_WORDS] = [const { AtomicU64::new(0) }; CPU_WORDS];
 
-    /// The CPU this thread runs on now (it may move at any moment: a hint), if the platform
-    /// tells: on Linux from the vDSO or the restartable-sequence area, about a nanosecond.
-    pub(super) fn current_cpu() -> Option<usize> {
+    /// The CPU this thread runs on now (it may move at any moment: a hint), modulo `CPU_WORDS`:
+    /// on Linux from the vDSO or the restartable-sequence area, about a nanosecond. Where the
+    /// platform does not tell, 0: every thread then shares one CPU's words.
+    pub(super) fn current_cpu() -> usize {
         #[cfg(all(target_os = "linux", not(miri)))]
         {
             // SAFETY: `sched_getcpu` takes no arguments and only reads this thread's CPU number.
             let cpu = unsafe { libc::sched_getcpu() };
-            usize::try_from(cpu).ok().map(|c| c % CPU_WORDS)
+            usize::try_from(cpu).map_or(0, |c| c % CPU_WORDS)
         }
         #[cfg(not(all(target_os = "linux", not(miri))))]
         {
-            None
+            0
         }
     }
 
@@ -573,33 +585,47 @@ mod estimate {
     }
 
     /// Some thread of this process lost a slice at `t` to a yield it made on `cpu`.
-    pub(super) fn lost_slice(t: Instant, cpu: Option<usize>) {
-        let stamp = micros_after_origin(t).saturating_add(1);
-        if let Some(c) = cpu {
-            LOST_ON[c].store(stamp, Relaxed);
+    pub(super) fn lost_slice(t: Instant, cpu: usize) {
+        let now = micros_after_origin(t);
+        let hold = next_hold(LOST_ON[cpu].load(Relaxed), HOLD_ON[cpu].load(Relaxed), now);
+        // Two losses recorded at once leave one of them: either hold is a fair estimate.
+        HOLD_ON[cpu].store(hold, Relaxed);
+        LOST_ON[cpu].store(now.saturating_add(1), Relaxed);
+        LOST_SLICE.store(now.saturating_add(1), Relaxed);
+    }
+
+    /// The hold after a loss at `now` on a CPU whose last loss was at `last` (as stored: 0 for
+    /// none) and held for `hold`: a loss within twice the last hold after the last loss (so,
+    /// most often, by the first yield after the hold ended) says the CPU is still busy, and
+    /// doubles the hold; a lone loss (a stray busy thread, a page fault) holds only briefly.
+    /// Against a busy thread pinned to the CPU the hold reaches its longest after seven losses
+    /// (a few slices in all), and a yield there then loses at most one slice a second.
+    pub(super) fn next_hold(last: u64, hold: u64, now: u64) -> u64 {
+        let hold = hold.max(MIN_HOLD_MICROS);
+        if last != 0 && now < (last - 1).saturating_add(2 * hold) {
+            (2 * hold).min(MAX_HOLD_MICROS)
+        } else {
+            MIN_HOLD_MICROS
         }
-        LOST_SLICE.store(stamp, Relaxed);
     }
 
     /// Whether a yield made now on this thread's CPU may hand it to another busy thread for a
-    /// slice: a yield made on this CPU (or, where the CPU is not known, on any) lost a slice
-    /// within `HOLD_MICROS` before `now`. Per CPU, because the busy thread that took the slice
-    /// is most often pinned or settled on one CPU: on the others a yield still reaches the
-    /// partner it is meant for.
+    /// slice: a yield made on this CPU lost a slice within its hold before `now`. Per CPU,
+    /// because the busy thread that took the slice is most often pinned or settled on one CPU:
+    /// on the others a yield still reaches the partner it is meant for.
     pub(super) fn recently_lost_slice(now: Instant) -> bool {
         let now = micros_after_origin(now);
-        if !held(LOST_SLICE.load(Relaxed), now) {
+        if !held(LOST_SLICE.load(Relaxed), MAX_HOLD_MICROS, now) {
             return false;
         }
-        match current_cpu() {
-            Some(c) => held(LOST_ON[c].load(Relaxed), now),
-            None => true,
-        }
+        let cpu = current_cpu();
+        held(LOST_ON[cpu].load(Relaxed), HOLD_ON[cpu].load(Relaxed), now)
     }
 
-    /// Whether `LOST_SLICE` holding `last` still stops yields at `now` (both as stored).
-    pub(super) fn held(last: u64, now: u64) -> bool {
-        last != 0 && now < (last - 1).saturating_add(HOLD_MICROS)
+    /// Whether a loss stored as `last` (0: none) with a hold of `hold` still stops yields at
+    /// `now` (all in microseconds as stored).
+    pub(super) fn held(last: u64, hold: u64, now: u64) -> bool {
+        last != 0 && now < (last - 1).saturating_add(hold)
     }
 
     /// Records a wait at `site` that had `spins` busy rounds and did `rounds` (at least one).
@@ -858,18 +884,16 @@ mod tests {
         // other thread asks on it. (Another test's loss may have held other CPUs too: the
         // per-CPU rule is checked on `held` below, not on the shared words.)
         let cpu = estimate::current_cpu();
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(not(all(target_os = "linux", not(miri))))]
         let _ = cpu;
         let pin = move || {
-            #[cfg(target_os = "linux")]
-            if let Some(c) = cpu {
-                // SAFETY: an all-zero cpu_set_t is a valid empty set, CPU_SET stays inside it,
-                // and the size passed is its own.
-                unsafe {
-                    let mut set: libc::cpu_set_t = core::mem::zeroed();
-                    libc::CPU_SET(c, &mut set);
-                    libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set);
-                }
+            // SAFETY: an all-zero cpu_set_t is a valid empty set, CPU_SET stays inside it, and
+            // the size passed is its own.
+            #[cfg(all(target_os = "linux", not(miri)))]
+            unsafe {
+                let mut set: libc::cpu_set_t = core::mem::zeroed();
+                libc::CPU_SET(cpu, &mut set);
+                libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set);
             }
         };
         let now = Instant::now();
@@ -890,9 +914,37 @@ mod tests {
         );
         // The hold's end on the rule itself: another test's lost slice may move the shared
         // words on at any moment.
-        assert!(estimate::held(1, 0) && estimate::held(1, HOLD_MICROS - 1));
-        assert!(!estimate::held(1, HOLD_MICROS), "the hold ends");
-        assert!(!estimate::held(0, 0), "no lost slice, no hold");
+        assert!(estimate::held(1, 10, 0) && estimate::held(1, 10, 9));
+        assert!(!estimate::held(1, 10, 10), "the hold ends");
+        assert!(!estimate::held(0, 10, 0), "no lost slice, no hold");
+    }
+
+    #[test]
+    fn a_hold_doubles_while_the_cpu_keeps_losing_slices_and_is_short_after_a_lone_loss() {
+        let first = estimate::next_hold(0, 0, 5_000_000);
+        assert_eq!(first, MIN_HOLD_MICROS, "a first loss holds briefly");
+        // Each next loss comes with the first yield after the hold ended.
+        let (mut last, mut hold, mut losses) = (5_000_000 + 1, first, 1);
+        while hold < MAX_HOLD_MICROS {
+            let now = last - 1 + hold;
+            let next = estimate::next_hold(last, hold, now);
+            assert!(next > hold, "a loss right after the hold doubles it");
+            (last, hold, losses) = (now + 1, next, losses + 1);
+        }
+        assert!(
+            losses <= 8,
+            "a CPU kept busy reaches the longest hold within a few losses, not {losses}"
+        );
+        assert_eq!(
+            estimate::next_hold(last, hold, last - 1 + hold),
+            MAX_HOLD_MICROS,
+            "and the hold stays bounded"
+        );
+        assert_eq!(
+            estimate::next_hold(last, hold, last - 1 + 3 * hold),
+            MIN_HOLD_MICROS,
+            "a loss long after the last hold ended is a lone loss again"
+        );
     }
 
     #[test]
@@ -903,7 +955,7 @@ mod tests {
             assert!(!spin.is_spent(), "a fresh thread gets rounds");
             // One yield round done, as `yield_once` counts it before it calls `long_yield`.
             spin.round = spin.spins + 1;
-            spin.long_yield(Instant::now(), None, true);
+            spin.long_yield(Instant::now(), 0, true);
             assert!(spin.is_spent(), "a long yield ends the wait's yield phase");
             // A lost slice would have dropped the credit to zero (and held every CPU).
             assert_ne!(
