@@ -5,7 +5,8 @@
 //!
 //! WHO is `w` (weftsync) or a peer: `pl` (parking_lot, by hand where it has no such type),
 //! `std`, `cb` (crossbeam-channel), `k` (kanal), `c` (the thread_local crate). A figure is the
-//! median of 5 samples of about `SAMPLE_MS` (default 60) milliseconds each.
+//! median of 5 samples of about `SAMPLE_MS` (default 60) milliseconds each; with `ONCE=N`, of
+//! one run of exactly N operations (for `scripts/spin-ab/switches`).
 //!
 //! Scenarios (ns per operation; per round trip for event, sem, pipe; per hand-over for cond;
 //! per item for the queues): lock2 / lock4 (2 or 4 threads locking and incrementing), lock2p /
@@ -34,6 +35,11 @@ fn sample_time() -> Duration {
 /// Calibrates an operation count to one sample's time, then returns (median, min, max) of the
 /// ns per operation of `SAMPLES` samples.
 fn measure(mut run: impl FnMut(u64) -> Duration) -> (f64, f64, f64) {
+    if let Some(n) = std::env::var("ONCE").ok().and_then(|s| s.parse::<u64>().ok()) {
+        // One run of exactly `n` operations, for counting what they cost (scripts/spin-ab/switches).
+        let ns = run(n).as_nanos() as f64 / n as f64;
+        return (ns, ns, ns);
+    }
     let target = sample_time();
     let mut n = 16u64;
     loop {
