@@ -325,6 +325,28 @@ fn debug_prints_only_own_value_without_blocking() {
     });
 }
 
+/// The iterators' `Debug` names the iterator and shows no value: `IterMut` may hold values that
+/// are not `Sync`, and printing must not advance the walk.
+#[test]
+fn iterators_debug_shows_their_name_and_no_value() {
+    let mut tl = ThreadLocal::new();
+    tl.get_or(|| 1u32);
+    let iter = tl.iter();
+    assert_eq!(
+        format!("{iter:?}"),
+        "Iter { .. }",
+        "Iter's Debug shows its name and no value"
+    );
+    assert_eq!(iter.count(), 1, "printing Iter does not advance it");
+    let iter_mut = tl.iter_mut();
+    assert_eq!(
+        format!("{iter_mut:?}"),
+        "IterMut { .. }",
+        "IterMut's Debug shows its name and no value"
+    );
+    assert_eq!(iter_mut.count(), 1, "printing IterMut does not advance it");
+}
+
 #[test]
 fn static_thread_local_is_const() {
     watched(|| {
