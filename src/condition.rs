@@ -1020,3 +1020,61 @@ impl fmt::Debug for Condition {
             .finish()
     }
 }
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    //! What the public API cannot show: the queue lock's own contention path and its tag bits.
+    use super::*;
+    use std::sync::Arc;
+
+    /// A notifier that finds the queue lock held spins, then parks (sets `QUEUE_PARKED`) and
+    /// sleeps; the holder's unlock must see the bit and wake it. The test waits for the bit
+    /// before it unlocks, so the notifier has announced its sleep by then.
+    #[test]
+    fn the_unlock_of_the_queue_lock_wakes_a_contender_parked_on_it() {
+        crate::shim::tests::watched(|| {
+            let cond = Arc::new(Condition::new());
+            let head = cond.lock_queue();
+            let notifier = {
+                let cond = Arc::clone(&cond);
+                std::thread::spawn(move || cond.notify_one())
+            };
+            // Not a sleep: waits (under the watchdog) for the state this test is about.
+            while cond.state.load(Relaxed).addr() & QUEUE_PARKED == 0 {
+                std::thread::yield_now();
+            }
+            cond.unlock_queue(head);
+            assert!(
+                !notifier.join().unwrap(),
+                "the parked notifier, woken by the unlock, found nobody to notify"
+            );
+            assert_eq!(
+                cond.state.load(Relaxed).addr() & TAG,
+                0,
+                "the queue lock is free and nobody is parked after the notifier left"
+            );
+        });
+    }
+
+    /// `Debug` shows whether threads wait, not the queue lock's tag bits: a locked (or
+    /// contended) empty queue has no waiters.
+    #[test]
+    fn debug_reports_no_waiters_for_an_empty_queue_whose_lock_is_held() {
+        let cond = Condition::new();
+        let head = cond.lock_queue();
+        assert_eq!(
+            format!("{cond:?}"),
+            "Condition { has_waiters: false }",
+            "the queue lock's bit is not a waiter"
+        );
+        cond.state.store(head.map_addr(|a| a | TAG), Relaxed);
+        assert_eq!(
+            format!("{cond:?}"),
+            "Condition { has_waiters: false }",
+            "the parked bit is not a waiter"
+        );
+        cond.state
+            .store(head.map_addr(|a| a | QUEUE_LOCKED), Relaxed);
+        cond.unlock_queue(head);
+    }
+}
