@@ -714,4 +714,31 @@ mod tests {
         q.put(2);
         assert_eq!(q.epoch.load(Relaxed), epoch + 1, "later puts do not");
     }
+
+    /// A getter woken with nothing to take (a wake that is not a put: the wait layer allows a
+    /// spurious one) announces itself and sleeps again: only its deadline ends it without an
+    /// item. The test waits for the getter's announcement (the `SLEEPERS` bit, set after the
+    /// getter read `epoch`), so the bump below is one its sleep sees.
+    #[test]
+    fn a_wake_without_an_item_does_not_end_a_get() {
+        crate::shim::tests::watched(|| {
+            let q = Arc::new(SimpleQueue::<u8>::new());
+            let getter = {
+                let q = Arc::clone(&q);
+                std::thread::spawn(move || q.get_for(Duration::from_secs(3600)))
+            };
+            // Not a sleep: waits (under the watchdog) for the state this test is about.
+            while !sleepers_bit(&q) {
+                std::thread::yield_now();
+            }
+            q.epoch.fetch_add(1, Relaxed);
+            shim::wake_all(&q.epoch);
+            q.put(7);
+            assert_eq!(
+                getter.join().unwrap(),
+                Some(7),
+                "a getter woken with nothing to take waits on for the item, not returning empty"
+            );
+        });
+    }
 }
