@@ -185,6 +185,25 @@ fn debug_never_blocks() {
     });
 }
 
+#[test]
+fn iterators_debug_shows_the_queue_and_no_item() {
+    watched(|| {
+        let q = SimpleQueue::new();
+        q.put(1);
+        assert_eq!(
+            format!("{:?}", q.iter()),
+            "Iter { queue: SimpleQueue { len: 1, .. } }",
+            "Iter's Debug shows its queue (length only), takes nothing"
+        );
+        assert_eq!(
+            format!("{:?}", q.try_iter()),
+            "TryIter { queue: SimpleQueue { len: 1, .. } }",
+            "TryIter's Debug shows its queue (length only), takes nothing"
+        );
+        assert_eq!(q.len(), 1, "formatting an iterator took no item");
+    });
+}
+
 /// 4 producers × 4 consumers (two with `get_for`): every item received exactly once, and each
 /// producer's items in the order it put them.
 #[test]
