@@ -421,6 +421,49 @@ fn lock_and_rlock_waiters_at_once_panic() {
     });
 }
 
+/// Two different RLocks at once are two different locks, as two Locks are; the same RLock is
+/// one lock for every waiter.
+#[test]
+fn two_rlocks_at_once_panic_and_one_rlock_serves_every_waiter() {
+    watched(|| {
+        let shared = Arc::new((RLock::new(AtomicUsize::new(0)), Condition::new()));
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let s = Arc::clone(&shared);
+                std::thread::spawn(move || {
+                    let mut g = s.0.lock();
+                    g.fetch_add(1, SeqCst);
+                    s.1.wait(&mut g);
+                })
+            })
+            .collect();
+        // Counted and queued under the RLock: once this thread holds it and sees 2, both wait.
+        while shared.0.lock().load(SeqCst) < 2 {
+            std::thread::yield_now();
+        }
+        let other = RLock::new(());
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            let mut g = other.lock();
+            // Timed, so that a Condition that wrongly accepts this waiter fails the assert below
+            // rather than the watchdog.
+            let _ = shared.1.wait_for(&mut g, Duration::from_millis(100));
+        }));
+        assert!(
+            r.is_err(),
+            "a waiter with a second RLock beside the first RLock's waiters must panic"
+        );
+        assert!(!other.is_locked(), "the unwinding guard released its RLock");
+        assert_eq!(
+            shared.1.notify_all(),
+            2,
+            "both waiters with the same RLock were queued"
+        );
+        for t in waiters {
+            t.join().unwrap();
+        }
+    });
+}
+
 /// A zero timeout or past deadline never joins the queue: a notify at any moment cannot count
 /// it, and the Condition has no waiter afterwards.
 #[test]
