@@ -716,28 +716,39 @@ mod tests {
     }
 
     /// A getter woken with nothing to take (a wake that is not a put: the wait layer allows a
-    /// spurious one) announces itself and sleeps again: only its deadline ends it without an
-    /// item. The test waits for the getter's announcement (the `SLEEPERS` bit, set after the
-    /// getter read `epoch`), so the bump below is one its sleep sees.
+    /// spurious one; or a put whose item another getter took) announces itself again and sleeps:
+    /// only an item or its deadline ends it. The test clears the announcement and bumps `epoch`
+    /// as a put does, but puts nothing; the getter must set `SLEEPERS` again, so that the real
+    /// put after it wakes it. (The test waits for the first announcement, which the getter makes
+    /// after reading `epoch`, so the bump is one its sleep sees.)
     #[test]
-    fn a_wake_without_an_item_does_not_end_a_get() {
+    fn a_getter_woken_with_nothing_to_take_announces_itself_again() {
         crate::shim::tests::watched(|| {
             let q = Arc::new(SimpleQueue::<u8>::new());
             let getter = {
                 let q = Arc::clone(&q);
                 std::thread::spawn(move || q.get_for(Duration::from_secs(3600)))
             };
-            // Not a sleep: waits (under the watchdog) for the state this test is about.
+            // Not sleeps: each waits (under the watchdog) for the state this test is about.
             while !sleepers_bit(&q) {
                 std::thread::yield_now();
             }
+            assert!(
+                q.head
+                    .compare_exchange(empty_with_sleepers(), ptr::null_mut(), Relaxed, Relaxed)
+                    .is_ok(),
+                "the announced getter's head is empty with SLEEPERS"
+            );
             q.epoch.fetch_add(1, Relaxed);
             shim::wake_all(&q.epoch);
+            while !sleepers_bit(&q) && !getter.is_finished() {
+                std::thread::yield_now();
+            }
             q.put(7);
             assert_eq!(
                 getter.join().unwrap(),
                 Some(7),
-                "a getter woken with nothing to take waits on for the item, not returning empty"
+                "a getter woken with nothing to take announced itself again and waited for the item"
             );
         });
     }
