@@ -692,27 +692,29 @@ mod tests {
 
     #[test]
     fn a_timed_out_get_leaves_the_bit_for_one_needless_wake_which_the_next_put_clears() {
-        let q = SimpleQueue::<u8>::new();
-        // A get whose deadline passes during its pause (a loaded machine, Miri) gives up before
-        // announcing; one that reaches the announcement sleeps and times out with the bit on.
-        let timeout = Duration::from_millis(if cfg!(miri) { 500 } else { 20 });
-        for _ in 0..100 {
-            assert_eq!(q.get_for(timeout), None);
-            if sleepers_bit(&q) {
-                break;
+        crate::shim::tests::watched(|| {
+            let q = SimpleQueue::<u8>::new();
+            // A get whose deadline passes during its pause (a loaded machine, Miri) gives up before
+            // announcing; one that reaches the announcement sleeps and times out with the bit on.
+            let timeout = Duration::from_millis(if cfg!(miri) { 500 } else { 20 });
+            for _ in 0..100 {
+                assert_eq!(q.get_for(timeout), None);
+                if sleepers_bit(&q) {
+                    break;
+                }
             }
-        }
-        assert!(sleepers_bit(&q), "a getter that slept announced itself");
-        let epoch = q.epoch.load(Relaxed);
-        q.put(1);
-        assert!(!sleepers_bit(&q), "a push clears the bit");
-        assert_eq!(
-            q.epoch.load(Relaxed),
-            epoch + 1,
-            "the put that found the bit bumped the epoch (one needless wake)"
-        );
-        q.put(2);
-        assert_eq!(q.epoch.load(Relaxed), epoch + 1, "later puts do not");
+            assert!(sleepers_bit(&q), "a getter that slept announced itself");
+            let epoch = q.epoch.load(Relaxed);
+            q.put(1);
+            assert!(!sleepers_bit(&q), "a push clears the bit");
+            assert_eq!(
+                q.epoch.load(Relaxed),
+                epoch + 1,
+                "the put that found the bit bumped the epoch (one needless wake)"
+            );
+            q.put(2);
+            assert_eq!(q.epoch.load(Relaxed), epoch + 1, "later puts do not");
+        });
     }
 
     /// A getter woken with nothing to take (a wake that is not a put: the wait layer allows a
