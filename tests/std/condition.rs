@@ -254,6 +254,52 @@ fn wait_while_for_reports_whether_the_condition_became_false() {
     });
 }
 
+/// A notify whose wait re-takes the lock only after the deadline ends `wait_while_until`: one
+/// last test of the condition, then `false`; no further round. The notifier holds the lock from
+/// before its notify until the deadline has passed, so the woken waiter returns after it.
+#[test]
+fn a_notified_wait_that_returns_after_the_deadline_gets_one_last_test() {
+    watched(|| {
+        let shared = Arc::new((Lock::new(0usize), Condition::new()));
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let s = Arc::clone(&shared);
+        let waiter = std::thread::spawn(move || {
+            let mut g = s.0.lock();
+            // Counts the tests in the protected value: the first one registers the waiter,
+            // which queues itself under the same lock hold.
+            let became_false = s.1.wait_while_until(
+                &mut g,
+                |tests| {
+                    *tests += 1;
+                    true
+                },
+                deadline,
+            );
+            (became_false, *g)
+        });
+        until_registered(&shared.0, 1);
+        let g = shared.0.lock();
+        if !shared.1.notify_one() {
+            drop(g);
+            waiter.join().unwrap();
+            return crate::skipped(
+                "a_notified_wait_that_returns_after_the_deadline_gets_one_last_test",
+                "the waiter reached its deadline before it queued (a very loaded machine)",
+            );
+        }
+        // Not an ordering sleep: this thread holds the lock until the deadline has passed.
+        while Instant::now() < deadline {
+            std::thread::yield_now();
+        }
+        drop(g);
+        assert_eq!(
+            waiter.join().unwrap(),
+            (false, 2),
+            "a wait notified before its deadline and back after it ends with one last test"
+        );
+    });
+}
+
 #[test]
 fn wait_while_for_has_one_total_deadline() {
     watched(|| {
