@@ -185,6 +185,28 @@ fn debug_never_blocks() {
     });
 }
 
+/// `iter()` is a get per step: it yields the items in order and then waits for the next put
+/// (it never ends).
+#[test]
+fn iter_yields_each_item_in_order_and_waits_for_the_next() {
+    watched(|| {
+        let q = SimpleQueue::new();
+        q.put(1);
+        q.put(2);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                // Put while the iterator waits (or before it looks): either way it yields 3.
+                q.put(3);
+            });
+            assert_eq!(
+                q.iter().take(3).collect::<Vec<_>>(),
+                [1, 2, 3],
+                "iter yields every item in order, waiting for the one still to come"
+            );
+        });
+    });
+}
+
 #[test]
 fn iterators_debug_shows_the_queue_and_no_item() {
     watched(|| {
