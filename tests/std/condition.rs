@@ -300,6 +300,23 @@ fn a_notified_wait_that_returns_after_the_deadline_gets_one_last_test() {
     });
 }
 
+/// Timed waits that keep timing out drive this thread's spin estimate for Condition waits to
+/// zero (docs/wait-layer.md, "Spinning"); a wait with no spin budget left must still sleep and
+/// time out, not watch its word without end.
+#[test]
+fn timed_waits_still_time_out_when_the_spin_budget_is_zero() {
+    watched(|| {
+        let (lock, cond) = (Lock::new(()), Condition::new());
+        let mut g = lock.lock();
+        for round in 0..200 {
+            assert!(
+                !cond.wait_for(&mut g, Duration::from_micros(200)),
+                "timed wait {round} with nobody notifying times out"
+            );
+        }
+    });
+}
+
 #[test]
 fn wait_while_for_has_one_total_deadline() {
     watched(|| {
