@@ -754,4 +754,35 @@ mod tests {
             );
         });
     }
+
+    /// A selector on an empty queue is not told it is ready (it times out), and one that has
+    /// armed the queue (`SLEEPERS` on) is woken by the next put and reports it. The test waits
+    /// for the arm's bit before it puts, so the put finds the selector armed.
+    #[test]
+    fn a_selector_armed_on_the_empty_queue_is_woken_by_a_put() {
+        crate::shim::tests::watched(|| {
+            let idle = SimpleQueue::<u8>::new();
+            assert_eq!(
+                crate::select::wait_for(&[&idle], Duration::from_millis(5)),
+                None,
+                "an empty queue is never reported ready to a selector"
+            );
+            let q = Arc::new(SimpleQueue::<u8>::new());
+            let selector = {
+                let q = Arc::clone(&q);
+                std::thread::spawn(move || crate::select::wait(&[&*q]))
+            };
+            // Not a sleep: waits (under the watchdog) for the state this test is about.
+            while !sleepers_bit(&q) {
+                std::thread::yield_now();
+            }
+            q.put(1);
+            assert_eq!(
+                selector.join().unwrap(),
+                [0],
+                "the put woke the selector that armed the queue, which reports it ready"
+            );
+            assert_eq!(q.try_get(), Some(1), "the selector took nothing");
+        });
+    }
 }
