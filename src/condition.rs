@@ -1029,24 +1029,39 @@ mod tests {
 
     /// A notifier that finds the queue lock held spins, then parks (sets `QUEUE_PARKED`) and
     /// sleeps; the holder's unlock must see the bit and wake it. The test waits for the bit
-    /// before it unlocks, so the notifier has announced its sleep by then.
+    /// before it unlocks, so the notifier has announced its sleep by then. Many rounds on one
+    /// notifier thread: its spins never pay, so its spin estimate for the queue lock falls to
+    /// zero, and a contender with no spin budget must still park (not spin without end).
     #[test]
     fn the_unlock_of_the_queue_lock_wakes_a_contender_parked_on_it() {
         crate::shim::tests::watched(|| {
+            const ROUNDS: usize = 64;
             let cond = Arc::new(Condition::new());
-            let head = cond.lock_queue();
+            let (go, rounds) = std::sync::mpsc::channel::<()>();
             let notifier = {
                 let cond = Arc::clone(&cond);
-                std::thread::spawn(move || cond.notify_one())
+                std::thread::spawn(move || {
+                    let mut found = 0;
+                    for () in rounds.iter() {
+                        found += usize::from(cond.notify_one());
+                    }
+                    found
+                })
             };
-            // Not a sleep: waits (under the watchdog) for the state this test is about.
-            while cond.state.load(Relaxed).addr() & QUEUE_PARKED == 0 {
-                std::thread::yield_now();
+            for _ in 0..ROUNDS {
+                let head = cond.lock_queue();
+                go.send(()).unwrap();
+                // Not a sleep: waits (under the watchdog) for the state this test is about.
+                while cond.state.load(Relaxed).addr() & QUEUE_PARKED == 0 {
+                    std::thread::yield_now();
+                }
+                cond.unlock_queue(head);
             }
-            cond.unlock_queue(head);
-            assert!(
-                !notifier.join().unwrap(),
-                "the parked notifier, woken by the unlock, found nobody to notify"
+            drop(go);
+            assert_eq!(
+                notifier.join().unwrap(),
+                0,
+                "each parked notifier, woken by the unlock, found nobody to notify"
             );
             assert_eq!(
                 cond.state.load(Relaxed).addr() & TAG,
