@@ -1762,7 +1762,10 @@ mod tests {
                 1,
                 "a release that found SLEEPERS off woke a sleeper: it made a wake call"
             );
-            assert!(sleeper.join().unwrap(), "the test's own wake ended the sleep");
+            assert!(
+                sleeper.join().unwrap(),
+                "the test's own wake ended the sleep"
+            );
             assert_eq!(sem.state.load(Relaxed), 1, "the release added its permit");
         });
     }
