@@ -1769,4 +1769,53 @@ mod tests {
             assert_eq!(sem.state.load(Relaxed), 1, "the release added its permit");
         });
     }
+
+    /// A selector's arm (`src/select.rs`) reports a free permit without writing, and otherwise
+    /// announces a sleeper as an acquirer does: `SLEEPERS` on (kept on if it already was), the
+    /// count unchanged, so the next release wakes through `shim::wake_ready`.
+    #[test]
+    fn select_arm_reports_a_free_permit_or_announces_a_sleeper() {
+        let sem = Semaphore::new(0);
+        for (word, ready, after) in [
+            (0, false, SLEEPERS),
+            (SLEEPERS, false, SLEEPERS),
+            (1, true, 1),
+            (2 | SLEEPERS, true, 2 | SLEEPERS),
+        ] {
+            sem.state.store(word, Relaxed);
+            assert_eq!(
+                sem.select_arm(),
+                ready,
+                "word {word:#x}: arm reports ready exactly when a permit is free"
+            );
+            assert_eq!(
+                sem.state.load(Relaxed),
+                after,
+                "word {word:#x}: arm leaves SLEEPERS on unless a permit is free, and the count as it was"
+            );
+        }
+    }
+
+    /// A selector asleep on an empty semaphore (`src/select.rs`) is woken by a release: the
+    /// semaphore's ready word is the word a release wakes.
+    #[test]
+    fn a_selector_asleep_on_the_semaphore_is_woken_by_a_release() {
+        crate::shim::tests::watched(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let s = Arc::clone(&sem);
+            let selector = std::thread::spawn(move || {
+                let objects: [&dyn crate::select::Selectable; 1] = [&*s];
+                crate::select::wait(&objects)
+            });
+            while sem.state.load(Relaxed) & SLEEPERS == 0 {
+                std::thread::yield_now();
+            }
+            sem.release(1);
+            assert_eq!(
+                selector.join().unwrap(),
+                [0],
+                "a release must wake a selector asleep on the semaphore"
+            );
+        });
+    }
 }
