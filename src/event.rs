@@ -441,6 +441,7 @@ mod tests {
     //! registered (asleep or committed to sleeping) before the test acts, and that an operation
     //! left no waiter registered.
     use super::*;
+    use std::cell::Cell;
     use std::sync::Arc;
 
     fn waiters_bit(ev: &Event) -> bool {
@@ -671,6 +672,109 @@ mod tests {
             ev.set();
             assert!(!waiters_bit(&ev), "set must clear the waiters bit");
             t.join().unwrap();
+        });
+    }
+
+    thread_local! {
+        /// Wake calls made by this thread through [`Counting`].
+        static WAKES: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// The real wait layer (`Private`), with every wake call counted on the calling thread, and
+    /// every sleep checked: it must be on a value with `WAITERS` on, the value the waiter saw or
+    /// wrote when it registered, or no `set` owes it a wake.
+    struct Counting;
+
+    impl WakeMode for Counting {
+        fn wait(word: &AtomicU32, expected: u32, deadline: Option<Instant>) -> bool {
+            assert_ne!(
+                expected & WAITERS,
+                0,
+                "a waiter must sleep on the value it registered, WAITERS on"
+            );
+            Private::wait(word, expected, deadline)
+        }
+        fn wake(word: *const AtomicU32, n: u32) -> u32 {
+            WAKES.set(WAKES.get() + 1);
+            Private::wake(word, n)
+        }
+        fn wake_ready(word: &AtomicU32) {
+            WAKES.set(WAKES.get() + 1);
+            Private::wake_ready(word);
+        }
+    }
+
+    /// E7: `set` makes its wake call only if `WAITERS` was on (a waiter registered); with no
+    /// waiter registered, on a clear or a set flag, it makes none. Each `set` runs on a word set
+    /// to the state it starts from, on this thread, with the wakes counted.
+    #[test]
+    fn set_wakes_only_when_a_waiter_registered() {
+        crate::shim::tests::watched(|| {
+            let ev = RawEvent::<Counting>::new();
+            let cases = [
+                ("clear flag, no waiter", 0, 0),
+                ("set flag", SET, 0),
+                ("cleared once, no waiter", EPOCH_ONE, 0),
+                ("clear flag, a waiter registered", WAITERS, 1),
+                ("cleared once, a waiter registered", EPOCH_ONE | WAITERS, 1),
+            ];
+            for (what, word, want) in cases {
+                ev.word.store(word, Relaxed);
+                let before = WAKES.get();
+                ev.set();
+                assert_eq!(
+                    WAKES.get() - before,
+                    want,
+                    "{what}: set makes a wake call only when WAITERS was on"
+                );
+                assert_eq!(
+                    ev.word.load(Relaxed),
+                    (word | SET) & !WAITERS,
+                    "{what}: set turns SET on and WAITERS off"
+                );
+            }
+        });
+    }
+
+    /// E1: a waiter that registers sleeps on the value it wrote, `WAITERS` on, so the `set` that
+    /// must change the word wakes it (the wait layer above checks every sleep); untimed and
+    /// timed, and a second waiter that finds `WAITERS` on already sleeps on that value too.
+    #[test]
+    fn a_registered_waiter_sleeps_on_the_value_it_wrote() {
+        crate::shim::tests::watched(|| {
+            let ev = RawEvent::<Counting>::new();
+            std::thread::scope(|s| {
+                let first = s.spawn(|| ev.wait());
+                while ev.word.load(Relaxed) & WAITERS == 0 {
+                    std::thread::yield_now();
+                }
+                let second = s.spawn(|| ev.wait_for(Duration::from_secs(3600)));
+                // The second waiter may not have slept yet: it still returns `true` on the set.
+                ev.set();
+                first
+                    .join()
+                    .expect("the first waiter slept on a value without WAITERS");
+                assert!(
+                    second
+                        .join()
+                        .expect("the second waiter slept on a value without WAITERS"),
+                    "a timed waiter must report the set"
+                );
+            });
+            ev.clear();
+            std::thread::scope(|s| {
+                let timed = s.spawn(|| ev.wait_for(Duration::from_secs(3600)));
+                while ev.word.load(Relaxed) & WAITERS == 0 {
+                    std::thread::yield_now();
+                }
+                ev.set();
+                assert!(
+                    timed
+                        .join()
+                        .expect("a timed waiter slept on a value without WAITERS"),
+                    "a timed waiter must report the set"
+                );
+            });
         });
     }
 }

@@ -1723,4 +1723,99 @@ mod tests {
         assert!(sem.checked_release(2).is_err());
         assert_eq!(sem.state.load(Relaxed), (COUNT - 1) | SLEEPERS);
     }
+
+    /// A release that finds `SLEEPERS` off makes no wake call (it "never enters the kernel"). A
+    /// thread asleep in the kernel on the word without announcing itself stands for a sleeper no
+    /// release owes a wake: the release must leave it asleep, so the wake the test makes after
+    /// the release still finds it. Linux futex backend only: `/proc` shows the thread asleep.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn a_release_that_finds_no_sleeper_announced_makes_no_wake_call() {
+        use std::sync::atomic::{AtomicI32, Ordering::SeqCst};
+        crate::shim::tests::watched(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let tid = Arc::new(AtomicI32::new(0));
+            let (s, t) = (Arc::clone(&sem), Arc::clone(&tid));
+            let sleeper = std::thread::spawn(move || {
+                // SAFETY: gettid has no preconditions and cannot fail.
+                t.store(unsafe { libc::gettid() }, SeqCst);
+                // On the word as it is, 0: SLEEPERS off, as no acquire would ever sleep.
+                shim::wait(&s.state, 0, None)
+            });
+            let word = &sem.state as *const AtomicU32 as usize;
+            let asleep = || {
+                let tid = tid.load(SeqCst);
+                let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall"));
+                let mut fields = syscall.as_deref().unwrap_or("").split_whitespace();
+                let number = fields.next().and_then(|n| n.parse::<i64>().ok());
+                let addr = fields
+                    .next()
+                    .and_then(|a| usize::from_str_radix(a.trim_start_matches("0x"), 16).ok());
+                tid != 0 && number == Some(libc::SYS_futex) && addr == Some(word)
+            };
+            while !asleep() {
+                std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+            }
+            sem.release(1);
+            assert_eq!(
+                shim::wake(&sem.state, u32::MAX),
+                1,
+                "a release that found SLEEPERS off woke a sleeper: it made a wake call"
+            );
+            assert!(
+                sleeper.join().unwrap(),
+                "the test's own wake ended the sleep"
+            );
+            assert_eq!(sem.state.load(Relaxed), 1, "the release added its permit");
+        });
+    }
+
+    /// A selector's arm (`src/select.rs`) reports a free permit without writing, and otherwise
+    /// announces a sleeper as an acquirer does: `SLEEPERS` on (kept on if it already was), the
+    /// count unchanged, so the next release wakes through `shim::wake_ready`.
+    #[test]
+    fn select_arm_reports_a_free_permit_or_announces_a_sleeper() {
+        let sem = Semaphore::new(0);
+        for (word, ready, after) in [
+            (0, false, SLEEPERS),
+            (SLEEPERS, false, SLEEPERS),
+            (1, true, 1),
+            (2 | SLEEPERS, true, 2 | SLEEPERS),
+        ] {
+            sem.state.store(word, Relaxed);
+            assert_eq!(
+                sem.select_arm(),
+                ready,
+                "word {word:#x}: arm reports ready exactly when a permit is free"
+            );
+            assert_eq!(
+                sem.state.load(Relaxed),
+                after,
+                "word {word:#x}: arm leaves SLEEPERS on unless a permit is free, and the count as it was"
+            );
+        }
+    }
+
+    /// A selector asleep on an empty semaphore (`src/select.rs`) is woken by a release: the
+    /// semaphore's ready word is the word a release wakes.
+    #[test]
+    fn a_selector_asleep_on_the_semaphore_is_woken_by_a_release() {
+        crate::shim::tests::watched(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let s = Arc::clone(&sem);
+            let selector = std::thread::spawn(move || {
+                let objects: [&dyn crate::select::Selectable; 1] = [&*s];
+                crate::select::wait(&objects)
+            });
+            while sem.state.load(Relaxed) & SLEEPERS == 0 {
+                std::thread::yield_now();
+            }
+            sem.release(1);
+            assert_eq!(
+                selector.join().unwrap(),
+                [0],
+                "a release must wake a selector asleep on the semaphore"
+            );
+        });
+    }
 }
