@@ -8,7 +8,8 @@
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::thread;
-use weftsync::{Queue, TryRecvError, TrySendError};
+use std::time::Duration;
+use weftsync::{Queue, RecvError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 
 /// Two producers race to claim the one free slot of a queue of capacity 1: exactly one wins, the
 /// other gets `Full` with its item handed back, and the winner's item is the one inside.
@@ -200,5 +201,96 @@ fn getter_returning_spuriously_sees_the_swap_behind_a_new_epoch() {
         assert_eq!(q.get(), Ok(1), "FIFO");
         assert_eq!(q.get(), Ok(2), "FIFO, and no getter asleep beside the item");
         p.join().unwrap();
+    });
+}
+
+/// A put blocked on a full queue offers its item; the get that frees the slot puts it. Raced
+/// against the put's own deadline (which the emulated wait layer may end at any moment): the
+/// put either happened (by the get's hand, or its own) and the item is inside, or it timed out
+/// with its own item handed back and nothing was put. Never both, never neither.
+#[test]
+fn offering_put_racing_its_deadline_is_put_once_or_handed_back() {
+    crate::model(|| {
+        let q = Arc::new(Queue::new(1));
+        q.put(1).unwrap();
+        let putter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put_for(2, Duration::from_secs(1)))
+        };
+        assert_eq!(q.get(), Ok(1));
+        match putter.join().unwrap() {
+            Ok(()) => assert_eq!(q.try_get(), Ok(2), "an accepted item is inside once"),
+            Err(SendTimeoutError::Timeout(v)) => {
+                assert_eq!(v, 2, "the timed-out put gets its own item back");
+                assert_eq!(q.try_get(), Err(TryRecvError::Empty), "and nothing was put");
+            }
+            Err(e) => panic!("open queue: {e:?}"),
+        }
+    });
+}
+
+/// A put blocked on a full queue (its item on offer) races a shutdown and the get that frees
+/// the slot: the put either happened before the close (its item then drains to the getter) or
+/// fails with its own item handed back; the getter sees exactly the accepted items, then the
+/// end.
+#[test]
+fn offering_put_racing_a_shutdown_is_drained_or_handed_back() {
+    crate::model(|| {
+        let q = Arc::new(Queue::new(1));
+        q.put(1).unwrap();
+        let putter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put(2))
+        };
+        let getter = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || [q.get(), q.get()])
+        };
+        q.shutdown(false);
+        let got = getter.join().unwrap();
+        assert_eq!(got[0], Ok(1), "the item inside before the close drains");
+        match putter.join().unwrap() {
+            Ok(()) => assert_eq!(got[1], Ok(2), "an accepted put drains too"),
+            Err(SendError(v)) => {
+                assert_eq!(v, 2, "a refused put gets its own item back");
+                assert_eq!(got[1], Err(RecvError), "and the getter sees the end");
+            }
+        }
+    });
+}
+
+/// A put blocked on a full queue of capacity 1 offers its item, and a `try_put` races the get
+/// that frees the slot: the `try_put` may claim the freed slot before the get puts the offered
+/// item (then the get hands it back and the offering put marks the slot again), or mark-time
+/// may fall between the `try_put`'s claim and its publish (then that put's swap sends the
+/// offering put back to look again). Every accepted item is got exactly once, and the blocked put
+/// always happens.
+#[test]
+fn offering_put_racing_a_try_put_for_the_freed_slot_is_put_once() {
+    crate::model(|| {
+        let q = Arc::new(Queue::new(1));
+        q.put(1).unwrap();
+        let offering = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.put(2))
+        };
+        let trying = {
+            let q = Arc::clone(&q);
+            thread::spawn(move || q.try_put(3))
+        };
+        assert_eq!(q.get(), Ok(1), "FIFO: the item inside first");
+        let mut got = vec![q.get().unwrap()];
+        match trying.join().unwrap() {
+            Ok(()) => got.push(q.get().unwrap()),
+            Err(TrySendError::Full(3)) => {}
+            Err(e) => panic!("open queue: {e:?}"),
+        }
+        assert_eq!(offering.join().unwrap(), Ok(()), "the blocked put happens");
+        got.sort_unstable();
+        assert!(
+            got == [2] || got == [2, 3],
+            "each accepted item is got exactly once: {got:?}"
+        );
+        assert_eq!(q.try_get(), Err(TryRecvError::Empty));
     });
 }

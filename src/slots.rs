@@ -33,6 +33,7 @@
 //! | `GETTER`  | a get waiting for the slot at `head`     | `not_empty` (all)            |
 //! | `PUTTER`  | a put waiting for the slot at `tail`     | `not_full` (all)             |
 //! | `POLLER`  | a `poll` or a selector waiting for `head`| `readable` (`wake_ready`)    |
+//! | `OFFERER` | a put waiting for `tail`, its item on offer | a get's: puts the item; a put's: bumps `offer` |
 //!
 //! Why no wake-up is lost: a waiter reads the word's epoch, then marks. The slot it needs cannot
 //! become ready without its owner's swap on that very stamp (nothing else changes a stamp), so
@@ -44,6 +45,20 @@
 //! wakes it; it looks again and marks again. The wakes are to all: every waiting getter (putter)
 //! waits for the same slot, the one at `head` (`tail`), and whichever wins it, the others mark the
 //! next one.
+//!
+//! The offer: one put at a time may wait with its item on offer, in `offered` (the states are at
+//! `EMPTY` ...): it publishes the item, then marks the stamp it waits for with `OFFERER`, and
+//! sleeps on `offer`. The get whose swap frees that slot reads the mark, takes the offer and makes
+//! the put itself (`put_offered`: a `try_push`), then reports `DONE`, or `RETURNED` with the item
+//! back when another put claimed the slot first or the ring closed. So a get on a CPU shared with
+//! the putter finds the next item without a switch back to it. The put withdraws its offer on a
+//! bump (a shutdown, or a put's swap of the marked stamp: an earlier lap's put that had claimed
+//! and not published when the put looked), a past deadline or a close, and looks again. Why no
+//! wake is lost: the put publishes before it marks (Release, then an AcqRel compare-exchange on
+//! the exact stamp, even when the mark is on already), so the swap that reads the mark sees the
+//! offer; a mark that fails means the stamp changed, and the put looks again. The put announces
+//! its sleep (`SLEEPER`) with a compare-exchange on the exact word it saw, and whoever changes
+//! the state afterwards reads the bit in its read-modify-write and wakes it.
 //!
 //! Shutdown: `tail`'s top bit (`CLOSED`) closes the ring to puts: a put claims only with a
 //! compare-exchange from a `tail` without it, so every put either claimed its position before the
@@ -98,7 +113,7 @@ use crate::store::Store;
 use std::collections::VecDeque;
 
 /// Low bits of a stamp that hold marks, not the position.
-const MARK_BITS: u32 = 3;
+const MARK_BITS: u32 = 4;
 const MARKS: usize = (1 << MARK_BITS) - 1;
 /// A get sleeps on `not_empty` waiting for this slot.
 const GETTER: usize = 1;
@@ -106,6 +121,31 @@ const GETTER: usize = 1;
 const PUTTER: usize = 2;
 /// A poller or selector waits on `readable` for this slot.
 const POLLER: usize = 4;
+/// A put waits for this slot with its item on offer (`offered`): the get that frees the slot
+/// puts the item for it (`put_offered`); any other swap of the stamp bumps `offer`.
+const OFFERER: usize = 8;
+
+/// The offer word (`offer`): a state in the low bits, `SLEEPER`, and above them a count that a
+/// shutdown, or a swap that finds `OFFERER` but frees nothing, bumps to send the offering put
+/// back.
+const OFFER_STATE: u32 = 7;
+/// The offering put sleeps (or is about to) on `offer`: whoever changes the word must wake it.
+const SLEEPER: u32 = 8;
+const OFFER_BUMP: u32 = 16;
+/// No offer: a waiting put may claim `offered`.
+const EMPTY: u32 = 0;
+/// A put owns `offered`: it is writing its item in, or taking it back out.
+const FILLING: u32 = 1;
+/// `offered` holds a waiting put's item; the get that frees the slot the put waits for may take
+/// it.
+const OFFERED: u32 = 2;
+/// A get owns `offered`: it is putting the item.
+const TAKEN: u32 = 3;
+/// The get put the item: the put has happened, and its caller returns.
+const DONE: u32 = 4;
+/// The get could not put it (the slot was claimed by another put first, or the ring closed): the
+/// item is back in `offered`, and the put looks again.
+const RETURNED: u32 = 5;
 
 /// `tail`'s top bit: the ring is shut down, no put may claim.
 const CLOSED: usize = 1 << (usize::BITS - 1);
@@ -145,6 +185,11 @@ pub struct Slots<T> {
     not_full: AtomicU32,
     readable: AtomicU32,
     all_done: AtomicU32,
+    /// The offer's state and bump count (`EMPTY` ...); the offering put sleeps on it.
+    offer: AtomicU32,
+    /// A waiting put's item, while `offer` says `OFFERED` (and while its owner, `FILLING` or
+    /// `TAKEN`, moves it in or out).
+    offered: UnsafeCell<MaybeUninit<T>>,
 }
 
 /// As the locked ring (`src/ring.rs`): no user code runs inside the ring except an item's `Drop`,
@@ -215,6 +260,8 @@ impl<T> Slots<T> {
             not_full: AtomicU32::new(0),
             readable: AtomicU32::new(0),
             all_done: AtomicU32::new(0),
+            offer: AtomicU32::new(EMPTY),
+            offered: UnsafeCell::new(MaybeUninit::uninit()),
         }
     }
 
@@ -237,6 +284,8 @@ impl<T> Slots<T> {
             not_full: AtomicU32::new(0),
             readable: AtomicU32::new(0),
             all_done: AtomicU32::new(0),
+            offer: AtomicU32::new(EMPTY),
+            offered: UnsafeCell::new(MaybeUninit::uninit()),
         };
         if cfg!(weft_loom) {
             slots.allocate();
@@ -372,7 +421,7 @@ impl<T> Slots<T> {
                     slot.item.with_mut(|p| unsafe { (*p).write(item) });
                     // AcqRel: Release publishes the item; Acquire reads the marks.
                     let old = slot.stamp.swap(stamp_of(t + 1), AcqRel);
-                    self.wake_marked(old);
+                    self.wake_marked(old, None);
                     return Ok(());
                 }
                 Err(now) => t = now,
@@ -398,6 +447,7 @@ impl<T> Slots<T> {
         block: Option<Option<Instant>>,
     ) -> Result<(), (T, Fail)> {
         let (mut timed_out, mut spin) = (false, shim::Spin::new(shim::Site::Ring));
+        let mut offering = true;
         loop {
             // Acquire: a bump by a shutdown comes after its close, which the try then sees.
             let epoch = self.not_full.load(Acquire);
@@ -415,6 +465,32 @@ impl<T> Slots<T> {
             // After the try, before any spin or mark: a past deadline is one try, no trace.
             if timed_out || shim::expired(deadline) {
                 return Err((item, Fail::NotNow));
+            }
+            if offering && spin.is_busy() {
+                // Spin first: with the other end on another core the slot is often freed
+                // within the busy rounds, and an offer there would only move the put's work
+                // (and the offer word's cache line) to the get. An offer pays where the get
+                // runs on this thread's CPU (yields), or when this thread is about to sleep.
+                // Relaxed: only a hint; the try re-reads with Acquire.
+                while spin.is_busy() && spin.pause() && busy.slot.stamp.load(Relaxed) == busy.stamp
+                {
+                }
+                continue;
+            }
+            if offering {
+                match self.offer_and_wait(item, &busy, &mut spin, deadline) {
+                    Ok(()) => return Ok(()),
+                    Err((it, Some(expired))) => {
+                        item = it;
+                        timed_out = expired;
+                        continue;
+                    }
+                    Err((it, None)) => {
+                        // Another put's item is on offer: wait the usual way.
+                        item = it;
+                        offering = false;
+                    }
+                }
             }
             if !spin.is_spent() {
                 // Relaxed: only a hint; the try re-reads with Acquire.
@@ -451,17 +527,18 @@ impl<T> Slots<T> {
             .is_ok()
     }
 
-    /// Wakes the sleepers whose marks an owner's swap found on a stamp.
+    /// Wakes the sleepers whose marks an owner's swap found on a stamp. `freed`: the swap was a
+    /// get's, which freed the slot (then an offering put's item is put here).
     #[inline]
-    fn wake_marked(&self, old: usize) {
+    fn wake_marked(&self, old: usize, freed: Option<&[Slot<T>]>) {
         if old & MARKS != 0 {
-            self.wake_marked_slow(old);
+            self.wake_marked_slow(old, freed);
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn wake_marked_slow(&self, old: usize) {
+    fn wake_marked_slow(&self, old: usize, freed: Option<&[Slot<T>]>) {
         // The swap read the mark, which the waiter set after reading its epoch, so that read
         // cannot see this bump: its sleep returns at once or this wake reaches it (see the top).
         // Release: a waiter that reads the bumped epoch (one that returned spuriously and looks
@@ -479,6 +556,180 @@ impl<T> Slots<T> {
         if old & POLLER != 0 {
             self.readable.fetch_add(1, Release);
             shim::wake_ready(&self.readable);
+        }
+        if old & OFFERER != 0 {
+            match freed {
+                Some(slots) => self.put_offered(slots),
+                // A put's swap of a stamp an offering put marked (one of an earlier lap, claimed
+                // and not yet published when the put looked): send the put back to look again.
+                // Release: as the bumps above.
+                None => {
+                    if self.offer.fetch_add(OFFER_BUMP, Release) & SLEEPER != 0 {
+                        shim::wake_all(&self.offer);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A get that freed a slot an offering put waited for puts the put's item, if it is still on
+    /// offer: it takes the offer (`TAKEN`), tries the put, and reports `DONE` or hands the item
+    /// back (`RETURNED`: another put claimed the slot first, or the ring closed), then wakes the
+    /// put. No user code runs here: the item only moves.
+    fn put_offered(&self, slots: &[Slot<T>]) {
+        // The swap that found the mark read (Acquire) the put's marking, which came after it
+        // published the offer (Release), so this load sees the offer or a later state.
+        let mut w = self.offer.load(Acquire);
+        loop {
+            if w & OFFER_STATE != OFFERED {
+                // Withdrawn already (a timeout, a shutdown, a stamp that changed under the mark),
+                // or taken by another get: nothing to do.
+                return;
+            }
+            // Acquire: the put's write of the item happened before its `OFFERED` (Release).
+            match self
+                .offer
+                .compare_exchange(w, w - OFFERED + TAKEN, Acquire, Acquire)
+            {
+                Ok(_) => break,
+                Err(now) => w = now,
+            }
+        }
+        // SAFETY: `TAKEN` makes this thread the only user of `offered` until it leaves that
+        // state; the put wrote the item before `OFFERED`, and nobody has read it since.
+        let item = self.offered.with(|p| unsafe { (*p).assume_init_read() });
+        let outcome = match self.try_push(slots, item) {
+            Ok(()) => DONE,
+            Err((item, _)) => {
+                // SAFETY: still `TAKEN`: the item goes back where it was read from.
+                self.offered.with_mut(|p| unsafe { (*p).write(item) });
+                RETURNED
+            }
+        };
+        // Release: the put (or the item put back) happens-before the offering put's return.
+        if self.offer.fetch_add(outcome - TAKEN, Release) & SLEEPER != 0 {
+            shim::wake_all(&self.offer);
+        }
+    }
+
+    /// The put waiting for the busy slot `busy` offers its item (see `OFFERER`) and waits for the
+    /// get that frees the slot to put it. `Ok` when that get put it; `Err((item, None))` when the
+    /// offer was already another put's (the caller waits the usual way); `Err((item,
+    /// Some(timed_out)))` when the item came back (the caller looks again; `timed_out`: the
+    /// deadline passed).
+    fn offer_and_wait(
+        &self,
+        item: T,
+        busy: &Busy<'_, T>,
+        spin: &mut shim::Spin,
+        deadline: Option<Instant>,
+    ) -> Result<(), (T, Option<bool>)> {
+        let w = self.offer.load(Relaxed);
+        // Acquire: this thread reuses `offered` after the last owner's move out of it.
+        if w & OFFER_STATE != EMPTY
+            || self
+                .offer
+                .compare_exchange(w, w + FILLING, Acquire, Relaxed)
+                .is_err()
+        {
+            return Err((item, None));
+        }
+        // SAFETY: `FILLING` makes this thread the only user of `offered`; it holds no item (every
+        // owner moves the item out before it leaves its state for `EMPTY`).
+        self.offered.with_mut(|p| unsafe { (*p).write(item) });
+        // Release: the item is written before anyone can take it.
+        let published = self.offer.fetch_add(OFFERED - FILLING, Release) + OFFERED - FILLING;
+        // Mark the stamp seen busy, always with a compare-exchange (also where the mark is on
+        // already, from an earlier offer): AcqRel, so the get whose swap reads the mark also
+        // reads the offer above. A stamp that changed since it was seen means the slot may be
+        // free: take the item back and look again.
+        let marked = busy
+            .slot
+            .stamp
+            .compare_exchange(busy.stamp, busy.stamp | OFFERER, AcqRel, Relaxed)
+            .is_ok();
+        let mut w = published;
+        let mut timed_out = false;
+        loop {
+            match w & OFFER_STATE {
+                DONE => {
+                    // Release: this thread leaves the offer (`EMPTY`, no sleeper); the next
+                    // owner's claim (Acquire) comes after.
+                    self.offer.fetch_and(!(OFFER_STATE | SLEEPER), Release);
+                    return Ok(());
+                }
+                RETURNED => {
+                    // SAFETY: `RETURNED` (read with Acquire) hands `offered`, holding the item,
+                    // back to this thread.
+                    let item = self.offered.with(|p| unsafe { (*p).assume_init_read() });
+                    // Release: the item is out before another put claims `offered`.
+                    self.offer.fetch_and(!(OFFER_STATE | SLEEPER), Release);
+                    return Err((item, Some(timed_out)));
+                }
+                OFFERED => {
+                    let give_up = !marked
+                        || timed_out
+                        || w / OFFER_BUMP != published / OFFER_BUMP
+                        || shim::expired(deadline)
+                        || self.tail.0.load(Acquire) & CLOSED != 0;
+                    if give_up {
+                        // Withdraw: back to `FILLING`, this thread's again, unless a get took
+                        // the offer meanwhile (then wait for its outcome).
+                        match self.offer.compare_exchange(
+                            w,
+                            w - OFFERED + FILLING,
+                            Acquire,
+                            Acquire,
+                        ) {
+                            Ok(_) => {
+                                // SAFETY: `FILLING` again: this thread's; the item is inside.
+                                let item =
+                                    self.offered.with(|p| unsafe { (*p).assume_init_read() });
+                                self.offer.fetch_and(!(OFFER_STATE | SLEEPER), Release);
+                                let expired = timed_out || shim::expired(deadline);
+                                return Err((item, Some(expired)));
+                            }
+                            Err(now) => {
+                                w = now;
+                                continue;
+                            }
+                        }
+                    }
+                }
+                _ => {} // `TAKEN`: a get is putting the item; wait for its outcome.
+            }
+            if !spin.is_spent() {
+                // Relaxed: only a hint; the loop re-reads with Acquire.
+                while spin.pause_beside(|| self.moves(), self.capacity + 1)
+                    && self.offer.load(Relaxed) == w
+                {}
+            } else {
+                spin.stop();
+                if w & SLEEPER == 0 {
+                    // Announce the sleep on the exact word seen; if it changed, look again.
+                    // Relaxed: the wait's value check, not this store, is what the waker's
+                    // read-modify-write orders against.
+                    if let Err(now) = self
+                        .offer
+                        .compare_exchange(w, w | SLEEPER, Relaxed, Acquire)
+                    {
+                        w = now;
+                        continue;
+                    }
+                    w |= SLEEPER;
+                }
+                // While a get holds the offer its outcome comes soon and must be waited for,
+                // whatever the deadline: sleep without one.
+                let until = if w & OFFER_STATE == TAKEN {
+                    None
+                } else {
+                    deadline
+                };
+                if !shim::wait(&self.offer, w, until) && until.is_some() {
+                    timed_out = true;
+                }
+            }
+            w = self.offer.load(Acquire);
         }
     }
 
@@ -518,7 +769,7 @@ impl<T> Slots<T> {
                     let free = stamp_of(h.wrapping_add(self.lap) & POSITION);
                     // AcqRel: Release says the item is out; Acquire reads the marks.
                     let old = slot.stamp.swap(free, AcqRel);
-                    self.wake_marked(old);
+                    self.wake_marked(old, Some(slots));
                     return Ok(item);
                 }
                 Err(now) => h = now,
@@ -849,10 +1100,12 @@ impl<T> Slots<T> {
         self.not_full.fetch_add(1, Release);
         self.readable.fetch_add(1, Release);
         self.all_done.fetch_add(1, Release);
+        self.offer.fetch_add(OFFER_BUMP, Release);
         shim::wake_all(&self.not_empty);
         shim::wake_all(&self.not_full);
         shim::wake_ready(&self.readable);
         shim::wake_all(&self.all_done);
+        shim::wake_all(&self.offer);
         if immediate {
             self.drop_the_rest();
         }
@@ -1212,5 +1465,73 @@ impl<T> core::fmt::Debug for FifoCore<T> {
             FifoCore::Slots(s) => s.fmt(f),
             FifoCore::Ring(r) => r.fmt(f),
         }
+    }
+}
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    //! Every test runs under `shim::tests::watched`: a lost wake fails it by name.
+    use super::*;
+    use crate::shim::tests::watched;
+    use std::sync::Arc;
+
+    /// The get that frees the slot an offering put waits for puts that put's item before it
+    /// returns: right after the get, the slot is full again, whatever the putter's thread does.
+    #[test]
+    fn the_get_that_frees_the_slot_puts_the_offering_puts_item() {
+        watched(|| {
+            let q = Arc::new(Slots::new(1));
+            q.put_blocking(1).unwrap();
+            let putter = {
+                let q = Arc::clone(&q);
+                std::thread::spawn(move || q.put_blocking(2))
+            };
+            // Until the put has offered and marked the full slot (bounded by the watchdog).
+            let slots = q.slots();
+            while slots[0].stamp.load(Acquire) & OFFERER == 0 {
+                std::thread::yield_now();
+            }
+            assert_eq!(q.get_blocking(), Ok(1));
+            assert_eq!(
+                q.try_get(),
+                Ok(2),
+                "the freeing get put the offered item before it returned"
+            );
+            assert_eq!(
+                putter.join().unwrap(),
+                Ok(()),
+                "and the put reports it done"
+            );
+            assert_eq!(
+                q.offer.load(Acquire) & OFFER_STATE,
+                EMPTY,
+                "the offer is free again"
+            );
+        })
+    }
+
+    /// An offering put whose deadline passes takes its item back, and the offer is free again.
+    #[test]
+    fn an_offering_put_that_times_out_takes_its_item_back() {
+        watched(|| {
+            let q = Slots::new(1);
+            q.put_blocking(1).unwrap();
+            let deadline = Instant::now() + std::time::Duration::from_millis(20);
+            match q.put_until(2, Some(deadline)) {
+                Err(SendTimeoutError::Timeout(v)) => assert_eq!(v, 2, "its own item back"),
+                other => panic!("a full queue times the put out: {other:?}"),
+            }
+            assert_eq!(
+                q.offer.load(Acquire) & OFFER_STATE,
+                EMPTY,
+                "the offer is free again"
+            );
+            assert_eq!(q.get_blocking(), Ok(1));
+            assert_eq!(
+                q.try_get(),
+                Err(TryRecvError::Empty),
+                "nothing else was put"
+            );
+        })
     }
 }

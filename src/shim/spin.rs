@@ -288,6 +288,13 @@ impl Spin {
         self.round >= self.limit
     }
 
+    /// Whether busy rounds are left: the next [`pause`](Self::pause) would spin, not yield (a
+    /// caller may change how it waits once spinning did not pay).
+    #[inline]
+    pub(crate) fn is_busy(&mut self) -> bool {
+        !self.is_spent() && self.round < self.spins
+    }
+
     /// The caller stops waiting actively (it will sleep, or give up): the rounds spent so far
     /// did not pay, and no more will be granted.
     #[inline]
