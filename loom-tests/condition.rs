@@ -346,6 +346,42 @@ fn queue_lock_contenders_park_and_are_woken() {
     });
 }
 
+/// One waiter is queued, then three notifiers take the queue lock at once: with no spin under
+/// loom, while one holds it the other two park on it together. The second parker finds
+/// `QUEUE_PARKED` already on and must leave it on (its read-modify-write sets the bit, never
+/// toggles it), or the holder's unlock sees nobody parked and both parkers sleep with no wake
+/// left (loom: deadlock). Only the unlock can wake a parker here: no timeout, no close. Exactly
+/// one notify finds the waiter. Kills the mutant `| with ^` in `Condition::park_on_queue`
+/// (`docs/verification.md`), which `queue_lock_contenders_park_and_are_woken` lets survive (its
+/// timed waiter can end the model's only other sleep).
+#[test]
+fn two_contenders_parked_on_the_queue_lock_at_once_are_both_woken() {
+    crate::model(|| {
+        let shared = Arc::new((Lock::new(0usize), Condition::new()));
+        let s = Arc::clone(&shared);
+        let waiter = thread::spawn(move || {
+            let (lock, cond) = &*s;
+            let mut g = lock.lock();
+            *g += 1;
+            cond.wait(&mut g);
+        });
+        let (lock, cond) = &*shared;
+        until_registered(lock, 1);
+        let notifiers: Vec<_> = (0..2)
+            .map(|_| {
+                let s = Arc::clone(&shared);
+                thread::spawn(move || s.1.notify_one())
+            })
+            .collect();
+        let mut sent = usize::from(cond.notify_one());
+        for n in notifiers {
+            sent += usize::from(n.join().unwrap());
+        }
+        waiter.join().unwrap();
+        assert_eq!(sent, 1, "one queued waiter: exactly one notify finds it");
+    });
+}
+
 /// Python's default `Condition()` wraps an RLock: the waiter holds it at depth 2 and waits;
 /// the notifier can only take the RLock (to set the flag) if the wait released both levels.
 /// The waiter gets its depth back, and loom checks every access to the value.
