@@ -144,6 +144,47 @@ fn a_blocked_wait_is_woken_by_each_kind_of_waker() {
     });
 }
 
+/// W1 under stress: round after round, fresh idle objects (a queue, an event, a semaphore: on
+/// this thread's stack, at the addresses the round before used) and a fresh target of a kind
+/// chosen by the round, a selector blocked on all four on a new thread (whose stack is often the
+/// last round's selector's, recycled), and the target made ready from this thread. The selector
+/// must report exactly the target: an idle object reported ready would be a readiness made up
+/// (a registry entry or a wake outliving its selector and landing on reused memory, say).
+#[test]
+fn stress_a_blocked_selector_reports_exactly_the_object_made_ready() {
+    watched(|| {
+        let rounds = if cfg!(miri) { 12 } else { 1_200 };
+        for round in 0..rounds {
+            match round % 6 {
+                0 => {
+                    let q = Queue::new(1);
+                    woken_by(&q, || q.put(round).unwrap());
+                }
+                1 => {
+                    let (a, b) = pipe(1);
+                    woken_by(&a, || b.send(round).unwrap());
+                }
+                2 => {
+                    let (rx, tx) = pipe_oneway(1);
+                    woken_by(&rx, || tx.send(round).unwrap());
+                }
+                3 => {
+                    let sem = Semaphore::new(0);
+                    woken_by(&sem, || sem.release(1));
+                }
+                4 => {
+                    let ev = Event::new();
+                    woken_by(&ev, || ev.set());
+                }
+                _ => {
+                    let q = SimpleQueue::new();
+                    woken_by(&q, || q.put(round));
+                }
+            }
+        }
+    });
+}
+
 #[test]
 fn wait_for_times_out_and_zero_timeout_is_one_look() {
     watched(|| {
