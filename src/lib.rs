@@ -35,7 +35,7 @@
 //! [pipe.md]: crate::docs::pipe
 //! [thread_local.md]: crate::docs::thread_local
 //! [process]: crate::process
-//! [processes.md]: crate::docs::processes
+//! [process.md]: crate::docs::process
 //! [ThreadPool]: crate::ThreadPool
 //! [pool.md]: crate::docs::pool
 //! [barrier.md]: crate::docs::barrier
@@ -81,8 +81,8 @@ pub mod docs {
     pub mod select {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/thread_local.md"))]
     pub mod thread_local {}
-    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/processes.md"))]
-    pub mod processes {}
+    #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/process.md"))]
+    pub mod process {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/pool.md"))]
     pub mod pool {}
     #[cfg_attr(not(any(feature = "loom", feature = "shuttle")), doc = include_str!("../docs/barrier.md"))]

@@ -11,7 +11,7 @@
 //! A party killed while it waits: it arrived, and its arrival is one compare-exchange on the
 //! word, so it stays counted. The generation still completes when the remaining parties arrive
 //! (they pass; the dead one just never returns), and its `WAITERS` bit costs the release one
-//! needless wake. What it cannot do is leave a *broken* generation: see `docs/processes.md`,
+//! needless wake. What it cannot do is leave a *broken* generation: see `docs/process.md`,
 //! "Limits".
 //!
 //! No action forms (`wait_with`): the others wait for the action untimed (the generation is

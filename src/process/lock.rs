@@ -31,7 +31,7 @@ use crate::shim::{self, AtomicU32, Duration, Instant, Ordering::Relaxed, UnsafeC
 /// - `T` placed in a region must be plain data (`bytemuck::AnyBitPattern`: no pointers, no
 ///   references, every bit pattern valid), because another process writes it.
 ///
-/// Promises, design and limits: `docs/processes.md`.
+/// Promises, design and limits: `docs/process.md`.
 ///
 /// ```
 /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {

@@ -18,7 +18,7 @@
 //!
 //! Linux only: on other targets [`Region::create`] and [`Builder::spawn`] return an
 //! "unsupported" error (the primitives still work between threads in ordinary memory).
-//! Design, promises, limits and the tests behind them: `docs/processes.md`.
+//! Design, promises, limits and the tests behind them: `docs/process.md`.
 //!
 //! ```no_run
 //! use weftsync::process::{self, Builder, Region, Value};

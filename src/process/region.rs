@@ -250,7 +250,7 @@ impl From<std::io::Error> for RegionError {
 /// reference it handed out borrows it, so none can outlive the mapping.
 ///
 /// Linux only (`memfd_create`); elsewhere [`create`](Region::create) and
-/// [`attach`](Region::attach) return [`RegionError::Unsupported`]. Design: `docs/processes.md`.
+/// [`attach`](Region::attach) return [`RegionError::Unsupported`]. Design: `docs/process.md`.
 ///
 /// ```
 /// # #[cfg(not(any(feature = "loom", feature = "shuttle")))] {

@@ -26,7 +26,7 @@
 use super::{AtomicU32, Duration, Instant, Ordering::Relaxed};
 
 /// The longest a process primitive sleeps before it checks the party it waits for is alive:
-/// the bound on how long a dead holder can keep others waiting (`docs/processes.md`).
+/// the bound on how long a dead holder can keep others waiting (`docs/process.md`).
 pub(crate) const SLICE: Duration = Duration::from_millis(10);
 
 /// The id part of a token: a kernel thread or process id (a modelled thread id under the

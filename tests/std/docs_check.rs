@@ -212,7 +212,7 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("Waiting on many", "docs/select.md", "W"),
     ("Pipe", "docs/pipe.md", "P"),
     ("ThreadLocal", "docs/thread_local.md", "TL"),
-    ("Processes", "docs/processes.md", "PR"),
+    ("Processes", "docs/process.md", "PR"),
     ("Barrier", "docs/barrier.md", "B"),
     ("Timer", "docs/timer.md", "TM"),
     ("ThreadPool and futures", "docs/pool.md", "TP"),
