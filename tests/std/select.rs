@@ -105,10 +105,14 @@ fn woken_by(target: &(dyn Selectable + Sync), ready: impl FnOnce()) {
     std::thread::scope(|s| {
         let t = s.spawn(|| select::wait(&[&idle_q, &idle_ev, target, &idle_sem]));
         ready();
+        // The idle objects' state and the semaphore's address go into the message: a report of
+        // an idle object (seen once, not reproduced) would show what changed in it.
         assert_eq!(
             t.join().unwrap(),
             [2],
-            "the selector must wake and report the object"
+            "the selector must wake and report the object; idle: {idle_q:?}, {idle_ev:?}, \
+             {idle_sem:?} at {:p}",
+            &idle_sem
         );
     });
 }
