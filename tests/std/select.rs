@@ -172,7 +172,11 @@ fn until_asleep_or_done(tid: &std::sync::atomic::AtomicI32, done: impl Fn() -> b
             0 => None,
             tid => futex_wait_address(tid),
         };
-        polls = if now.is_some() && now == last { polls + 1 } else { 0 };
+        polls = if now.is_some() && now == last {
+            polls + 1
+        } else {
+            0
+        };
         last = now;
     }
 }
@@ -191,6 +195,10 @@ fn woken_from_its_sleep_by(target: &(dyn Selectable + Sync), ready: impl FnOnce(
             select::wait(&[&idle_q, &idle_ev, target, &idle_sem])
         });
         until_asleep_or_done(&tid, || t.is_finished());
+        assert!(
+            !t.is_finished(),
+            "the selector returned before any of its objects was ready"
+        );
         ready();
         assert_eq!(
             t.join().unwrap(),
@@ -267,7 +275,9 @@ fn a_wake_whose_readiness_is_gone_does_not_end_a_blocking_wait() {
                 until_asleep_or_done(&tid, || t.is_finished());
                 ev.set();
                 assert_eq!(
-                    t.join().expect("a woken blocking wait that finds nothing ready must sleep again, not end"),
+                    t.join().expect(
+                        "a woken blocking wait that finds nothing ready must sleep again, not end"
+                    ),
                     [0],
                     "the selector reports the event"
                 );
