@@ -162,6 +162,23 @@ mod tests {
         word as *const AtomicU32 as usize
     }
 
+    /// 64 ready words side by side, as in one allocation, land in at least 16 of the 64 shards
+    /// (Fibonacci hashing gives 26 or more for any base address): a hash that sent them all to
+    /// one shard would make every readiness wake in the process contend for one lock.
+    #[test]
+    fn nearby_ready_words_spread_over_many_shards() {
+        let words: [AtomicU32; 64] = core::array::from_fn(|_| AtomicU32::new(0));
+        let shards: std::collections::HashSet<*const Vec<Entry>> = words
+            .iter()
+            .map(|w| &*shard(key(w)) as *const Vec<Entry>)
+            .collect();
+        assert!(
+            shards.len() >= 16,
+            "64 nearby ready words share {} shards: the registry hash does not spread them",
+            shards.len()
+        );
+    }
+
     #[test]
     fn notify_bumps_each_registered_entry_and_nothing_after_the_registration_drops() {
         let (ready, other, own) = (AtomicU32::new(0), AtomicU32::new(0), AtomicU32::new(0));
