@@ -497,6 +497,33 @@ mod tests {
     }
 
     #[test]
+    fn a_finished_wait_on_a_large_pipe_leaves_no_poller_behind() {
+        watched(|| {
+            // Above `MAX_SLOTS` a pipe direction is the locked ring, which counts a selector as a
+            // poller: both receiving ends must undo it on leaving.
+            let large = crate::slots::MAX_SLOTS + 1;
+            let (a, b) = crate::pipe::pipe::<u8>(large);
+            finished_wait_on(&a);
+            let before = a.ready_word().load(Relaxed);
+            b.send(1).unwrap();
+            assert_eq!(
+                a.ready_word().load(Relaxed),
+                before,
+                "the selector's poller count was left on a Connection: the send bumped `readable`"
+            );
+            let (rx, tx) = crate::pipe::pipe_oneway::<u8>(large);
+            finished_wait_on(&rx);
+            let before = rx.ready_word().load(Relaxed);
+            tx.send(1).unwrap();
+            assert_eq!(
+                rx.ready_word().load(Relaxed),
+                before,
+                "the selector's poller count was left on a PipeReceiver: the send bumped `readable`"
+            );
+        });
+    }
+
+    #[test]
     fn a_finished_wait_on_a_fifo_queue_costs_at_most_one_needless_wake() {
         watched(|| {
             // The slots (a bounded FIFO queue) hold a selector's POLLER mark on one stamp, not a

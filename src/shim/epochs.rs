@@ -41,3 +41,36 @@ pub(crate) fn epoch_word(key: usize) -> &'static AtomicU32 {
     let words: &'static [AtomicU32; WORDS] = &EPOCHS;
     &words[hash % WORDS]
 }
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    //! The hash from an object's address to its epoch word.
+    use super::*;
+
+    #[test]
+    fn an_object_always_gets_the_same_epoch_word() {
+        let object = 0u64;
+        let key = &object as *const u64 as usize;
+        assert!(
+            core::ptr::eq(epoch_word(key), epoch_word(key)),
+            "a waiter and its releaser must meet on one word"
+        );
+    }
+
+    /// 64 objects side by side land on at least 16 of the 64 words (Fibonacci hashing gives 26
+    /// or more for any base address): collisions cost only spurious returns, but a hash that
+    /// sent every object to one word would make each release wake every sleeper in the process.
+    #[test]
+    fn nearby_objects_spread_over_many_epoch_words() {
+        let objects = [0u64; 64];
+        let words: std::collections::HashSet<*const AtomicU32> = objects
+            .iter()
+            .map(|o| epoch_word(o as *const u64 as usize) as *const AtomicU32)
+            .collect();
+        assert!(
+            words.len() >= 16,
+            "64 nearby objects share {} epoch words: the hash does not spread them",
+            words.len()
+        );
+    }
+}

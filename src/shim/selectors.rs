@@ -150,3 +150,70 @@ impl Drop for Registration<'_> {
         SELECTORS.fetch_sub(1, Relaxed);
     }
 }
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    //! The registry's bookkeeping, seen through `notify`: which selector words a wake reaches.
+    //! Each test uses ready words of its own, so the selectors of tests running beside it (on
+    //! other keys) change nothing here.
+    use super::*;
+
+    fn key(word: &AtomicU32) -> usize {
+        word as *const AtomicU32 as usize
+    }
+
+    /// 64 ready words side by side, as in one allocation, land in at least 16 of the 64 shards
+    /// (Fibonacci hashing gives 26 or more for any base address): a hash that sent them all to
+    /// one shard would make every readiness wake in the process contend for one lock.
+    #[test]
+    fn nearby_ready_words_spread_over_many_shards() {
+        let words: [AtomicU32; 64] = core::array::from_fn(|_| AtomicU32::new(0));
+        let shards: std::collections::HashSet<*const Vec<Entry>> = words
+            .iter()
+            .map(|w| &*shard(key(w)) as *const Vec<Entry>)
+            .collect();
+        assert!(
+            shards.len() >= 16,
+            "64 nearby ready words share {} shards: the registry hash does not spread them",
+            shards.len()
+        );
+    }
+
+    #[test]
+    fn notify_bumps_each_registered_entry_and_nothing_after_the_registration_drops() {
+        let (ready, other, own) = (AtomicU32::new(0), AtomicU32::new(0), AtomicU32::new(0));
+        let registration = Registration::new(&own, vec![key(&ready), key(&ready), key(&other)]);
+        notify(key(&ready));
+        assert_eq!(
+            own.load(Relaxed),
+            2,
+            "a wake of a ready word bumps the selector once per entry under that word"
+        );
+        notify(key(&other));
+        assert_eq!(own.load(Relaxed), 3, "and once for the other word");
+        drop(registration);
+        notify(key(&ready));
+        notify(key(&other));
+        assert_eq!(
+            own.load(Relaxed),
+            3,
+            "a dropped registration was still notified: its entries stayed in the registry"
+        );
+    }
+
+    #[test]
+    fn dropping_one_selectors_registration_keeps_the_other_selectors_entry_on_that_word() {
+        let (ready, first, second) = (AtomicU32::new(0), AtomicU32::new(0), AtomicU32::new(0));
+        let kept = Registration::new(&first, vec![key(&ready)]);
+        let dropped = Registration::new(&second, vec![key(&ready)]);
+        drop(dropped);
+        notify(key(&ready));
+        assert_eq!(
+            (first.load(Relaxed), second.load(Relaxed)),
+            (1, 0),
+            "the drop removed another selector's entry, or left its own: the wake reached the \
+             wrong selector"
+        );
+        drop(kept);
+    }
+}

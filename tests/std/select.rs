@@ -189,6 +189,148 @@ fn stress_a_blocked_selector_reports_exactly_the_object_made_ready() {
     });
 }
 
+/// Whether thread `tid` of this process is blocked in a futex wait, and on which address.
+#[cfg(all(target_os = "linux", not(miri)))]
+fn futex_wait_address(tid: i32) -> Option<usize> {
+    let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")).ok()?;
+    let mut fields = syscall.split_whitespace();
+    let number: i64 = fields.next()?.parse().ok()?;
+    let addr = usize::from_str_radix(fields.next()?.trim_start_matches("0x"), 16).ok()?;
+    (number == libc::SYS_futex).then_some(addr)
+}
+
+/// Returns once the thread whose id is in `tid` has been seen in `/proc` blocked in one futex
+/// wait for three polls in a row (a selector past its spin, registered, armed and asleep; a
+/// brief wait for a registry shard's lock is not three polls long), or once `done()` says it
+/// has returned. Panics after 10 s.
+#[cfg(all(target_os = "linux", not(miri)))]
+fn until_asleep_or_done(tid: &std::sync::atomic::AtomicI32, done: impl Fn() -> bool) {
+    let give_up = Instant::now() + Duration::from_secs(10);
+    let (mut last, mut polls) = (None, 0);
+    while polls < 3 && !done() {
+        assert!(
+            Instant::now() < give_up,
+            "the selector neither slept in a futex wait nor returned within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+        let now = match tid.load(SeqCst) {
+            0 => None,
+            tid => futex_wait_address(tid),
+        };
+        polls = if now.is_some() && now == last {
+            polls + 1
+        } else {
+            0
+        };
+        last = now;
+    }
+}
+
+/// As `woken_by`, but `ready` runs only once the selector sleeps in the kernel: the waker must
+/// find it through the registry (under the object's ready word) and wake it, and its next round
+/// of arms must see `target` ready. The spin and the first look cannot catch it.
+#[cfg(all(target_os = "linux", not(miri)))]
+fn woken_from_its_sleep_by(target: &(dyn Selectable + Sync), ready: impl FnOnce()) {
+    let (idle_q, idle_ev, idle_sem) = (Queue::<u8>::new(1), Event::new(), Semaphore::new(0));
+    let tid = std::sync::atomic::AtomicI32::new(0);
+    std::thread::scope(|s| {
+        let t = s.spawn(|| {
+            // SAFETY: gettid has no preconditions and cannot fail.
+            tid.store(unsafe { libc::gettid() }, SeqCst);
+            select::wait(&[&idle_q, &idle_ev, target, &idle_sem])
+        });
+        until_asleep_or_done(&tid, || t.is_finished());
+        assert!(
+            !t.is_finished(),
+            "the selector returned before any of its objects was ready"
+        );
+        ready();
+        assert_eq!(
+            t.join().unwrap(),
+            [2],
+            "a selector asleep must be woken by the object's waker and report the object alone"
+        );
+    });
+}
+
+/// Each kind of object, on each of its cores (the lock-free slots of a bounded FIFO queue or
+/// pipe, the locked ring above `MAX_SLOTS` and under the other queues), wakes a selector that
+/// is already asleep: a selector registered under the wrong word, or an arm that announces
+/// nothing or never sees the object ready, sleeps on here until the watchdog fails the test.
+#[test]
+#[cfg(all(target_os = "linux", not(miri)))]
+fn a_selector_asleep_is_woken_by_each_kind_of_waker_on_each_core() {
+    watched(|| {
+        let large = (1 << 16) + 1; // above the slots' MAX_SLOTS: the locked ring
+        let q = Queue::new(1);
+        woken_from_its_sleep_by(&q, || q.put(1).unwrap());
+        let q = Queue::new(large);
+        woken_from_its_sleep_by(&q, || q.put(1).unwrap());
+        let q = Queue::unbounded();
+        woken_from_its_sleep_by(&q, || q.put(1).unwrap());
+        let q = Queue::<u8>::new(1);
+        woken_from_its_sleep_by(&q, || q.shutdown(false));
+        let q = LifoQueue::new(1);
+        woken_from_its_sleep_by(&q, || q.put(1).unwrap());
+        let q = PriorityQueue::new(1);
+        woken_from_its_sleep_by(&q, || q.put(1).unwrap());
+        let q = SimpleQueue::new();
+        woken_from_its_sleep_by(&q, || q.put(1));
+        for capacity in [1, large] {
+            let (rx, tx) = pipe_oneway(capacity);
+            woken_from_its_sleep_by(&rx, || tx.send(1).unwrap());
+            let (rx, tx) = pipe_oneway::<u8>(capacity);
+            woken_from_its_sleep_by(&rx, move || drop(tx));
+            let (a, b) = pipe(capacity);
+            woken_from_its_sleep_by(&a, || b.send(1).unwrap());
+            let (a, b) = pipe::<u8>(capacity);
+            woken_from_its_sleep_by(&a, move || b.close());
+        }
+        let ev = Event::new();
+        woken_from_its_sleep_by(&ev, || ev.set());
+        let sem = Semaphore::new(0);
+        woken_from_its_sleep_by(&sem, || sem.release(1));
+        let bsem = BoundedSemaphore::new(1);
+        let held = bsem.acquire();
+        woken_from_its_sleep_by(&bsem, move || drop(held));
+    });
+}
+
+/// A blocking `wait` woken by a readiness that is gone again when it looks (an event set and
+/// cleared at once) goes back to sleep: a wake is not a timeout, and only the next readiness
+/// ends the wait (or, if the selector saw the event set, it reports it). Ten rounds, so that the
+/// selector mostly looks after the clear.
+#[test]
+#[cfg(all(target_os = "linux", not(miri)))]
+fn a_wake_whose_readiness_is_gone_does_not_end_a_blocking_wait() {
+    watched(|| {
+        for _ in 0..10 {
+            let ev = Event::new();
+            let tid = std::sync::atomic::AtomicI32::new(0);
+            std::thread::scope(|s| {
+                let t = s.spawn(|| {
+                    // SAFETY: gettid has no preconditions and cannot fail.
+                    tid.store(unsafe { libc::gettid() }, SeqCst);
+                    select::wait(&[&ev])
+                });
+                until_asleep_or_done(&tid, || t.is_finished());
+                ev.set();
+                ev.clear();
+                // Asleep again (or returned, having seen the set): the next set ends it.
+                until_asleep_or_done(&tid, || t.is_finished());
+                ev.set();
+                assert_eq!(
+                    t.join().expect(
+                        "a woken blocking wait that finds nothing ready must sleep again, not end"
+                    ),
+                    [0],
+                    "the selector reports the event"
+                );
+            });
+        }
+    });
+}
+
 #[test]
 fn wait_for_times_out_and_zero_timeout_is_one_look() {
     watched(|| {
