@@ -828,4 +828,177 @@ mod tests {
             "a zero-timeout put or join must not register, bump or owe a wake"
         );
     }
+
+    /// Sets the registered getters, putters and pollers as sleepers would (without sleeping).
+    fn register<S: Store>(r: &Ring<S>, getters: u32, putters: u32, pollers: u32) {
+        let mut g = r.inner.lock();
+        (g.getters, g.putters, g.pollers) = (getters, putters, pollers);
+    }
+
+    /// `(getter_wakes, putter_wakes, not_empty, not_full, readable)`.
+    fn owed_and_epochs<S: Store>(r: &Ring<S>) -> [u64; 5] {
+        let t = trace(r);
+        [t[4], t[5], t[6], t[7], t[8]]
+    }
+
+    #[test]
+    fn a_put_wakes_a_getter_only_while_one_is_not_owed_a_wake_and_every_poller_while_any_waits() {
+        let r: Ring<Vec<u8>> = Ring::new(8, false);
+        r.put_blocking(0).unwrap();
+        assert_eq!(owed_and_epochs(&r), [0; 5], "nobody registered: no bump");
+        register(&r, 2, 0, 0);
+        r.put_blocking(1).unwrap();
+        assert_eq!(
+            owed_and_epochs(&r),
+            [1, 0, 1, 0, 0],
+            "2 getters, none owed: one wake"
+        );
+        r.put_blocking(2).unwrap();
+        assert_eq!(
+            owed_and_epochs(&r),
+            [2, 0, 2, 0, 0],
+            "2 getters, 1 owed: one more wake"
+        );
+        r.put_blocking(3).unwrap();
+        assert_eq!(
+            owed_and_epochs(&r),
+            [2, 0, 2, 0, 0],
+            "every getter owed a wake: no wake"
+        );
+        register(&r, 0, 0, 1);
+        r.put_blocking(4).unwrap();
+        assert_eq!(
+            owed_and_epochs(&r),
+            [2, 0, 2, 0, 1],
+            "a poller: readable is bumped"
+        );
+    }
+
+    #[test]
+    fn a_get_wakes_a_putter_only_while_one_is_not_owed_a_wake() {
+        let r: Ring<Vec<u8>> = Ring::new(4, true);
+        for i in 0..4 {
+            r.put_blocking(i).unwrap();
+        }
+        assert_eq!(r.try_get(), Ok(3));
+        assert_eq!(owed_and_epochs(&r), [0; 5], "nobody registered: no bump");
+        register(&r, 0, 2, 0);
+        assert_eq!(r.try_get(), Ok(2));
+        assert_eq!(
+            owed_and_epochs(&r),
+            [0, 1, 0, 1, 0],
+            "2 putters, none owed: one wake"
+        );
+        assert_eq!(r.get_until(None), Ok(1));
+        assert_eq!(
+            owed_and_epochs(&r),
+            [0, 2, 0, 2, 0],
+            "2 putters, 1 owed: one more wake"
+        );
+        assert_eq!(r.try_get(), Ok(0));
+        assert_eq!(
+            owed_and_epochs(&r),
+            [0, 2, 0, 2, 0],
+            "every putter owed a wake: no wake"
+        );
+        assert_eq!(
+            r.unfinished(),
+            4,
+            "a queue's ring counts each get as a task"
+        );
+    }
+
+    #[test]
+    fn a_sleep_registers_then_unregisters_and_settles_one_owed_wake() {
+        let r: Ring<Vec<u8>> = Ring::new(1, false);
+        let past = Instant::now().checked_sub(Duration::from_millis(1));
+        {
+            let mut g = r.inner.lock();
+            (g.getters, g.getter_wakes, g.putters, g.putter_wakes) = (1, 2, 1, 0);
+        }
+        let (g, woken) = r.sleep(r.inner.lock(), Sleeper::Getter, past);
+        assert!(!woken, "a past deadline times out");
+        assert_eq!(
+            (g.getters, g.getter_wakes),
+            (1, 1),
+            "back to 1 getter, one wake settled"
+        );
+        drop(g);
+        let (g, _) = r.sleep(r.inner.lock(), Sleeper::Putter, past);
+        assert_eq!(
+            (g.putters, g.putter_wakes),
+            (1, 0),
+            "none owed: settles nothing"
+        );
+        assert_eq!(g.getter_wakes, 1, "a putter settles no getter's wake");
+        drop(g);
+        let (g, _) = r.sleep(r.inner.lock(), Sleeper::Poller, past);
+        assert_eq!(
+            (g.pollers, g.getter_wakes, g.putter_wakes),
+            (0, 1, 0),
+            "pollers owe nothing"
+        );
+    }
+
+    #[test]
+    fn select_arm_counts_a_poller_and_disarm_uncounts_it() {
+        let r: Ring<Vec<u8>> = Ring::new(1, false);
+        assert!(!r.select_arm(true), "empty and open: a get would block");
+        assert!(!r.select_arm(false), "a look does not register");
+        assert_eq!(r.inner.lock().pollers, 1);
+        r.put_blocking(1).unwrap();
+        assert_eq!(
+            owed_and_epochs(&r)[4],
+            1,
+            "an armed ring's put bumps readable"
+        );
+        assert!(r.select_arm(false), "an item inside");
+        r.select_disarm();
+        assert_eq!(r.inner.lock().pollers, 0);
+        assert!(
+            core::ptr::eq(r.readable_word(), &r.readable),
+            "the registry key is readable"
+        );
+    }
+
+    #[test]
+    fn a_bounded_ring_grows_by_doubling_from_four_slots_but_never_past_its_capacity() {
+        let r: Ring<Vec<u8>> = Ring::new(9, false);
+        let mut slots = Vec::new();
+        for i in 0..9 {
+            r.put_blocking(i).unwrap();
+            slots.push(r.inner.lock().items.slots());
+        }
+        assert_eq!(slots, [4, 4, 4, 4, 8, 8, 8, 8, 9]);
+        assert_eq!((r.capacity(), r.len()), (9, 9));
+    }
+
+    #[test]
+    fn an_unbounded_ring_halves_its_slots_once_the_items_fill_an_eighth_never_below_four() {
+        let r: Ring<Vec<u8>> = Ring::new(UNBOUNDED, false);
+        for i in 0..64 {
+            r.put_blocking(i).unwrap();
+        }
+        assert_eq!(r.inner.lock().items.slots(), 64);
+        let mut slots = Vec::new();
+        while r.try_get().is_ok() {
+            slots.push((r.len(), r.inner.lock().items.slots()));
+        }
+        let halved: Vec<_> = slots
+            .windows(2)
+            .filter(|w| w[1].1 != w[0].1)
+            .map(|w| w[1])
+            .collect();
+        assert_eq!(slots[0], (63, 64));
+        assert_eq!(
+            halved,
+            [(8, 32), (4, 16), (2, 8), (1, 4)],
+            "halved at len <= slots / 8, down to 4"
+        );
+        assert_eq!(
+            owed_and_epochs(&r),
+            [0; 5],
+            "the phantom putter is never woken"
+        );
+    }
 }
