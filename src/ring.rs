@@ -1001,4 +1001,12 @@ mod tests {
             "the phantom putter is never woken"
         );
     }
+
+    #[test]
+    fn debug_prints_the_capacity_without_the_lock() {
+        let r: Ring<Vec<u8>> = Ring::new(3, false);
+        let held = r.inner.lock();
+        assert_eq!(format!("{r:?}"), "Ring { capacity: 3, .. }");
+        drop(held);
+    }
 }
