@@ -1009,4 +1009,27 @@ mod tests {
         assert_eq!(format!("{r:?}"), "Ring { capacity: 3, .. }");
         drop(held);
     }
+
+    #[test]
+    fn the_length_hint_follows_every_change_of_the_items() {
+        let r: Ring<Vec<u8>> = Ring::new(UNBOUNDED, false);
+        assert!(!r.readable_hint() && !r.is_readable(), "empty and open");
+        r.put_blocking(1).unwrap();
+        r.put_blocking(2).unwrap();
+        assert_eq!(r.len_hint.load(Relaxed), 2, "published by each put");
+        assert!(r.readable_hint() && r.is_readable(), "items inside");
+        assert_eq!(r.try_get(), Ok(2));
+        assert_eq!(r.len_hint.load(Relaxed), 1, "published by each get");
+        r.shutdown(true);
+        assert_eq!(
+            r.len_hint.load(Relaxed),
+            0,
+            "published by an immediate shutdown"
+        );
+        assert!(!r.readable_hint(), "the hint misses a shutdown");
+        assert!(
+            r.is_readable(),
+            "a shut-down ring is readable: a get would not block"
+        );
+    }
 }
