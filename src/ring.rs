@@ -1032,4 +1032,56 @@ mod tests {
             "a shut-down ring is readable: a get would not block"
         );
     }
+
+    std::thread_local! {
+        static GRUMPY: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    }
+
+    /// Its `cmp` panics while this thread's `GRUMPY` is set.
+    #[derive(PartialEq, Eq)]
+    struct Grumpy(u8);
+    impl PartialOrd for Grumpy {
+        fn partial_cmp(&self, o: &Self) -> Option<core::cmp::Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl Ord for Grumpy {
+        fn cmp(&self, o: &Self) -> core::cmp::Ordering {
+            assert!(!GRUMPY.with(core::cell::Cell::get), "cmp panics");
+            self.0.cmp(&o.0)
+        }
+    }
+
+    #[test]
+    fn a_get_whose_cmp_panics_passes_its_wake_on_only_to_a_getter_not_owed_one() {
+        use crate::store::Heap;
+        use std::panic::catch_unwind;
+        let r: Ring<Heap<Grumpy>> = Ring::new(4, false);
+        r.put_blocking(Grumpy(1)).unwrap();
+        r.put_blocking(Grumpy(2)).unwrap();
+        GRUMPY.with(|g| g.set(true));
+        assert!(
+            catch_unwind(|| r.put_blocking(Grumpy(0))).is_err(),
+            "a put whose cmp panicked resumes the panic"
+        );
+        register(&r, 1, 0, 0);
+        assert!(
+            catch_unwind(|| r.try_get()).is_err(),
+            "the get's cmp panics"
+        );
+        assert_eq!(
+            owed_and_epochs(&r),
+            [1, 0, 1, 0, 0],
+            "items inside and a getter not owed a wake: the wake is passed on"
+        );
+        assert!(catch_unwind(|| r.try_get()).is_err());
+        assert_eq!(
+            owed_and_epochs(&r),
+            [1, 0, 1, 0, 0],
+            "the one getter is owed a wake already: none passed on"
+        );
+        GRUMPY.with(|g| g.set(false));
+        assert_eq!(r.len(), 3, "nothing taken, the panicking put's item inside");
+        register(&r, 0, 0, 0);
+    }
 }
