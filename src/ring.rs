@@ -1084,4 +1084,48 @@ mod tests {
         assert_eq!(r.len(), 3, "nothing taken, the panicking put's item inside");
         register(&r, 0, 0, 0);
     }
+
+    /// A wake on `not_empty` that brings no item (the wait layer lets a wait return spuriously,
+    /// and a wake may reach a getter whose item another getter took) must not end a blocked get,
+    /// untimed or timed: the test sends a getter such a wake, as a put would (owed, bumped,
+    /// woken), waits until the getter has relocked (the owed wake is settled) and registered
+    /// again, and only then puts the item it must return.
+    #[test]
+    fn a_wake_that_brings_no_item_does_not_end_a_blocked_get() {
+        use std::sync::Arc;
+        shim::tests::watched(|| {
+            // Capacity 2: the puts below never block, whatever the getter did.
+            let r: Arc<Ring<Vec<u8>>> = Arc::new(Ring::new(2, false));
+            let getter = {
+                let r = Arc::clone(&r);
+                std::thread::spawn(move || {
+                    let deadline = Instant::now().checked_add(Duration::from_secs(60));
+                    (r.get_blocking(), r.get_until(deadline))
+                })
+            };
+            let until = |done: &dyn Fn(&Inner<Vec<u8>>) -> bool| {
+                while !done(&r.inner.lock()) && !getter.is_finished() {
+                    std::thread::sleep(Duration::from_millis(1)); // polling, not ordering
+                }
+            };
+            // Registered and owed nothing: asleep, or about to be, since the last wake settled.
+            let asleep = |g: &Inner<Vec<u8>>| g.getters == 1 && g.getter_wakes == 0;
+            for item in 1..=2 {
+                until(&asleep);
+                {
+                    let mut g = r.inner.lock();
+                    g.getter_wakes += 1;
+                    r.not_empty.fetch_add(1, Relaxed);
+                }
+                shim::wake_all(&r.not_empty);
+                until(&asleep);
+                r.put_blocking(item).unwrap();
+            }
+            assert_eq!(
+                getter.join().unwrap(),
+                (Ok(1), Ok(2)),
+                "a blocked get and a timed get end only with an item"
+            );
+        });
+    }
 }
