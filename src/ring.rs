@@ -1128,4 +1128,59 @@ mod tests {
             );
         });
     }
+
+    /// Whether thread `tid` sleeps in a futex wait on `word` expecting `value` (from `/proc`).
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn asleep_on(tid: i32, word: &AtomicU32, value: u32) -> bool {
+        let path = format!("/proc/self/task/{tid}/syscall");
+        let syscall = std::fs::read_to_string(path).unwrap_or_default();
+        let fields: Vec<_> = syscall.split_whitespace().collect();
+        let hex = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| u64::from_str_radix(f.trim_start_matches("0x"), 16).ok())
+        };
+        fields.first().and_then(|n| n.parse::<i64>().ok()) == Some(libc::SYS_futex)
+            && hex(1) == Some(word as *const AtomicU32 as u64)
+            && hex(3) == Some(u64::from(value))
+    }
+
+    /// As for a get above, a wake on `readable` that brings no item must not end a blocked poll:
+    /// the test bumps and wakes `readable` as a put would, waits until `/proc` shows the poller
+    /// asleep again on the bumped epoch, and only then puts. Linux futex backend only.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn a_wake_that_brings_no_item_does_not_end_a_blocked_poll() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicI32, Ordering::SeqCst};
+        shim::tests::watched(|| {
+            let r: Arc<Ring<Vec<u8>>> = Arc::new(Ring::new(1, false));
+            let tid = Arc::new(AtomicI32::new(0));
+            let poller = {
+                let (r, tid) = (Arc::clone(&r), Arc::clone(&tid));
+                std::thread::spawn(move || {
+                    // SAFETY: gettid has no preconditions and cannot fail.
+                    tid.store(unsafe { libc::gettid() }, SeqCst);
+                    r.poll(None)
+                })
+            };
+            let until = |done: &dyn Fn() -> bool| {
+                while !done() && !poller.is_finished() {
+                    std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+                }
+            };
+            until(&|| r.inner.lock().pollers == 1);
+            let epoch = {
+                let _g = r.inner.lock();
+                r.readable.fetch_add(1, Relaxed) + 1
+            };
+            shim::wake_ready(&r.readable);
+            until(&|| asleep_on(tid.load(SeqCst), &r.readable, epoch));
+            r.put_blocking(1).unwrap();
+            assert!(
+                poller.join().unwrap(),
+                "a blocked poll ends only when a get would not block"
+            );
+        });
+    }
 }
