@@ -1183,4 +1183,21 @@ mod tests {
             );
         });
     }
+
+    #[test]
+    fn a_poll_is_true_exactly_when_a_get_would_not_block() {
+        let past = Instant::now().checked_sub(Duration::from_millis(1));
+        let r: Ring<Vec<u8>> = Ring::new(2, false);
+        assert!(!r.poll(past), "empty and open: a get would block");
+        r.put_blocking(1).unwrap();
+        assert!(r.poll(past) && r.poll(None), "an item inside");
+        assert_eq!(r.len(), 1, "a poll takes nothing");
+        r.shutdown(false);
+        assert!(r.poll(past), "draining, an item inside");
+        assert_eq!(r.try_get(), Ok(1));
+        assert!(
+            r.poll(past) && r.poll(None),
+            "shut down and empty: a get fails at once"
+        );
+    }
 }
