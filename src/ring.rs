@@ -1200,4 +1200,41 @@ mod tests {
             "shut down and empty: a get fails at once"
         );
     }
+
+    #[test]
+    fn task_done_counts_down_and_only_the_last_one_wakes_the_joiners() {
+        let past = Instant::now().checked_sub(Duration::from_millis(1));
+        let r: Ring<Vec<u8>> = Ring::new(4, true);
+        assert!(
+            r.join(past) && !r.task_done(),
+            "nothing put: joined, nothing to mark"
+        );
+        for i in 0..3 {
+            r.put_blocking(i).unwrap();
+        }
+        assert_eq!(r.try_get(), Ok(2));
+        assert_eq!(r.try_get(), Ok(1));
+        assert_eq!(r.unfinished(), 3, "2 got and not done, 1 inside");
+        r.inner.lock().joiners = 1;
+        assert!(r.task_done());
+        assert_eq!(trace(&r)[9], 0, "an item inside: no wake");
+        assert_eq!(r.try_get(), Ok(0));
+        assert!(r.task_done());
+        assert_eq!(
+            (r.unfinished(), trace(&r)[9]),
+            (1, 0),
+            "one not done: no wake"
+        );
+        assert!(!r.join(past), "one not done: not joined");
+        assert!(r.task_done(), "the last one");
+        assert_eq!(
+            (r.unfinished(), trace(&r)[9]),
+            (0, 1),
+            "the last one wakes the joiners"
+        );
+        assert!(!r.task_done(), "nothing left to mark");
+        assert_eq!(trace(&r)[9], 1);
+        r.inner.lock().joiners = 0;
+        assert!(r.join(past) && r.join(None), "every task done");
+    }
 }
