@@ -1236,5 +1236,9 @@ mod tests {
         assert_eq!(trace(&r)[9], 1);
         r.inner.lock().joiners = 0;
         assert!(r.join(past) && r.join(None), "every task done");
+        r.put_blocking(3).unwrap();
+        assert_eq!(r.try_get(), Ok(3));
+        assert!(r.task_done());
+        assert_eq!(trace(&r)[9], 1, "the last one, but no joiner: no wake");
     }
 }
