@@ -1241,4 +1241,44 @@ mod tests {
         assert!(r.task_done());
         assert_eq!(trace(&r)[9], 1, "the last one, but no joiner: no wake");
     }
+
+    /// As for a poll above: a wake on `all_done` that is not the last `task_done` must not end a
+    /// blocked `join`. Linux futex backend only.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn a_wake_that_is_not_the_last_task_done_does_not_end_a_blocked_join() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicI32, Ordering::SeqCst};
+        shim::tests::watched(|| {
+            let r: Arc<Ring<Vec<u8>>> = Arc::new(Ring::new(1, true));
+            r.put_blocking(1).unwrap();
+            assert_eq!(r.try_get(), Ok(1));
+            let tid = Arc::new(AtomicI32::new(0));
+            let joiner = {
+                let (r, tid) = (Arc::clone(&r), Arc::clone(&tid));
+                std::thread::spawn(move || {
+                    // SAFETY: gettid has no preconditions and cannot fail.
+                    tid.store(unsafe { libc::gettid() }, SeqCst);
+                    r.join(None)
+                })
+            };
+            let until = |done: &dyn Fn() -> bool| {
+                while !done() && !joiner.is_finished() {
+                    std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+                }
+            };
+            until(&|| r.inner.lock().joiners == 1);
+            let epoch = {
+                let _g = r.inner.lock();
+                r.all_done.fetch_add(1, Relaxed) + 1
+            };
+            shim::wake_all(&r.all_done);
+            until(&|| asleep_on(tid.load(SeqCst), &r.all_done, epoch));
+            assert!(r.task_done());
+            assert!(
+                joiner.join().unwrap(),
+                "a blocked join ends only when every task is done"
+            );
+        });
+    }
 }
