@@ -828,4 +828,457 @@ mod tests {
             "a zero-timeout put or join must not register, bump or owe a wake"
         );
     }
+
+    /// Sets the registered getters, putters and pollers as sleepers would (without sleeping).
+    fn register<S: Store>(r: &Ring<S>, getters: u32, putters: u32, pollers: u32) {
+        let mut g = r.inner.lock();
+        (g.getters, g.putters, g.pollers) = (getters, putters, pollers);
+    }
+
+    /// `(getter_wakes, putter_wakes, not_empty, not_full, readable)`.
+    fn owed_and_epochs<S: Store>(r: &Ring<S>) -> [u64; 5] {
+        let t = trace(r);
+        [t[4], t[5], t[6], t[7], t[8]]
+    }
+
+    #[test]
+    fn a_put_wakes_a_getter_only_while_one_is_not_owed_a_wake_and_every_poller_while_any_waits() {
+        let r: Ring<Vec<u8>> = Ring::new(8, false);
+        r.put_blocking(0).unwrap();
+        assert_eq!(owed_and_epochs(&r), [0; 5], "nobody registered: no bump");
+        register(&r, 2, 0, 0);
+        r.put_blocking(1).unwrap();
+        assert_eq!(
+            owed_and_epochs(&r),
+            [1, 0, 1, 0, 0],
+            "2 getters, none owed: one wake"
+        );
+        r.put_blocking(2).unwrap();
+        assert_eq!(
+            owed_and_epochs(&r),
+            [2, 0, 2, 0, 0],
+            "2 getters, 1 owed: one more wake"
+        );
+        r.put_blocking(3).unwrap();
+        assert_eq!(
+            owed_and_epochs(&r),
+            [2, 0, 2, 0, 0],
+            "every getter owed a wake: no wake"
+        );
+        register(&r, 0, 0, 1);
+        r.put_blocking(4).unwrap();
+        assert_eq!(
+            owed_and_epochs(&r),
+            [2, 0, 2, 0, 1],
+            "a poller: readable is bumped"
+        );
+    }
+
+    #[test]
+    fn a_get_wakes_a_putter_only_while_one_is_not_owed_a_wake() {
+        let r: Ring<Vec<u8>> = Ring::new(4, true);
+        for i in 0..4 {
+            r.put_blocking(i).unwrap();
+        }
+        assert_eq!(r.try_get(), Ok(3));
+        assert_eq!(owed_and_epochs(&r), [0; 5], "nobody registered: no bump");
+        register(&r, 0, 2, 0);
+        assert_eq!(r.try_get(), Ok(2));
+        assert_eq!(
+            owed_and_epochs(&r),
+            [0, 1, 0, 1, 0],
+            "2 putters, none owed: one wake"
+        );
+        assert_eq!(r.get_until(None), Ok(1));
+        assert_eq!(
+            owed_and_epochs(&r),
+            [0, 2, 0, 2, 0],
+            "2 putters, 1 owed: one more wake"
+        );
+        assert_eq!(r.try_get(), Ok(0));
+        assert_eq!(
+            owed_and_epochs(&r),
+            [0, 2, 0, 2, 0],
+            "every putter owed a wake: no wake"
+        );
+        assert_eq!(
+            r.unfinished(),
+            4,
+            "a queue's ring counts each get as a task"
+        );
+    }
+
+    #[test]
+    fn a_sleep_registers_then_unregisters_and_settles_one_owed_wake() {
+        let r: Ring<Vec<u8>> = Ring::new(1, false);
+        let past = Instant::now().checked_sub(Duration::from_millis(1));
+        {
+            let mut g = r.inner.lock();
+            (g.getters, g.getter_wakes, g.putters, g.putter_wakes) = (1, 2, 1, 0);
+        }
+        let (g, woken) = r.sleep(r.inner.lock(), Sleeper::Getter, past);
+        assert!(!woken, "a past deadline times out");
+        assert_eq!(
+            (g.getters, g.getter_wakes),
+            (1, 1),
+            "back to 1 getter, one wake settled"
+        );
+        drop(g);
+        let (g, _) = r.sleep(r.inner.lock(), Sleeper::Putter, past);
+        assert_eq!(
+            (g.putters, g.putter_wakes),
+            (1, 0),
+            "none owed: settles nothing"
+        );
+        assert_eq!(g.getter_wakes, 1, "a putter settles no getter's wake");
+        drop(g);
+        let (g, _) = r.sleep(r.inner.lock(), Sleeper::Poller, past);
+        assert_eq!(
+            (g.pollers, g.getter_wakes, g.putter_wakes),
+            (0, 1, 0),
+            "pollers owe nothing"
+        );
+    }
+
+    #[test]
+    fn select_arm_counts_a_poller_and_disarm_uncounts_it() {
+        let r: Ring<Vec<u8>> = Ring::new(1, false);
+        assert!(!r.select_arm(true), "empty and open: a get would block");
+        assert!(!r.select_arm(false), "a look does not register");
+        assert_eq!(r.inner.lock().pollers, 1);
+        r.put_blocking(1).unwrap();
+        assert_eq!(
+            owed_and_epochs(&r)[4],
+            1,
+            "an armed ring's put bumps readable"
+        );
+        assert!(r.select_arm(false), "an item inside");
+        r.select_disarm();
+        assert_eq!(r.inner.lock().pollers, 0);
+        assert!(
+            core::ptr::eq(r.readable_word(), &r.readable),
+            "the registry key is readable"
+        );
+    }
+
+    #[test]
+    fn a_bounded_ring_grows_by_doubling_from_four_slots_but_never_past_its_capacity() {
+        let r: Ring<Vec<u8>> = Ring::new(9, false);
+        let mut slots = Vec::new();
+        for i in 0..9 {
+            r.put_blocking(i).unwrap();
+            slots.push(r.inner.lock().items.slots());
+        }
+        assert_eq!(slots, [4, 4, 4, 4, 8, 8, 8, 8, 9]);
+        assert_eq!((r.capacity(), r.len()), (9, 9));
+    }
+
+    #[test]
+    fn an_unbounded_ring_halves_its_slots_once_the_items_fill_an_eighth_never_below_four() {
+        let r: Ring<Vec<u8>> = Ring::new(UNBOUNDED, false);
+        for i in 0..64 {
+            r.put_blocking(i).unwrap();
+        }
+        assert_eq!(r.inner.lock().items.slots(), 64);
+        let mut slots = Vec::new();
+        while r.try_get().is_ok() {
+            slots.push((r.len(), r.inner.lock().items.slots()));
+        }
+        let halved: Vec<_> = slots
+            .windows(2)
+            .filter(|w| w[1].1 != w[0].1)
+            .map(|w| w[1])
+            .collect();
+        assert_eq!(slots[0], (63, 64));
+        assert_eq!(
+            halved,
+            [(8, 32), (4, 16), (2, 8), (1, 4)],
+            "halved at len <= slots / 8, down to 4"
+        );
+        assert_eq!(
+            owed_and_epochs(&r),
+            [0; 5],
+            "the phantom putter is never woken"
+        );
+    }
+
+    #[test]
+    fn debug_prints_the_capacity_without_the_lock() {
+        let r: Ring<Vec<u8>> = Ring::new(3, false);
+        let held = r.inner.lock();
+        assert_eq!(format!("{r:?}"), "Ring { capacity: 3, .. }");
+        drop(held);
+    }
+
+    #[test]
+    fn the_length_hint_follows_every_change_of_the_items() {
+        let r: Ring<Vec<u8>> = Ring::new(UNBOUNDED, false);
+        assert!(!r.readable_hint() && !r.is_readable(), "empty and open");
+        r.put_blocking(1).unwrap();
+        r.put_blocking(2).unwrap();
+        assert_eq!(r.len_hint.load(Relaxed), 2, "published by each put");
+        assert!(r.readable_hint() && r.is_readable(), "items inside");
+        assert_eq!(r.try_get(), Ok(2));
+        assert_eq!(r.len_hint.load(Relaxed), 1, "published by each get");
+        r.shutdown(true);
+        assert_eq!(
+            r.len_hint.load(Relaxed),
+            0,
+            "published by an immediate shutdown"
+        );
+        assert!(!r.readable_hint(), "the hint misses a shutdown");
+        assert!(
+            r.is_readable(),
+            "a shut-down ring is readable: a get would not block"
+        );
+    }
+
+    std::thread_local! {
+        static GRUMPY: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    }
+
+    /// Its `cmp` panics while this thread's `GRUMPY` is set.
+    #[derive(PartialEq, Eq)]
+    struct Grumpy(u8);
+    impl PartialOrd for Grumpy {
+        fn partial_cmp(&self, o: &Self) -> Option<core::cmp::Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl Ord for Grumpy {
+        fn cmp(&self, o: &Self) -> core::cmp::Ordering {
+            assert!(!GRUMPY.with(core::cell::Cell::get), "cmp panics");
+            self.0.cmp(&o.0)
+        }
+    }
+
+    #[test]
+    fn a_get_whose_cmp_panics_passes_its_wake_on_only_to_a_getter_not_owed_one() {
+        use crate::store::Heap;
+        use std::panic::catch_unwind;
+        let r: Ring<Heap<Grumpy>> = Ring::new(4, false);
+        r.put_blocking(Grumpy(1)).unwrap();
+        r.put_blocking(Grumpy(2)).unwrap();
+        GRUMPY.with(|g| g.set(true));
+        assert!(
+            catch_unwind(|| r.put_blocking(Grumpy(0))).is_err(),
+            "a put whose cmp panicked resumes the panic"
+        );
+        register(&r, 1, 0, 0);
+        assert!(
+            catch_unwind(|| r.try_get()).is_err(),
+            "the get's cmp panics"
+        );
+        assert_eq!(
+            owed_and_epochs(&r),
+            [1, 0, 1, 0, 0],
+            "items inside and a getter not owed a wake: the wake is passed on"
+        );
+        assert!(catch_unwind(|| r.try_get()).is_err());
+        assert_eq!(
+            owed_and_epochs(&r),
+            [1, 0, 1, 0, 0],
+            "the one getter is owed a wake already: none passed on"
+        );
+        GRUMPY.with(|g| g.set(false));
+        assert_eq!(r.len(), 3, "nothing taken, the panicking put's item inside");
+        register(&r, 0, 0, 0);
+    }
+
+    /// A wake on `not_empty` that brings no item (the wait layer lets a wait return spuriously,
+    /// and a wake may reach a getter whose item another getter took) must not end a blocked get,
+    /// untimed or timed: the test sends a getter such a wake, as a put would (owed, bumped,
+    /// woken), waits until the getter has relocked (the owed wake is settled) and registered
+    /// again, and only then puts the item it must return.
+    #[test]
+    fn a_wake_that_brings_no_item_does_not_end_a_blocked_get() {
+        use std::sync::Arc;
+        shim::tests::watched(|| {
+            // Capacity 2: the puts below never block, whatever the getter did.
+            let r: Arc<Ring<Vec<u8>>> = Arc::new(Ring::new(2, false));
+            let getter = {
+                let r = Arc::clone(&r);
+                std::thread::spawn(move || {
+                    let deadline = Instant::now().checked_add(Duration::from_secs(60));
+                    (r.get_blocking(), r.get_until(deadline))
+                })
+            };
+            let until = |done: &dyn Fn(&Inner<Vec<u8>>) -> bool| {
+                while !done(&r.inner.lock()) && !getter.is_finished() {
+                    std::thread::sleep(Duration::from_millis(1)); // polling, not ordering
+                }
+            };
+            // Registered and owed nothing: asleep, or about to be, since the last wake settled.
+            let asleep = |g: &Inner<Vec<u8>>| g.getters == 1 && g.getter_wakes == 0;
+            for item in 1..=2 {
+                until(&asleep);
+                {
+                    let mut g = r.inner.lock();
+                    g.getter_wakes += 1;
+                    r.not_empty.fetch_add(1, Relaxed);
+                }
+                shim::wake_all(&r.not_empty);
+                until(&asleep);
+                r.put_blocking(item).unwrap();
+            }
+            assert_eq!(
+                getter.join().unwrap(),
+                (Ok(1), Ok(2)),
+                "a blocked get and a timed get end only with an item"
+            );
+        });
+    }
+
+    /// Whether thread `tid` sleeps in a futex wait on `word` expecting `value` (from `/proc`).
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn asleep_on(tid: i32, word: &AtomicU32, value: u32) -> bool {
+        let path = format!("/proc/self/task/{tid}/syscall");
+        let syscall = std::fs::read_to_string(path).unwrap_or_default();
+        let fields: Vec<_> = syscall.split_whitespace().collect();
+        let hex = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| u64::from_str_radix(f.trim_start_matches("0x"), 16).ok())
+        };
+        fields.first().and_then(|n| n.parse::<i64>().ok()) == Some(libc::SYS_futex)
+            && hex(1) == Some(word as *const AtomicU32 as u64)
+            && hex(3) == Some(u64::from(value))
+    }
+
+    /// As for a get above, a wake on `readable` that brings no item must not end a blocked poll:
+    /// the test bumps and wakes `readable` as a put would, waits until `/proc` shows the poller
+    /// asleep again on the bumped epoch, and only then puts. Linux futex backend only.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn a_wake_that_brings_no_item_does_not_end_a_blocked_poll() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicI32, Ordering::SeqCst};
+        shim::tests::watched(|| {
+            let r: Arc<Ring<Vec<u8>>> = Arc::new(Ring::new(1, false));
+            let tid = Arc::new(AtomicI32::new(0));
+            let poller = {
+                let (r, tid) = (Arc::clone(&r), Arc::clone(&tid));
+                std::thread::spawn(move || {
+                    // SAFETY: gettid has no preconditions and cannot fail.
+                    tid.store(unsafe { libc::gettid() }, SeqCst);
+                    r.poll(None)
+                })
+            };
+            let until = |done: &dyn Fn() -> bool| {
+                while !done() && !poller.is_finished() {
+                    std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+                }
+            };
+            until(&|| r.inner.lock().pollers == 1);
+            let epoch = {
+                let _g = r.inner.lock();
+                r.readable.fetch_add(1, Relaxed) + 1
+            };
+            shim::wake_ready(&r.readable);
+            until(&|| asleep_on(tid.load(SeqCst), &r.readable, epoch));
+            r.put_blocking(1).unwrap();
+            assert!(
+                poller.join().unwrap(),
+                "a blocked poll ends only when a get would not block"
+            );
+        });
+    }
+
+    #[test]
+    fn a_poll_is_true_exactly_when_a_get_would_not_block() {
+        let past = Instant::now().checked_sub(Duration::from_millis(1));
+        let r: Ring<Vec<u8>> = Ring::new(2, false);
+        assert!(!r.poll(past), "empty and open: a get would block");
+        r.put_blocking(1).unwrap();
+        assert!(r.poll(past) && r.poll(None), "an item inside");
+        assert_eq!(r.len(), 1, "a poll takes nothing");
+        r.shutdown(false);
+        assert!(r.poll(past), "draining, an item inside");
+        assert_eq!(r.try_get(), Ok(1));
+        assert!(
+            r.poll(past) && r.poll(None),
+            "shut down and empty: a get fails at once"
+        );
+    }
+
+    #[test]
+    fn task_done_counts_down_and_only_the_last_one_wakes_the_joiners() {
+        let past = Instant::now().checked_sub(Duration::from_millis(1));
+        let r: Ring<Vec<u8>> = Ring::new(4, true);
+        assert!(
+            r.join(past) && !r.task_done(),
+            "nothing put: joined, nothing to mark"
+        );
+        for i in 0..3 {
+            r.put_blocking(i).unwrap();
+        }
+        assert_eq!(r.try_get(), Ok(2));
+        assert_eq!(r.try_get(), Ok(1));
+        assert_eq!(r.unfinished(), 3, "2 got and not done, 1 inside");
+        r.inner.lock().joiners = 1;
+        assert!(r.task_done());
+        assert_eq!(trace(&r)[9], 0, "an item inside: no wake");
+        assert_eq!(r.try_get(), Ok(0));
+        assert!(r.task_done());
+        assert_eq!(
+            (r.unfinished(), trace(&r)[9]),
+            (1, 0),
+            "one not done: no wake"
+        );
+        assert!(!r.join(past), "one not done: not joined");
+        assert!(r.task_done(), "the last one");
+        assert_eq!(
+            (r.unfinished(), trace(&r)[9]),
+            (0, 1),
+            "the last one wakes the joiners"
+        );
+        assert!(!r.task_done(), "nothing left to mark");
+        assert_eq!(trace(&r)[9], 1);
+        r.inner.lock().joiners = 0;
+        assert!(r.join(past) && r.join(None), "every task done");
+        r.put_blocking(3).unwrap();
+        assert_eq!(r.try_get(), Ok(3));
+        assert!(r.task_done());
+        assert_eq!(trace(&r)[9], 1, "the last one, but no joiner: no wake");
+    }
+
+    /// As for a poll above: a wake on `all_done` that is not the last `task_done` must not end a
+    /// blocked `join`. Linux futex backend only.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn a_wake_that_is_not_the_last_task_done_does_not_end_a_blocked_join() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicI32, Ordering::SeqCst};
+        shim::tests::watched(|| {
+            let r: Arc<Ring<Vec<u8>>> = Arc::new(Ring::new(1, true));
+            r.put_blocking(1).unwrap();
+            assert_eq!(r.try_get(), Ok(1));
+            let tid = Arc::new(AtomicI32::new(0));
+            let joiner = {
+                let (r, tid) = (Arc::clone(&r), Arc::clone(&tid));
+                std::thread::spawn(move || {
+                    // SAFETY: gettid has no preconditions and cannot fail.
+                    tid.store(unsafe { libc::gettid() }, SeqCst);
+                    r.join(None)
+                })
+            };
+            let until = |done: &dyn Fn() -> bool| {
+                while !done() && !joiner.is_finished() {
+                    std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+                }
+            };
+            until(&|| r.inner.lock().joiners == 1);
+            let epoch = {
+                let _g = r.inner.lock();
+                r.all_done.fetch_add(1, Relaxed) + 1
+            };
+            shim::wake_all(&r.all_done);
+            until(&|| asleep_on(tid.load(SeqCst), &r.all_done, epoch));
+            assert!(r.task_done());
+            assert!(
+                joiner.join().unwrap(),
+                "a blocked join ends only when every task is done"
+            );
+        });
+    }
 }

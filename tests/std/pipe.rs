@@ -5,7 +5,7 @@ use crate::watchdog::watched;
 use proptest::prelude::*;
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 use weftsync::{
     RecvError, RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError, pipe,
@@ -448,5 +448,202 @@ fn closing_with_a_panicking_message_drops_every_other_message_once() {
         assert!(a.is_disconnected() && b.is_disconnected());
         drop((a, b));
         assert_eq!(drops.load(SeqCst), n + 1, "nothing dropped twice");
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Each form of each end, named (found by mutation testing: `scripts/mutants src/pipe.rs`).
+
+#[test]
+fn one_way_ends_send_and_receive_in_every_form_and_time_out_when_they_must() {
+    watched(|| {
+        let (rx, tx) = pipe_oneway(3);
+        let later = Instant::now() + Duration::from_secs(5);
+        tx.try_send(1).unwrap();
+        tx.send_for(2, Duration::from_secs(5)).unwrap();
+        tx.send_until(3, later).unwrap();
+        assert_eq!(
+            tx.send_for(4, Duration::ZERO),
+            Err(SendTimeoutError::Timeout(4)),
+            "a full pipe: the timed send hands the message back"
+        );
+        assert_eq!(
+            tx.send_until(5, Instant::now()),
+            Err(SendTimeoutError::Timeout(5)),
+            "a full pipe: a past deadline hands the message back"
+        );
+        assert_eq!(rx.recv_for(Duration::from_secs(5)), Ok(1), "try_send sent");
+        assert_eq!(rx.recv_until(later), Ok(2), "send_for sent");
+        assert_eq!(rx.try_recv(), Ok(3), "send_until sent");
+        assert_eq!(
+            rx.recv_for(Duration::ZERO),
+            Err(RecvTimeoutError::Timeout),
+            "an empty pipe: the timed receive times out"
+        );
+        assert_eq!(
+            rx.recv_until(Instant::now()),
+            Err(RecvTimeoutError::Timeout),
+            "an empty pipe: a past deadline times out"
+        );
+    });
+}
+
+#[test]
+fn duplex_deadline_forms_send_look_and_time_out() {
+    watched(|| {
+        let (a, b) = pipe(1);
+        assert!(
+            !b.poll_until(Instant::now()),
+            "nothing buffered: a past deadline is one look, false"
+        );
+        a.send_until(7, Instant::now() + Duration::from_secs(5))
+            .unwrap();
+        assert_eq!(
+            a.send_until(8, Instant::now()),
+            Err(SendTimeoutError::Timeout(8)),
+            "a full direction: a past deadline hands the message back"
+        );
+        assert_eq!(b.try_recv(), Ok(7), "send_until sent");
+    });
+}
+
+#[test]
+fn one_way_look_forms_see_a_buffered_message_and_a_closed_receiver() {
+    watched(|| {
+        let (rx, tx) = pipe_oneway(1);
+        tx.send(1).unwrap();
+        assert!(
+            rx.poll_until(Instant::now()),
+            "a buffered message: a past deadline's one look is true"
+        );
+        assert!(!tx.is_disconnected(), "both ends open");
+        drop(rx);
+        assert!(
+            tx.is_disconnected(),
+            "dropping the receiver disconnects the sender"
+        );
+        assert_eq!(
+            tx.send(2),
+            Err(SendError(2)),
+            "a send to a dropped receiver hands the message back"
+        );
+    });
+}
+
+#[test]
+fn dropping_the_receiver_drops_its_buffer_and_wakes_a_blocked_sender() {
+    watched(|| {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let bomb = || Bomb {
+            panics: false,
+            drops: Arc::clone(&drops),
+        };
+        let (rx, tx) = pipe_oneway(1);
+        tx.send(bomb()).unwrap();
+        std::thread::scope(|s| {
+            let sender = s.spawn(|| tx.send(bomb()).map_err(|e| e.into_inner().panics));
+            drop(rx);
+            assert_eq!(
+                sender.join().unwrap(),
+                Err(false),
+                "the blocked send wakes and gets its message back"
+            );
+        });
+        assert_eq!(
+            drops.load(SeqCst),
+            2,
+            "the buffered message is dropped by the receiver's drop, the refused one by its caller"
+        );
+    });
+}
+
+#[test]
+fn debug_names_the_end_and_never_blocks() {
+    watched(|| {
+        let (a, b) = pipe::<u8>(1);
+        let (rx, tx) = pipe_oneway::<u8>(1);
+        a.send(1).unwrap();
+        assert_eq!(format!("{a:?}"), "Connection { side: 0, .. }");
+        assert_eq!(format!("{b:?}"), "Connection { side: 1, .. }");
+        assert_eq!(format!("{rx:?}"), "PipeReceiver { .. }");
+        assert_eq!(format!("{tx:?}"), "PipeSender { .. }");
+        assert_eq!(format!("{:?}", rx.iter()), "Iter { .. }");
+        assert_eq!(format!("{:?}", b.try_iter()), "TryIter { .. }");
+    });
+}
+
+/// Runs `block` on a thread of its own, runs `wake` once that thread sleeps in the kernel (its
+/// state in `/proc` is `S`) or has returned, and hands back what `block` returned. The test is
+/// right in any order; waiting to see the thread asleep only makes sure that a call which fails
+/// to block returns before `wake`, every time. Where `/proc` cannot say (not Linux, Miri), `wake`
+/// runs at once.
+fn blocked_until<R: Send>(block: impl FnOnce() -> R + Send, wake: impl FnOnce()) -> R {
+    let tid = AtomicI32::new(0);
+    std::thread::scope(|s| {
+        let blocked = s.spawn(|| {
+            tid.store(os_thread_id(), SeqCst);
+            block()
+        });
+        let give_up = Instant::now() + Duration::from_secs(10);
+        while !blocked.is_finished() && !asleep(tid.load(SeqCst)) && Instant::now() < give_up {
+            std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+        }
+        wake();
+        blocked.join().unwrap()
+    })
+}
+
+#[cfg(all(target_os = "linux", not(miri)))]
+fn os_thread_id() -> i32 {
+    // SAFETY: gettid has no preconditions and cannot fail.
+    unsafe { libc::gettid() }
+}
+
+#[cfg(not(all(target_os = "linux", not(miri))))]
+fn os_thread_id() -> i32 {
+    0
+}
+
+/// Whether thread `tid` of this process sleeps in the kernel; `true` where `/proc` cannot say.
+fn asleep(tid: i32) -> bool {
+    if !cfg!(all(target_os = "linux", not(miri))) {
+        return true;
+    }
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).unwrap_or_default();
+    // The state is the field after the command name, which is in parentheses.
+    stat.rfind(')')
+        .and_then(|at| stat[at + 1..].split_whitespace().next())
+        == Some("S")
+}
+
+#[test]
+fn blocking_poll_returns_only_once_a_message_is_buffered_and_consumes_nothing() {
+    watched(|| {
+        let (a, b) = pipe(1);
+        let got = blocked_until(
+            || {
+                b.poll();
+                b.try_recv()
+            },
+            || a.send(1).unwrap(),
+        );
+        assert_eq!(
+            got,
+            Ok(1),
+            "Connection::poll must wait for the send and leave its message"
+        );
+        let (rx, tx) = pipe_oneway(1);
+        let got = blocked_until(
+            || {
+                rx.poll();
+                rx.try_recv()
+            },
+            || tx.send(2).unwrap(),
+        );
+        assert_eq!(
+            got,
+            Ok(2),
+            "PipeReceiver::poll must wait for the send and leave its message"
+        );
     });
 }
