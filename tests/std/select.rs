@@ -189,16 +189,6 @@ fn stress_a_blocked_selector_reports_exactly_the_object_made_ready() {
     });
 }
 
-/// Whether thread `tid` of this process is blocked in a futex wait, and on which address.
-#[cfg(all(target_os = "linux", not(miri)))]
-fn futex_wait_address(tid: i32) -> Option<usize> {
-    let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")).ok()?;
-    let mut fields = syscall.split_whitespace();
-    let number: i64 = fields.next()?.parse().ok()?;
-    let addr = usize::from_str_radix(fields.next()?.trim_start_matches("0x"), 16).ok()?;
-    (number == libc::SYS_futex).then_some(addr)
-}
-
 /// Returns once the thread whose id is in `tid` has been seen in `/proc` blocked in one futex
 /// wait for three polls in a row (a selector past its spin, registered, armed and asleep; a
 /// brief wait for a registry shard's lock is not three polls long), or once `done()` says it
@@ -215,7 +205,7 @@ fn until_asleep_or_done(tid: &std::sync::atomic::AtomicI32, done: impl Fn() -> b
         std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
         let now = match tid.load(SeqCst) {
             0 => None,
-            tid => futex_wait_address(tid),
+            tid => crate::watchdog::futex_wait_address(tid),
         };
         polls = if now.is_some() && now == last {
             polls + 1

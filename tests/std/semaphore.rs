@@ -876,16 +876,6 @@ fn arc_permit_forget_keeps_permits_out_and_releases_the_arc() {
     });
 }
 
-/// The thread's state in `/proc`: `Some(addr)` while it is blocked in a futex wait on `addr`.
-#[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
-fn futex_wait_address(tid: i32) -> Option<usize> {
-    let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")).ok()?;
-    let mut fields = syscall.split_whitespace();
-    let number: i64 = fields.next()?.parse().ok()?;
-    let addr = usize::from_str_radix(fields.next()?.trim_start_matches("0x"), 16).ok()?;
-    (number == libc::SYS_futex).then_some(addr)
-}
-
 /// Every blocking form's waiting loop ends in a sleep on the semaphore's own word (the word a
 /// release wakes), not in a spin: a thread blocked in `acquire`, `acquire_for(60 s)` and a
 /// bounded `acquire_many_arc(2)` is seen in `/proc` waiting in the kernel on that word's
@@ -926,7 +916,7 @@ fn a_blocked_acquire_sleeps_in_the_kernel_on_the_semaphore_word() {
                 seen = if tid == 0 {
                     None
                 } else {
-                    futex_wait_address(tid)
+                    crate::watchdog::futex_wait_address(tid)
                 };
             }
             assert!(

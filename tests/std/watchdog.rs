@@ -171,6 +171,18 @@ fn os_thread_id() -> u64 {
     0
 }
 
+/// Whether thread `tid` of this process is blocked in a futex wait, and on which address (from
+/// `/proc/self/task/<tid>/syscall`): how a test sees that a blocking call sleeps in the kernel on
+/// the word it should, and not in a spin.
+#[cfg(all(target_os = "linux", not(miri)))]
+pub fn futex_wait_address(tid: i32) -> Option<usize> {
+    let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")).ok()?;
+    let mut fields = syscall.split_whitespace();
+    let number: i64 = fields.next()?.parse().ok()?;
+    let addr = usize::from_str_radix(fields.next()?.trim_start_matches("0x"), 16).ok()?;
+    (number == libc::SYS_futex).then_some(addr)
+}
+
 /// One line per thread of this process, from `/proc/self/task/*`. Best effort: a file that
 /// cannot be read leaves a `?`, and nothing here panics.
 #[cfg(all(target_os = "linux", not(miri)))]
