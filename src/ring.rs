@@ -1132,17 +1132,7 @@ mod tests {
     /// Whether thread `tid` sleeps in a futex wait on `word` expecting `value` (from `/proc`).
     #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
     fn asleep_on(tid: i32, word: &AtomicU32, value: u32) -> bool {
-        let path = format!("/proc/self/task/{tid}/syscall");
-        let syscall = std::fs::read_to_string(path).unwrap_or_default();
-        let fields: Vec<_> = syscall.split_whitespace().collect();
-        let hex = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|f| u64::from_str_radix(f.trim_start_matches("0x"), 16).ok())
-        };
-        fields.first().and_then(|n| n.parse::<i64>().ok()) == Some(libc::SYS_futex)
-            && hex(1) == Some(word as *const AtomicU32 as u64)
-            && hex(3) == Some(u64::from(value))
+        shim::tests::futex_wait_of(tid) == Some((word as *const AtomicU32 as usize, value))
     }
 
     /// As for a get above, a wake on `readable` that brings no item must not end a blocked poll:

@@ -1745,13 +1745,7 @@ mod tests {
             let word = &sem.state as *const AtomicU32 as usize;
             let asleep = || {
                 let tid = tid.load(SeqCst);
-                let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall"));
-                let mut fields = syscall.as_deref().unwrap_or("").split_whitespace();
-                let number = fields.next().and_then(|n| n.parse::<i64>().ok());
-                let addr = fields
-                    .next()
-                    .and_then(|a| usize::from_str_radix(a.trim_start_matches("0x"), 16).ok());
-                tid != 0 && number == Some(libc::SYS_futex) && addr == Some(word)
+                tid != 0 && shim::tests::futex_wait_of(tid) == Some((word, 0))
             };
             while !asleep() {
                 std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering

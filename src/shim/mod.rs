@@ -236,6 +236,25 @@ pub(crate) mod tests {
         }
     }
 
+    /// Where thread `tid` of this process sleeps, from `/proc/self/task/<tid>/syscall`: the
+    /// word's address and the value it waits for while the thread is blocked in a futex wait,
+    /// `None` otherwise. How a unit test sees that a blocked call sleeps in the kernel on the
+    /// word (and value) it should. Linux futex backend only.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    pub(crate) fn futex_wait_of(tid: i32) -> Option<(usize, u32)> {
+        let syscall = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")).ok()?;
+        let fields: Vec<&str> = syscall.split_whitespace().collect();
+        let hex = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| u64::from_str_radix(f.trim_start_matches("0x"), 16).ok())
+        };
+        let number: i64 = fields.first()?.parse().ok()?;
+        let addr = usize::try_from(hex(1)?).ok()?;
+        let expected = u32::try_from(hex(3)?).ok()?;
+        (number == libc::SYS_futex).then_some((addr, expected))
+    }
+
     #[test]
     fn wait_returns_at_once_when_value_differs() {
         watched(|| {
