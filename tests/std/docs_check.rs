@@ -427,3 +427,167 @@ fn loom_readme_counts_every_model() {
          run scripts/loom-facts 2"
     );
 }
+
+/// The calls that put a thread to sleep, as the primitives write them: the wait layer's `wait`
+/// (directly, or through a wake mode), the process primitives' sliced wait, and the pidfd poll.
+const SLEEPS: [&str; 6] = [
+    "shim::wait(",
+    "M::wait(",
+    "Shared::wait(",
+    "Private::wait(",
+    "owner::wait_slice(",
+    "os::wait_readable(",
+];
+
+/// Every Rust file under `dir`, sorted.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out.sort();
+}
+
+/// The type an `impl` line is for (`impl<T> Trait for Type<T>` gives `Type`), if `t` is one.
+fn impl_type(t: &str) -> Option<String> {
+    let mut rest = t.strip_prefix("impl")?;
+    if rest.starts_with('<') {
+        let mut open = 0;
+        let end = rest.char_indices().find_map(|(i, c)| {
+            open += match c {
+                '<' => 1,
+                '>' => -1,
+                _ => 0,
+            };
+            (open == 0).then_some(i + 1)
+        })?;
+        rest = &rest[end..];
+    } else if !rest.starts_with(' ') {
+        return None;
+    }
+    let rest = rest.trim_start();
+    let rest = rest
+        .split_once(" for ")
+        .map_or(rest, |(_, ty)| ty.trim_start());
+    let path: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+        .collect();
+    path.rsplit("::").next().map(str::to_string)
+}
+
+/// Every call of a sleep (`SLEEPS`) in `src/`, outside the wait layer itself (`src/shim/`) and
+/// the test modules: the file and the function it is in, as `Type::function` (or the bare name
+/// of a free function). Brace counting, so good for rustfmt'ed code, which this is.
+fn sleep_sites() -> std::collections::BTreeSet<(String, String)> {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    let mut sites = std::collections::BTreeSet::new();
+    for path in files {
+        let file = path
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if file.starts_with("src/shim/") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&path).unwrap();
+        let mut depth = 0i64;
+        // (depth the block opened at, whether its `{` was seen), for the impl and a test module.
+        let mut in_impl: Option<(i64, bool)> = None;
+        let mut in_tests: Option<(i64, bool)> = None;
+        let mut ty: Option<String> = None;
+        let mut func = String::new();
+        for line in src.lines() {
+            let code = line.split("//").next().unwrap();
+            let t = code.trim_start();
+            let bare = [
+                "pub(crate) ",
+                "pub(super) ",
+                "pub ",
+                "const ",
+                "unsafe ",
+                "async ",
+            ]
+            .iter()
+            .fold(t, |t, p| t.strip_prefix(p).unwrap_or(t));
+            if in_tests.is_none()
+                && ["mod tests", "mod loom_tests", "mod shuttle_tests"]
+                    .iter()
+                    .any(|m| bare.starts_with(m))
+            {
+                in_tests = Some((depth, false));
+            }
+            if let Some(name) = impl_type(t) {
+                ty = Some(name);
+                in_impl = Some((depth, false));
+            }
+            if let Some(rest) = bare.strip_prefix("fn ") {
+                func = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+            }
+            if in_tests.is_none() && SLEEPS.iter().any(|s| code.contains(s)) {
+                let name = match &ty {
+                    Some(ty) => format!("{ty}::{func}"),
+                    None => func.clone(),
+                };
+                sites.insert((file.clone(), name));
+            }
+            depth += code.matches('{').count() as i64 - code.matches('}').count() as i64;
+            for block in [&mut in_impl, &mut in_tests] {
+                if let Some((d, entered)) = block {
+                    *entered |= depth > *d;
+                    if *entered && depth <= *d {
+                        *block = None;
+                    }
+                }
+            }
+            if in_impl.is_none() {
+                ty = None;
+            }
+        }
+    }
+    sites
+}
+
+/// `docs/wait-layer.md`'s table "Every sleep in the crate" names every place in `src/` that puts
+/// a thread to sleep, with the word it sleeps on and who wakes it: a sleep added without a row,
+/// or a row left behind by a sleep that is gone, fails here.
+#[test]
+#[cfg_attr(miri, ignore = "reads files; Miri isolates the file system")]
+fn every_sleep_in_src_is_in_the_wait_layer_table() {
+    let page = read("docs/wait-layer.md");
+    let section = page
+        .split("\n## ")
+        .find(|s| s.starts_with("Every sleep in the crate"))
+        .expect("docs/wait-layer.md has a section \"Every sleep in the crate\"");
+    let rows: std::collections::BTreeSet<(String, String)> = table_rows(section)
+        .filter_map(|cells| {
+            let names: Vec<&str> = cells[0].split('`').skip(1).step_by(2).collect();
+            match names[..] {
+                [file, name] if file.ends_with(".rs") => Some((file.into(), name.into())),
+                _ => None,
+            }
+        })
+        .collect();
+    let sites = sleep_sites();
+    assert!(
+        sites.len() >= 20,
+        "the scan of src/ found only {} sleeps: {sites:?}",
+        sites.len()
+    );
+    let missing: Vec<_> = sites.difference(&rows).collect();
+    let stale: Vec<_> = rows.difference(&sites).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "docs/wait-layer.md, \"Every sleep in the crate\": sleeps in src/ without a row: \
+         {missing:?}; rows naming no sleep in src/: {stale:?}"
+    );
+}
