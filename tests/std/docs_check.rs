@@ -480,10 +480,10 @@ fn impl_type(t: &str) -> Option<String> {
     path.rsplit("::").next().map(str::to_string)
 }
 
-/// Every call of a sleep (`SLEEPS`) in `src/`, outside the wait layer itself (`src/shim/`) and
-/// the test modules: the file and the function it is in, as `Type::function` (or the bare name
-/// of a free function). Brace counting, so good for rustfmt'ed code, which this is.
-fn sleep_sites() -> std::collections::BTreeSet<(String, String)> {
+/// Every call of one of `calls` in `src/`, outside the wait layer itself (`src/shim/`) and the
+/// test modules: the file and the function it is in, as `Type::function` (or the bare name of a
+/// free function). Brace counting, so good for rustfmt'ed code, which this is.
+fn call_sites(calls: &[&str]) -> std::collections::BTreeSet<(String, String)> {
     let mut files = Vec::new();
     rust_files(&root().join("src"), &mut files);
     let mut sites = std::collections::BTreeSet::new();
@@ -533,7 +533,7 @@ fn sleep_sites() -> std::collections::BTreeSet<(String, String)> {
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                     .collect();
             }
-            if in_tests.is_none() && SLEEPS.iter().any(|s| code.contains(s)) {
+            if in_tests.is_none() && calls.iter().any(|s| code.contains(s)) {
                 let name = match &ty {
                     Some(ty) => format!("{ty}::{func}"),
                     None => func.clone(),
@@ -577,7 +577,7 @@ fn every_sleep_in_src_is_in_the_wait_layer_table() {
             }
         })
         .collect();
-    let sites = sleep_sites();
+    let sites = call_sites(&SLEEPS);
     assert!(
         sites.len() >= 20,
         "the scan of src/ found only {} sleeps: {sites:?}",
@@ -589,5 +589,21 @@ fn every_sleep_in_src_is_in_the_wait_layer_table() {
         missing.is_empty() && stale.is_empty(),
         "docs/wait-layer.md, \"Every sleep in the crate\": sleeps in src/ without a row: \
          {missing:?}; rows naming no sleep in src/: {stale:?}"
+    );
+}
+
+/// No loop outside the wait layer spins or yields on its own: every active wait takes its rounds
+/// from a `shim::Spin` budget (`src/shim/spin.rs`, `docs/wait-layer.md` "Spinning"), which is
+/// bounded and ends in one of the sleeps above, so no waiter can starve the thread it waits for
+/// by yielding without end. A `yield_now`, `spin_loop` or `thread::sleep` written into a
+/// primitive's code fails here. (`src/model.rs` re-exports the checkers' `yield_now` for users'
+/// models; a re-export is no call.)
+#[test]
+#[cfg_attr(miri, ignore = "reads files; Miri isolates the file system")]
+fn no_primitive_spins_or_yields_outside_the_spin_budget() {
+    let sites = call_sites(&["yield_now(", "spin_loop(", "thread::sleep("]);
+    assert!(
+        sites.is_empty(),
+        "spins, yields or sleeps outside shim::Spin (src/shim/spin.rs): {sites:?}"
     );
 }
