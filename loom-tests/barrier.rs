@@ -4,12 +4,12 @@
 //! no-hang check. Under loom a timed wait may time out at any step, so every model with a
 //! `wait_for` explores the timeout at every point of the other threads' progress.
 
+use crate::LONG;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use loom::thread;
 use std::collections::BTreeSet;
 use std::sync::Mutex as StdMutex;
-use std::time::Duration;
 use weftsync::{Barrier, BarrierTimeoutError, BrokenBarrier};
 
 /// Blocks until `n` threads have arrived in the current generation (they may be spinning,
@@ -163,7 +163,7 @@ fn timeout_racing_last_arrival_is_all_or_nothing() {
             let b = Arc::new(Barrier::new(2));
             let timed = {
                 let b = Arc::clone(&b);
-                thread::spawn(move || b.wait_for(Duration::from_secs(5)))
+                thread::spawn(move || b.wait_for(LONG))
             };
             // Loom runs a thread that yielded (the timed waiter, inside its timed wait) only once the
             // others yield or block: these yields let its timeout land before and during the action.
@@ -360,7 +360,7 @@ fn timeout_of_arrival_during_action_breaks_after_the_release() {
             let b = Arc::new(Barrier::new(1));
             let t = {
                 let b = Arc::clone(&b);
-                thread::spawn(move || b.wait_for(Duration::from_secs(5)))
+                thread::spawn(move || b.wait_for(LONG))
             };
             assert_eq!(b.wait_with(thread::yield_now), Ok(0), "a lone party passes");
             let outcome = match t.join().unwrap() {

@@ -13,8 +13,7 @@ use std::sync::Mutex as StdMutex;
 use std::time::Duration;
 use weftsync::{Condition, Lock, RLock};
 
-/// Long enough never to pass in real time; under loom the shim decides when it "passes".
-const LONG: Duration = Duration::from_secs(60);
+use crate::LONG;
 
 /// Spins (yielding to loom) until `registered` waiters have announced, under the lock, that they
 /// are about to wait. A waiter sets its flag and queues itself inside one critical section, so

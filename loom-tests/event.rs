@@ -5,6 +5,7 @@
 //! `WAITERS` bit, which the API does not show: they live in `src/event.rs` (`loom_tests`, run by
 //! `cargo test --features loom --lib event`).
 
+use crate::LONG;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
 use loom::thread;
@@ -64,7 +65,7 @@ fn timeout_racing_set_leaves_event_usable() {
         let timed = {
             let e = Arc::clone(&ev);
             thread::spawn(move || {
-                let got = e.wait_for(Duration::from_secs(5));
+                let got = e.wait_for(LONG);
                 assert!(!got || e.is_set(), "true without any set");
             })
         };
@@ -95,7 +96,7 @@ fn timed_out_waiter_then_new_waiter_is_woken() {
         let ev = Arc::new(Event::new());
         let e = Arc::clone(&ev);
         let t = thread::spawn(move || {
-            let _ = e.wait_for(Duration::from_secs(1));
+            let _ = e.wait_for(LONG);
             e.wait();
         });
         ev.set();
@@ -178,7 +179,7 @@ fn stale_wake_after_set_and_clear_is_not_reported_as_a_set() {
         ev.wait();
         ev.clear();
         assert!(
-            !ev.wait_for(Duration::from_secs(5)),
+            !ev.wait_for(LONG),
             "a timed wait reported the set made before its clear"
         );
         setter.join().unwrap();

@@ -1,5 +1,6 @@
 //! Loom models of `Lock`'s promises. Bound: LOOM_MAX_PREEMPTIONS=2 (.cargo/config.toml).
 
+use crate::LONG;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use loom::thread;
@@ -105,7 +106,7 @@ fn blocked_lock_until_is_woken_by_the_guard_drop_or_times_out() {
             let lock = Arc::new(Lock::new(0u32));
             let mut guard = lock.lock();
             let other = Arc::clone(&lock);
-            let far = Instant::now() + Duration::from_secs(3600);
+            let far = Instant::now() + LONG;
             let t = thread::spawn(move || other.lock_until(far).map(|g| *g));
             *guard = 1;
             drop(guard);
@@ -184,7 +185,7 @@ fn timeout_racing_unlock_leaves_lock_usable() {
         let timed = {
             let l = Arc::clone(&lock);
             thread::spawn(move || {
-                if let Some(mut g) = l.lock_for(Duration::from_secs(5)) {
+                if let Some(mut g) = l.lock_for(LONG) {
                     *g += 1;
                 }
             })

@@ -20,6 +20,17 @@ mod slots;
 mod thread_local;
 mod timer;
 
+/// The timeout of every timed call in a model whose deadline is not meant to have passed. Under
+/// the checkers, when a timed wait ends is the emulated wait layer's choice, which loom explores
+/// like any other (`docs/wait-layer.md`, "How the emulation maps to the system call"); but a
+/// deadline is still an `Instant`, and `shim::expired` still compares it with the real clock (a
+/// deadline a caller passes in must be compared with something). A deadline that could pass
+/// during one execution would make a branch depend on real time, and loom, replaying a path,
+/// would fail with "Reached unexpected exploration state" (seen with 5 s in a CI run on a loaded
+/// machine). An hour never passes within a model (`WEFT_ISOLATED_SECS` ends one long before).
+/// `tests/std/docs_check.rs::loom_models_take_their_timeouts_from_long` keeps every model on it.
+pub const LONG: std::time::Duration = std::time::Duration::from_secs(3600);
+
 #[path = "../tests/support/isolated.rs"]
 mod isolated;
 

@@ -5,9 +5,9 @@
 //! docs name: the other end stays open until the blocked thread has returned, and no other thread
 //! blocks, closes or drops anything, so a lost wake-up is a deadlock loom reports.
 
+use crate::LONG;
 use loom::sync::Arc;
 use loom::thread;
-use std::time::Duration;
 use weftsync::{RecvError, SendError, TryRecvError, pipe, pipe_oneway};
 
 /// The peer closes while this end is blocked in `recv` (or about to be): it receives the
@@ -126,7 +126,7 @@ fn wake_meant_for_receiver_landing_on_poller_is_not_lost() {
                 let rx = Arc::clone(&rx);
                 thread::spawn(move || {
                     let took = rx.try_recv().is_ok();
-                    let _ready = rx.poll_for(Duration::from_secs(1));
+                    let _ready = rx.poll_for(LONG);
                     took
                 })
             };
@@ -206,7 +206,7 @@ fn poll_for_timing_out_as_send_arrives_consumes_nothing() {
         let rx = Arc::new(rx);
         let poller = {
             let rx = Arc::clone(&rx);
-            thread::spawn(move || rx.poll_for(Duration::from_secs(5)))
+            thread::spawn(move || rx.poll_for(LONG))
         };
         tx.send(4).unwrap();
         let _ready = poller.join().unwrap();

@@ -14,9 +14,9 @@
 //! - a worker's sleep in the job queue by `submit` (every model: the worker starts before the
 //!   first submit, or not), and `Builder::build` by the worker's report (every model).
 
+use crate::LONG;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::time::Duration;
 use weftsync::ThreadPool;
 use weftsync::pool::{self, ResultError, ResultTimeoutError, WaitFor};
 
@@ -103,7 +103,7 @@ fn result_for_timeout_racing_completion_leaves_the_future_usable() {
     crate::model(|| {
         let pool = ThreadPool::new(1);
         let f = pool.submit(|| 9u8).unwrap();
-        let v = match f.result_for(Duration::from_secs(5)) {
+        let v = match f.result_for(LONG) {
             Ok(v) => v,
             Err(ResultTimeoutError::Timeout(f)) => f.result().unwrap(),
             Err(e) => panic!("{e}"),
@@ -135,7 +135,7 @@ fn wait_for_timeout_racing_completion_then_wait_is_still_woken() {
     crate::model(|| {
         let pool = ThreadPool::new(1);
         let f = pool.submit(|| 1u8).unwrap();
-        let w = pool::wait_for([&f], WaitFor::AllCompleted, Duration::from_secs(5));
+        let w = pool::wait_for([&f], WaitFor::AllCompleted, LONG);
         if w.done.is_empty() {
             let w = pool::wait([&f], WaitFor::AllCompleted);
             assert_eq!(w.done.len(), 1);
@@ -246,7 +246,7 @@ fn as_completed_for_timeout_racing_completion_yields_or_hands_back_once() {
     crate::model(|| {
         let pool = ThreadPool::new(1);
         let f = pool.submit(|| 6u8).unwrap();
-        let mut it = pool::as_completed_for([f], Duration::from_secs(5));
+        let mut it = pool::as_completed_for([f], LONG);
         let f = match it.next().expect("one item") {
             Ok(f) => f,
             Err(rest) => {

@@ -8,9 +8,9 @@
 //! Since waits never end by slice under the checkers unless a death happened, a lost wake-up is
 //! still a deadlock loom reports; each "wakes" model below fails if its wake is removed.
 
+use crate::LONG;
 use loom::sync::Arc;
 use loom::thread;
-use std::time::Duration;
 use weftsync::BarrierTimeoutError;
 use weftsync::process::{
     __simulate_death, Barrier, Condition, End, Event, Lock, LockGuard, Pipe, Queue, RLock,
@@ -100,7 +100,7 @@ fn timeout_racing_unlock_leaves_robust_lock_usable() {
         let timed = {
             let l = Arc::clone(&lock);
             thread::spawn(move || {
-                if let Some(mut g) = l.lock_for(Duration::from_secs(5)) {
+                if let Some(mut g) = l.lock_for(LONG) {
                     *g += 1;
                 }
             })
@@ -204,7 +204,7 @@ fn notify_wakes_slot_waiter_and_counts_exactly() {
                 let mut g = lock.lock();
                 let mut notified = false;
                 while !*g {
-                    notified = cond.wait_for(&mut g, Duration::from_secs(5));
+                    notified = cond.wait_for(&mut g, LONG);
                     if !notified {
                         break;
                     }
@@ -300,7 +300,7 @@ fn timed_out_party_breaks_sleeping_waiter_shared_mode() {
             thread::spawn(move || b.wait())
         };
         assert_eq!(
-            b.wait_for(Duration::from_secs(5)),
+            b.wait_for(LONG),
             Err(BarrierTimeoutError::Timeout),
             "the third party never comes"
         );

@@ -7,10 +7,9 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use std::time::Duration;
 use weftsync::{Queue, RecvError, SendError, SendTimeoutError, TryRecvError};
 
-const LONG: Duration = Duration::from_secs(5);
+use crate::LONG;
 
 /// Capacity 1, one producer putting two items and a consumer taking both: the second put blocks
 /// on the full slot until the get frees it, and the items arrive once each, in put order.

@@ -8,10 +8,9 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use std::time::Duration;
 use weftsync::{LifoQueue, PriorityQueue, Queue, SendTimeoutError};
 
-const LONG: Duration = Duration::from_secs(5);
+use crate::LONG;
 
 /// A LIFO get blocked on an empty queue is woken by the put, the only thing that can wake it.
 #[test]

@@ -4,6 +4,7 @@
 //! different threads that are not ordered by the lock: a direct check of exclusion and of the
 //! happens-before edge from one owner's last guard to the next owner.
 
+use crate::LONG;
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
@@ -131,7 +132,7 @@ fn timed_lock_racing_final_unlock_leaves_lock_usable() {
         let timed = {
             let l = Arc::clone(&lock);
             thread::spawn(move || {
-                if let Some(g) = l.lock_for(Duration::from_secs(5)) {
+                if let Some(g) = l.lock_for(LONG) {
                     bump(&g);
                 }
                 assert_eq!(l.depth(), 0, "a timed-out or finished caller owns nothing");
@@ -234,7 +235,7 @@ fn blocked_lock_until_is_woken_by_the_last_guard_drop_or_times_out() {
             let outer = lock.lock();
             let inner = lock.lock();
             let other = Arc::clone(&lock);
-            let far = Instant::now() + Duration::from_secs(3600);
+            let far = Instant::now() + LONG;
             let t = thread::spawn(move || {
                 let got = other.lock_until(far).map(|g| read(&g));
                 assert_eq!(other.depth(), 0, "done either way: owns nothing");

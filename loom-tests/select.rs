@@ -14,10 +14,9 @@
 
 use loom::sync::Arc;
 use loom::thread;
-use std::time::Duration;
 use weftsync::{Event, Queue, Selectable, Semaphore, SimpleQueue, pipe, pipe_oneway, select};
 
-const LONG: Duration = Duration::from_secs(5);
+use crate::LONG;
 
 /// Runs `select::wait` on `objects` on a thread of its own, then `ready` on this one; the
 /// selector must return with `want` among what it reports.

@@ -2,6 +2,7 @@
 //! Bound: LOOM_MAX_PREEMPTIONS=2 (.cargo/config.toml). A model whose wait is never woken is
 //! reported by loom as a deadlock: that is how a lost wake-up shows.
 
+use crate::LONG;
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicU32, Ordering::Relaxed};
@@ -19,7 +20,7 @@ fn acquire_for_times_out_as_release_happens() {
         let sem = Arc::new(Semaphore::new(0));
         let timed = {
             let s = Arc::clone(&sem);
-            thread::spawn(move || s.acquire_for(Duration::from_secs(5)).is_some())
+            thread::spawn(move || s.acquire_for(LONG).is_some())
         };
         let blocking = {
             let s = Arc::clone(&sem);
@@ -284,7 +285,7 @@ fn bounded_acquire_many_arc_for_times_out_or_is_woken_by_the_drop() {
         let held = sem.acquire();
         let s = std::sync::Arc::clone(&sem);
         let t = thread::spawn(move || {
-            s.acquire_many_arc_for(2, Duration::from_secs(5))
+            s.acquire_many_arc_for(2, LONG)
                 .map(|p| ArcSemaphorePermit::permits(&p))
         });
         drop(held);

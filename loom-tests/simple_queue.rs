@@ -3,9 +3,9 @@
 //! the push that must find it, and every `next` pointer access for data races (they are the
 //! shim's `UnsafeCell`). The `*_alone` models give a blocked get only the waker its docs name.
 
+use crate::LONG;
 use loom::sync::Arc;
 use loom::thread;
-use std::time::Duration;
 use weftsync::SimpleQueue;
 
 /// A get blocked on an empty queue is woken by a put, the only thing that can wake it.
@@ -51,7 +51,7 @@ fn get_for_timing_out_as_put_arrives_loses_nothing_and_swallows_no_wake() {
         let q = Arc::new(SimpleQueue::new());
         let timed = {
             let q = Arc::clone(&q);
-            thread::spawn(move || q.get_for(Duration::from_secs(5)))
+            thread::spawn(move || q.get_for(LONG))
         };
         let blocking = {
             let q = Arc::clone(&q);

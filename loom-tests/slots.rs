@@ -5,10 +5,10 @@
 //! LOOM_MAX_PREEMPTIONS=2 (.cargo/config.toml); the eight models take under 2 s together (debug
 //! build, 2 busy cores).
 
+use crate::LONG;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::thread;
-use std::time::Duration;
 use weftsync::{Queue, RecvError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 
 /// Two producers race to claim the one free slot of a queue of capacity 1: exactly one wins, the
@@ -215,7 +215,7 @@ fn offering_put_racing_its_deadline_is_put_once_or_handed_back() {
         q.put(1).unwrap();
         let putter = {
             let q = Arc::clone(&q);
-            thread::spawn(move || q.put_for(2, Duration::from_secs(1)))
+            thread::spawn(move || q.put_for(2, LONG))
         };
         assert_eq!(q.get(), Ok(1));
         match putter.join().unwrap() {

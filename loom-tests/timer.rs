@@ -12,9 +12,11 @@ use std::sync::Mutex as StdMutex;
 use std::time::Duration;
 use weftsync::{Timer, TimerError};
 
-/// The delay of the models' timers: long enough that the clock never ends it during a model, so
-/// only the emulated wait layer decides when it ends (at any step it likes).
-const DELAY: Duration = Duration::from_secs(60);
+use crate::LONG;
+
+/// The delay of the models' timers: long enough that the clock never ends it during a model (see
+/// `LONG`), so only the emulated wait layer decides when it ends (at any step it likes).
+const DELAY: Duration = LONG;
 
 /// Runs a loom model and returns the outcomes it recorded across all executions (kept in a std
 /// static that loom does not track), so a model can show that loom explored every side of a race.
@@ -147,7 +149,7 @@ fn join_for_timeout_racing_fire_is_honest() {
     crate::isolated::isolated(|| {
         let seen = outcomes_of(|seen| {
             let timer = Timer::start(DELAY, || 5);
-            let finished = timer.join_for(Duration::from_secs(5));
+            let finished = timer.join_for(LONG);
             if finished {
                 assert!(
                     timer.is_finished(),

@@ -489,7 +489,8 @@ mod loom_tests {
             let word = Arc::new(AtomicU32::new(0));
             let sleeper = {
                 let word = Arc::clone(&word);
-                thread::spawn(move || wait(&word, 0, deadline_after(Duration::from_secs(1))))
+                // An hour: real time must not end it in an execution (loom-tests/main.rs, LONG).
+                thread::spawn(move || wait(&word, 0, deadline_after(Duration::from_secs(3600))))
             };
             word.store(1, Ordering::SeqCst);
             let woke = wake_one(&word);

@@ -607,3 +607,31 @@ fn no_primitive_spins_or_yields_outside_the_spin_budget() {
         "spins, yields or sleeps outside shim::Spin (src/shim/spin.rs): {sites:?}"
     );
 }
+
+/// Every loom model takes a timeout that is not meant to pass from `loom-tests/main.rs`'s `LONG`
+/// (an hour): a deadline that real time could pass during one execution makes loom's
+/// exploration depend on the clock ("Reached unexpected exploration state"). `Duration::ZERO`
+/// and `Duration::MAX` stay allowed; any `Duration::from_*` in a model fails here.
+#[test]
+#[cfg_attr(miri, ignore = "reads files; Miri isolates the file system")]
+fn loom_models_take_their_timeouts_from_long() {
+    let mut files = Vec::new();
+    rust_files(&root().join("loom-tests"), &mut files);
+    let mut found = Vec::new();
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "main.rs" || name == "isolation.rs" {
+            continue; // LONG itself; the isolation checks time the harness, not a model
+        }
+        let src = std::fs::read_to_string(&path).unwrap();
+        for (i, line) in src.lines().enumerate() {
+            if line.split("//").next().unwrap().contains("Duration::from_") {
+                found.push(format!("loom-tests/{name}:{}: {}", i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "timeouts in loom models must be LONG (loom-tests/main.rs), ZERO or MAX: {found:#?}"
+    );
+}
