@@ -878,6 +878,13 @@ fn as_completed_with_a_timeout_hands_back_the_rest() {
         let pool = ThreadPool::new(2);
         let (gate, slow) = block_worker(&pool);
         let fast = pool.submit(|| ()).unwrap();
+        // Done before the timed wait starts: how long the other worker takes to run it (under
+        // Miri on a loaded machine, more than the timeout) is not what this test is about.
+        assert!(
+            pool::wait([&fast], WaitFor::AllCompleted)
+                .not_done
+                .is_empty()
+        );
         let t = Duration::from_millis(30);
         let start = Instant::now();
         let mut it = pool::as_completed_for(vec![slow, fast], t);
