@@ -611,7 +611,8 @@ fn no_primitive_spins_or_yields_outside_the_spin_budget() {
 /// Every loom model takes a timeout that is not meant to pass from `loom-tests/main.rs`'s `LONG`
 /// (an hour): a deadline that real time could pass during one execution makes loom's
 /// exploration depend on the clock ("Reached unexpected exploration state"). `Duration::ZERO`
-/// and `Duration::MAX` stay allowed; any `Duration::from_*` in a model fails here.
+/// and `Duration::MAX` stay allowed; any other `Duration::from_*` in a model (in `loom-tests/`,
+/// or in a `mod loom_tests` of `src/`) fails here.
 #[test]
 #[cfg_attr(miri, ignore = "reads files; Miri isolates the file system")]
 fn loom_models_take_their_timeouts_from_long() {
@@ -630,8 +631,42 @@ fn loom_models_take_their_timeouts_from_long() {
             }
         }
     }
+    // The library's own models (`mod loom_tests` in `src/`) cannot name `LONG`: they write its
+    // hour out.
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    for path in files {
+        let file = path
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let src = std::fs::read_to_string(&path).unwrap();
+        let mut depth = 0i64;
+        let mut models: Option<(i64, bool)> = None;
+        for (i, line) in src.lines().enumerate() {
+            let code = line.split("//").next().unwrap();
+            if models.is_none() && code.trim_start().starts_with("mod loom_tests") {
+                models = Some((depth, false));
+            }
+            if models.is_some()
+                && code.contains("Duration::from_")
+                && !code.contains("Duration::from_secs(3600)")
+            {
+                found.push(format!("{file}:{}: {}", i + 1, line.trim()));
+            }
+            depth += code.matches('{').count() as i64 - code.matches('}').count() as i64;
+            if let Some((d, entered)) = &mut models {
+                *entered |= depth > *d;
+                if *entered && depth <= *d {
+                    models = None;
+                }
+            }
+        }
+    }
     assert!(
         found.is_empty(),
-        "timeouts in loom models must be LONG (loom-tests/main.rs), ZERO or MAX: {found:#?}"
+        "timeouts in loom models must be LONG (loom-tests/main.rs; in src/, its hour: \
+         Duration::from_secs(3600)), ZERO or MAX: {found:#?}"
     );
 }
