@@ -935,6 +935,55 @@ fn errors_convert_and_answer_like_channel_errors() {
     });
 }
 
+/// Each error's predicates answer for its own variant and no other: on every variant of every
+/// error type, exactly the predicate named after that variant is true.
+#[test]
+fn each_error_predicate_is_true_for_its_own_variant_only() {
+    let try_send = [TrySendError::Full(1), TrySendError::Disconnected(1)];
+    let got: Vec<_> = try_send
+        .iter()
+        .map(|e| (e.is_full(), e.is_disconnected()))
+        .collect();
+    assert_eq!(
+        got,
+        [(true, false), (false, true)],
+        "TrySendError: {try_send:?}"
+    );
+    let send_timeout = [
+        SendTimeoutError::Timeout(1),
+        SendTimeoutError::Disconnected(1),
+    ];
+    let got: Vec<_> = send_timeout
+        .iter()
+        .map(|e| (e.is_timeout(), e.is_disconnected()))
+        .collect();
+    assert_eq!(
+        got,
+        [(true, false), (false, true)],
+        "SendTimeoutError: {send_timeout:?}"
+    );
+    let try_recv = [TryRecvError::Empty, TryRecvError::Disconnected];
+    let got: Vec<_> = try_recv
+        .iter()
+        .map(|e| (e.is_empty(), e.is_disconnected()))
+        .collect();
+    assert_eq!(
+        got,
+        [(true, false), (false, true)],
+        "TryRecvError: {try_recv:?}"
+    );
+    let recv_timeout = [RecvTimeoutError::Timeout, RecvTimeoutError::Disconnected];
+    let got: Vec<_> = recv_timeout
+        .iter()
+        .map(|e| (e.is_timeout(), e.is_disconnected()))
+        .collect();
+    assert_eq!(
+        got,
+        [(true, false), (false, true)],
+        "RecvTimeoutError: {recv_timeout:?}"
+    );
+}
+
 #[path = "../support/isolated.rs"]
 mod isolated;
 
