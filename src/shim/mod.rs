@@ -308,24 +308,31 @@ pub(crate) mod tests {
     fn shared_mode_wakes_a_sleeper_and_counts_it() {
         // The shared mode on ordinary memory: the kernel keys the word by its memory, and a
         // waker of the same mode finds it. (Across processes: tests/std/process.rs.)
-        let w = Arc::new(AtomicU32::new(0));
-        let w2 = Arc::clone(&w);
-        let t = std::thread::spawn(move || {
-            while w2.load(Ordering::Acquire) == 0 {
-                Shared::wait(&w2, 0, None);
+        watched(|| {
+            let w = Arc::new(AtomicU32::new(0));
+            assert_eq!(Shared::wake(&*w, 1), 0, "nobody sleeps on the word yet");
+            let w2 = Arc::clone(&w);
+            let t = std::thread::spawn(move || {
+                while w2.load(Ordering::Acquire) == 0 {
+                    Shared::wait(&w2, 0, None);
+                }
+            });
+            w.store(1, Ordering::Release);
+            while !t.is_finished() {
+                Shared::wake(&*w, 1);
+                std::thread::yield_now();
             }
+            t.join().unwrap();
+            assert_eq!(Shared::wake(&*w, 1), 0, "nobody is left to wake");
+            assert!(
+                Shared::wait(&w, 0, None),
+                "a mismatched value must not sleep, and is no timeout, in the shared mode too"
+            );
+            assert!(
+                !Shared::wait(&w, 1, Some(Instant::now())),
+                "a past deadline is one try in the shared mode too"
+            );
         });
-        w.store(1, Ordering::Release);
-        while !t.is_finished() {
-            Shared::wake(&*w, 1);
-            std::thread::yield_now();
-        }
-        t.join().unwrap();
-        assert_eq!(Shared::wake(&*w, 1), 0, "nobody is left to wake");
-        assert!(
-            !Shared::wait(&w, 1, Some(Instant::now())),
-            "a past deadline is one try in the shared mode too"
-        );
     }
 
     #[test]
