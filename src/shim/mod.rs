@@ -335,6 +335,43 @@ pub(crate) mod tests {
         });
     }
 
+    /// A shared wake reaches a thread asleep in the kernel on the word in the shared mode, and
+    /// counts it. The sleeper is seen asleep on the word (from /proc) before the store and the
+    /// wake, so only the wake can end its sleep: the test above may pass with no wake at all
+    /// when the sleeper sees the store before it sleeps.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    #[test]
+    fn a_shared_wake_reaches_a_sleeper_asleep_on_the_word_and_counts_it() {
+        use std::sync::atomic::AtomicI32;
+        watched(|| {
+            let w = Arc::new(AtomicU32::new(0));
+            let tid = Arc::new(AtomicI32::new(0));
+            let (w2, t2) = (Arc::clone(&w), Arc::clone(&tid));
+            let sleeper = std::thread::spawn(move || {
+                // SAFETY: gettid has no preconditions and cannot fail.
+                t2.store(unsafe { libc::gettid() }, Ordering::SeqCst);
+                while w2.load(Ordering::Acquire) == 0 {
+                    Shared::wait(&w2, 0, None);
+                }
+            });
+            let word = Arc::as_ptr(&w) as usize;
+            let asleep = || {
+                let tid = tid.load(Ordering::SeqCst);
+                tid != 0 && futex_wait_of(tid) == Some((word, 0))
+            };
+            while !asleep() {
+                std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+            }
+            w.store(1, Ordering::Release);
+            assert_eq!(
+                Shared::wake(&*w, 1),
+                1,
+                "the sleeper sleeps on the word: the shared wake must reach it and count it"
+            );
+            sleeper.join().unwrap();
+        });
+    }
+
     #[test]
     fn wake_one_wakes_a_sleeper_and_counts_it() {
         watched(|| {
