@@ -372,6 +372,90 @@ pub(crate) mod tests {
         });
     }
 
+    /// A signal that interrupts a futex wait (`EINTR`: a handler installed without
+    /// `SA_RESTART`) does not end it: `futex.rs` sleeps again against the same deadline, so the
+    /// sleeper is seen asleep on the word again after its handler ran, and returns only when
+    /// woken. (A return there would be a spurious one, which the contract allows, but
+    /// `futex.rs` promises the retry.)
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    #[test]
+    fn a_signal_that_interrupts_a_wait_does_not_end_it() {
+        use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize};
+        static HANDLED: AtomicUsize = AtomicUsize::new(0);
+        extern "C" fn on_signal(_: libc::c_int) {
+            HANDLED.fetch_add(1, Ordering::SeqCst);
+        }
+        watched(|| {
+            // SAFETY: a zeroed sigaction is a valid value (empty mask, no flags, so no
+            // SA_RESTART); the handler is an `extern "C" fn(c_int)` that only touches an atomic,
+            // which is async-signal-safe. No other test uses SIGUSR2; the old action is put back
+            // below.
+            let old = unsafe {
+                let mut old: libc::sigaction = std::mem::zeroed();
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+                assert_eq!(libc::sigaction(libc::SIGUSR2, &action, &mut old), 0);
+                old
+            };
+            let w = Arc::new(AtomicU32::new(0));
+            let tid = Arc::new(AtomicI32::new(0));
+            let returned = Arc::new(AtomicBool::new(false));
+            let (w2, t2, r2) = (Arc::clone(&w), Arc::clone(&tid), Arc::clone(&returned));
+            let sleeper = std::thread::spawn(move || {
+                // SAFETY: gettid has no preconditions and cannot fail.
+                t2.store(unsafe { libc::gettid() }, Ordering::SeqCst);
+                let woken = wait(&w2, 0, None);
+                r2.store(true, Ordering::SeqCst);
+                (woken, w2.load(Ordering::SeqCst))
+            });
+            let word = Arc::as_ptr(&w) as usize;
+            let asleep = || {
+                let tid = tid.load(Ordering::SeqCst);
+                tid != 0 && futex_wait_of(tid) == Some((word, 0))
+            };
+            while !asleep() {
+                std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+            }
+            let before = HANDLED.load(Ordering::SeqCst);
+            // SAFETY: tgkill with this process's id and a live thread of it, and a signal whose
+            // handler is installed above.
+            let sent = unsafe {
+                libc::syscall(
+                    libc::SYS_tgkill,
+                    libc::getpid(),
+                    tid.load(Ordering::SeqCst),
+                    libc::SIGUSR2,
+                )
+            };
+            assert_eq!(sent, 0, "tgkill failed");
+            while HANDLED.load(Ordering::SeqCst) == before {
+                std::thread::yield_now();
+            }
+            // The handler ran: the sleeper either returns from `wait` or sleeps on the word again.
+            while !returned.load(Ordering::SeqCst) && !asleep() {
+                std::thread::yield_now();
+            }
+            assert!(
+                !returned.load(Ordering::SeqCst),
+                "a signal ended the wait: an interrupted futex wait must sleep again"
+            );
+            w.store(1, Ordering::SeqCst);
+            wake_all(&w);
+            assert_eq!(
+                sleeper.join().unwrap(),
+                (true, 1),
+                "the wait ends with the wake, after the store"
+            );
+            // SAFETY: puts back the action saved above.
+            unsafe {
+                assert_eq!(
+                    libc::sigaction(libc::SIGUSR2, &old, std::ptr::null_mut()),
+                    0
+                )
+            };
+        });
+    }
+
     #[test]
     fn wake_one_wakes_a_sleeper_and_counts_it() {
         watched(|| {
