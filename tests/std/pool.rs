@@ -636,6 +636,29 @@ fn map_submits_at_most_buffersize_ahead_and_nothing_before_next() {
     });
 }
 
+/// A chunk is one task of `chunksize` inputs, taken from the input together: with one task in
+/// flight (`buffersize(1)`), the first `next()` takes 4 inputs, the next three results come
+/// from that chunk without taking any, and the fifth `next()` takes the next 4.
+#[test]
+fn a_chunk_is_one_task_taking_chunksize_inputs_at_once() {
+    watched(|| {
+        let pool = ThreadPool::new(2);
+        let taken = AtomicUsize::new(0);
+        let inputs = (0..100).inspect(|_| {
+            taken.fetch_add(1, SeqCst);
+        });
+        let mut it = pool.map(|x: u32| x, inputs).buffersize(1).chunksize(4);
+        for want in 0..8 {
+            assert_eq!(it.next().unwrap().unwrap(), want);
+            assert_eq!(
+                taken.load(SeqCst),
+                4 * (want as usize / 4 + 1),
+                "after result {want}: the chunks of 4 taken so far"
+            );
+        }
+    });
+}
+
 #[test]
 fn map_chunks_report_each_items_panic_in_its_place() {
     watched(|| {
