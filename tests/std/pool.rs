@@ -712,6 +712,54 @@ fn dropping_a_map_cancels_its_queued_tasks() {
     });
 }
 
+/// Dropping a map cancels the tasks it submitted that have not started: one worker, held in
+/// item 1's task (or not yet in it) while the map drops, so items 2 to 4 are still queued then
+/// and never run, even though the pool runs every queued task it still has before it shuts down.
+#[test]
+fn dropping_a_map_never_runs_the_tasks_still_queued() {
+    watched(|| {
+        let pool = ThreadPool::new(1);
+        let gate = Arc::new(Event::new());
+        let ran = Arc::new(AtomicUsize::new(0)); // bit x: item x ran
+        {
+            let (g, r) = (Arc::clone(&gate), Arc::clone(&ran));
+            let mut it = pool
+                .map(
+                    move |x: u32| {
+                        if x == 1 {
+                            g.wait();
+                        }
+                        r.fetch_or(1 << x, SeqCst);
+                    },
+                    0..5,
+                )
+                .buffersize(5);
+            assert!(it.next().unwrap().is_ok(), "item 0 ran");
+        }
+        gate.set();
+        pool.shutdown(true, false);
+        let ran = ran.load(SeqCst);
+        assert_eq!(
+            ran & !0b11,
+            0,
+            "items queued when the map dropped ran anyway: {ran:#b}"
+        );
+    });
+}
+
+/// `Map`'s `Debug` shows its settings and how many tasks are in flight, no item.
+#[test]
+fn map_debug_shows_its_settings_and_tasks_in_flight() {
+    watched(|| {
+        let pool = ThreadPool::new(1);
+        let it = pool.map(|x: u32| x, 0..10).buffersize(2).chunksize(3);
+        assert_eq!(
+            format!("{it:?}"),
+            "Map { in_flight: 0, buffersize: 2, chunksize: 3, .. }"
+        );
+    });
+}
+
 #[test]
 fn a_map_on_a_shut_down_pool_yields_cancelled_once_and_ends() {
     watched(|| {
