@@ -456,6 +456,61 @@ pub(crate) mod tests {
         });
     }
 
+    /// The private mode (`Private`, which the generic primitives such as `RawEvent` and
+    /// `RawBarrier` sleep and wake through) keeps the contract: a past deadline is one try
+    /// (`false`), a differing value returns `true` at once, a wake with nobody asleep counts 0,
+    /// and a wake or a ready-wake reaches a sleeper seen asleep on the word (from /proc), which
+    /// nothing else would wake.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    #[test]
+    fn the_private_mode_keeps_the_contract() {
+        use std::sync::atomic::AtomicI32;
+        watched(|| {
+            let w = Arc::new(AtomicU32::new(0));
+            assert!(
+                !Private::wait(&w, 0, Some(Instant::now())),
+                "a past deadline is one try that reports the timeout"
+            );
+            assert!(
+                Private::wait(&w, 1, None),
+                "a differing value returns at once and is no timeout"
+            );
+            assert_eq!(Private::wake(&*w, 1), 0, "nobody sleeps on the word");
+            let wakes: [fn(&AtomicU32) -> Option<u32>; 2] = [
+                |w| Some(Private::wake(w, 1)),
+                |w| {
+                    Private::wake_ready(w);
+                    None
+                },
+            ];
+            for (round, wake_it) in wakes.into_iter().enumerate() {
+                let round = round as u32;
+                let tid = Arc::new(AtomicI32::new(0));
+                let (w2, t2) = (Arc::clone(&w), Arc::clone(&tid));
+                let sleeper = std::thread::spawn(move || {
+                    // SAFETY: gettid has no preconditions and cannot fail.
+                    t2.store(unsafe { libc::gettid() }, Ordering::SeqCst);
+                    while w2.load(Ordering::SeqCst) == round {
+                        Private::wait(&w2, round, None);
+                    }
+                });
+                let word = Arc::as_ptr(&w) as usize;
+                let asleep = || {
+                    let tid = tid.load(Ordering::SeqCst);
+                    tid != 0 && futex_wait_of(tid) == Some((word, round))
+                };
+                while !asleep() {
+                    std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+                }
+                w.store(round + 1, Ordering::SeqCst);
+                if let Some(woken) = wake_it(&w) {
+                    assert_eq!(woken, 1, "the wake reached the sleeper and counts it");
+                }
+                sleeper.join().unwrap();
+            }
+        });
+    }
+
     #[test]
     fn wake_one_wakes_a_sleeper_and_counts_it() {
         watched(|| {
