@@ -372,6 +372,37 @@ pub(crate) mod tests {
         });
     }
 
+    /// A shared ready-wake (`Shared::wake_ready`, what a process-shared `Event`'s `set` calls)
+    /// reaches a thread seen asleep on the word in the shared mode, which nothing else wakes.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    #[test]
+    fn a_shared_ready_wake_reaches_a_sleeper_asleep_on_the_word() {
+        use std::sync::atomic::AtomicI32;
+        watched(|| {
+            let w = Arc::new(AtomicU32::new(0));
+            let tid = Arc::new(AtomicI32::new(0));
+            let (w2, t2) = (Arc::clone(&w), Arc::clone(&tid));
+            let sleeper = std::thread::spawn(move || {
+                // SAFETY: gettid has no preconditions and cannot fail.
+                t2.store(unsafe { libc::gettid() }, Ordering::SeqCst);
+                while w2.load(Ordering::Acquire) == 0 {
+                    Shared::wait(&w2, 0, None);
+                }
+            });
+            let word = Arc::as_ptr(&w) as usize;
+            let asleep = || {
+                let tid = tid.load(Ordering::SeqCst);
+                tid != 0 && futex_wait_of(tid) == Some((word, 0))
+            };
+            while !asleep() {
+                std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+            }
+            w.store(1, Ordering::Release);
+            Shared::wake_ready(&w);
+            sleeper.join().unwrap();
+        });
+    }
+
     /// A signal that interrupts a futex wait (`EINTR`: a handler installed without
     /// `SA_RESTART`) does not end it: `futex.rs` sleeps again against the same deadline, so the
     /// sleeper is seen asleep on the word again after its handler ran, and returns only when
