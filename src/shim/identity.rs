@@ -292,3 +292,29 @@ mod tests {
         });
     }
 }
+
+#[cfg(all(test, weft_shuttle))]
+mod shuttle_tests {
+    use super::*;
+
+    /// Under the checkers too, a thread's slot index goes back to the execution's pool when the
+    /// thread exits: the next thread started takes the same, smallest free, index.
+    #[test]
+    fn an_exited_threads_slot_index_is_taken_by_the_next_thread() {
+        shuttle::check_random(
+            || {
+                let first = shuttle::thread::spawn(|| current_thread_slot().index)
+                    .join()
+                    .unwrap();
+                let second = shuttle::thread::spawn(|| current_thread_slot().index)
+                    .join()
+                    .unwrap();
+                assert_eq!(
+                    first, second,
+                    "the exited thread's index must be free for the next thread"
+                );
+            },
+            10,
+        );
+    }
+}
