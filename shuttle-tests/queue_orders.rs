@@ -8,7 +8,9 @@ use shuttle::{check_pct, check_random, thread};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 use weftsync::queue::{Order, OrderedQueue};
-use weftsync::{LifoQueue, PriorityQueue, Queue, RecvTimeoutError, Semaphore, SemaphorePermit};
+use weftsync::{
+    LifoQueue, PriorityQueue, Queue, RecvTimeoutError, Semaphore, SemaphorePermit, ZeroCapacity,
+};
 
 const LONG: Duration = Duration::from_secs(5);
 
@@ -86,6 +88,29 @@ fn every_kind_mpmc_every_item_received_exactly_once_random() {
 #[test]
 fn every_kind_mpmc_every_item_received_exactly_once_pct() {
     crate::isolated(|| check_pct(every_kind_mpmc, 1_000, 3));
+}
+
+/// Under the checkers the constructors are not `const` and are separate functions
+/// (`src/queue.rs`); they answer as the std ones do: `try_new(0)` is `ZeroCapacity` and
+/// `try_new(n)` a queue of capacity `n`, for every kind, and `unbounded()` has no capacity.
+#[test]
+fn every_kinds_constructors_answer_under_the_checker_as_on_real_threads() {
+    crate::isolated(|| {
+        check_random(
+            || {
+                assert_eq!(Queue::<u8>::try_new(0).unwrap_err(), ZeroCapacity);
+                assert_eq!(LifoQueue::<u8>::try_new(0).unwrap_err(), ZeroCapacity);
+                assert_eq!(PriorityQueue::<u8>::try_new(0).unwrap_err(), ZeroCapacity);
+                assert_eq!(Queue::<u8>::try_new(3).unwrap().capacity(), Some(3));
+                assert_eq!(LifoQueue::<u8>::try_new(3).unwrap().capacity(), Some(3));
+                assert_eq!(PriorityQueue::<u8>::try_new(3).unwrap().capacity(), Some(3));
+                assert_eq!(Queue::<u8>::unbounded().capacity(), None);
+                assert_eq!(LifoQueue::<u8>::unbounded().capacity(), None);
+                assert_eq!(PriorityQueue::<u8>::unbounded().capacity(), None);
+            },
+            1,
+        )
+    });
 }
 
 shuttle::thread_local! {

@@ -142,3 +142,74 @@ fn checker_stops_after_the_iterations_it_was_given() {
         assert!(RUNS_ALONE.load(Relaxed) >= 1 && RUNS_WITH_THREAD.load(Relaxed) >= 1);
     });
 }
+
+/// Under shuttle: runs `body` (which gets the index of its run) through
+/// `Checker::new().pct_depth(depth).iterations(iterations)`; the runs from index `iterations` on
+/// are PCT's, after the random scheduler's `iterations`.
+#[cfg(all(feature = "shuttle", not(feature = "loom")))]
+fn under_shuttle(depth: usize, iterations: usize, body: impl Fn(usize) + Send + Sync + 'static) {
+    let runs = std::sync::Arc::new(AtomicUsize::new(0));
+    Checker::new()
+        .pct_depth(depth)
+        .iterations(iterations)
+        .check(move || body(runs.fetch_add(1, Relaxed)));
+}
+
+/// `pct_depth` reaches shuttle's PCT scheduler. At depth 1 a PCT schedule changes no priority,
+/// so the main thread, once it runs, is never preempted between two of its steps by the thread
+/// it spawned; at depth 3 (two priority changes) some of 200 schedules preempt it there.
+#[cfg(all(feature = "shuttle", not(feature = "loom")))]
+#[test]
+fn pct_depth_bounds_how_often_a_pct_schedule_preempts() {
+    use weftsync::model::sync::atomic::{AtomicUsize as ModelUsize, Ordering::SeqCst};
+    fn preempted_pct_runs(depth: usize) -> usize {
+        let preempted = std::sync::Arc::new(AtomicUsize::new(0));
+        let counted = std::sync::Arc::clone(&preempted);
+        under_shuttle(depth, 200, move |run| {
+            let seq = Arc::new(ModelUsize::new(0));
+            let other = {
+                let seq = Arc::clone(&seq);
+                thread::spawn(move || seq.fetch_add(1, SeqCst))
+            };
+            let a = seq.fetch_add(1, SeqCst);
+            let b = seq.fetch_add(1, SeqCst);
+            let c = other.join().unwrap();
+            if run >= 200 && a < c && c < b {
+                counted.fetch_add(1, Relaxed);
+            }
+        });
+        preempted.load(Relaxed)
+    }
+    assert_eq!(
+        preempted_pct_runs(1),
+        0,
+        "at PCT depth 1 no schedule may preempt the running thread"
+    );
+    assert!(
+        preempted_pct_runs(3) > 0,
+        "at PCT depth 3 some of 200 schedules preempt the running thread"
+    );
+}
+
+/// The PCT schedules draw their random values (the emulated wait layer's choices, and any the
+/// closure makes) from shuttle's data source, through the scheduler `check` wraps: across 50
+/// PCT runs the first draw varies.
+#[cfg(all(feature = "shuttle", not(feature = "loom")))]
+#[test]
+fn pct_schedules_vary_the_random_values_they_draw() {
+    use shuttle::rand::{RngCore, thread_rng};
+    let draws = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+    let seen = std::sync::Arc::clone(&draws);
+    under_shuttle(3, 50, move |run| {
+        thread::spawn(|| {}).join().unwrap();
+        let draw = thread_rng().next_u64();
+        if run >= 50 {
+            seen.lock().unwrap().insert(draw);
+        }
+    });
+    let distinct = draws.lock().unwrap().len();
+    assert!(
+        distinct > 1,
+        "50 PCT runs drew {distinct} distinct first values"
+    );
+}

@@ -255,3 +255,66 @@ pub(crate) fn current_thread_slot() -> ThreadSlot {
 pub(crate) fn known_thread_slot() -> ThreadSlot {
     current_thread_slot()
 }
+
+#[cfg(all(test, not(weft_checker)))]
+mod tests {
+    use super::*;
+
+    /// The pool hands out the smallest index no holder has: fresh ones in order, and an index
+    /// given back before any fresh one.
+    #[test]
+    fn the_pool_hands_out_the_smallest_free_index() {
+        let mut pool = Pool::new();
+        assert_eq!((pool.take(), pool.take(), pool.take()), (0, 1, 2));
+        pool.give_back(1);
+        pool.give_back(0);
+        assert_eq!(pool.take(), 0, "the smallest index given back comes first");
+        assert_eq!(pool.take(), 1, "then the next one given back");
+        assert_eq!(pool.take(), 3, "then a fresh one");
+    }
+
+    /// A thread's slot index goes back to the process-wide pool when the thread exits. Other
+    /// tests start threads meanwhile, and one may take the index between the exit and the look:
+    /// so the test tries up to 100 threads and needs the index free after one of them.
+    #[test]
+    fn an_exited_threads_slot_index_is_free_again() {
+        crate::shim::tests::watched(|| {
+            let handed_back = (0..100).any(|_| {
+                let index = std::thread::spawn(|| current_thread_slot().index)
+                    .join()
+                    .unwrap();
+                lock_pool().free.iter().any(|&Reverse(free)| free == index)
+            });
+            assert!(
+                handed_back,
+                "no exited thread's index was free again: SlotRelease must hand it back"
+            );
+        });
+    }
+}
+
+#[cfg(all(test, weft_shuttle))]
+mod shuttle_tests {
+    use super::*;
+
+    /// Under the checkers too, a thread's slot index goes back to the execution's pool when the
+    /// thread exits: the next thread started takes the same, smallest free, index.
+    #[test]
+    fn an_exited_threads_slot_index_is_taken_by_the_next_thread() {
+        shuttle::check_random(
+            || {
+                let first = shuttle::thread::spawn(|| current_thread_slot().index)
+                    .join()
+                    .unwrap();
+                let second = shuttle::thread::spawn(|| current_thread_slot().index)
+                    .join()
+                    .unwrap();
+                assert_eq!(
+                    first, second,
+                    "the exited thread's index must be free for the next thread"
+                );
+            },
+            10,
+        );
+    }
+}

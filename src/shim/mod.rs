@@ -308,24 +308,238 @@ pub(crate) mod tests {
     fn shared_mode_wakes_a_sleeper_and_counts_it() {
         // The shared mode on ordinary memory: the kernel keys the word by its memory, and a
         // waker of the same mode finds it. (Across processes: tests/std/process.rs.)
-        let w = Arc::new(AtomicU32::new(0));
-        let w2 = Arc::clone(&w);
-        let t = std::thread::spawn(move || {
-            while w2.load(Ordering::Acquire) == 0 {
-                Shared::wait(&w2, 0, None);
+        watched(|| {
+            let w = Arc::new(AtomicU32::new(0));
+            assert_eq!(Shared::wake(&*w, 1), 0, "nobody sleeps on the word yet");
+            let w2 = Arc::clone(&w);
+            let t = std::thread::spawn(move || {
+                while w2.load(Ordering::Acquire) == 0 {
+                    Shared::wait(&w2, 0, None);
+                }
+            });
+            w.store(1, Ordering::Release);
+            while !t.is_finished() {
+                Shared::wake(&*w, 1);
+                std::thread::yield_now();
+            }
+            t.join().unwrap();
+            assert_eq!(Shared::wake(&*w, 1), 0, "nobody is left to wake");
+            assert!(
+                Shared::wait(&w, 0, None),
+                "a mismatched value must not sleep, and is no timeout, in the shared mode too"
+            );
+            assert!(
+                !Shared::wait(&w, 1, Some(Instant::now())),
+                "a past deadline is one try in the shared mode too"
+            );
+        });
+    }
+
+    /// A shared wake reaches a thread asleep in the kernel on the word in the shared mode, and
+    /// counts it. The sleeper is seen asleep on the word (from /proc) before the store and the
+    /// wake, so only the wake can end its sleep: the test above may pass with no wake at all
+    /// when the sleeper sees the store before it sleeps.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    #[test]
+    fn a_shared_wake_reaches_a_sleeper_asleep_on_the_word_and_counts_it() {
+        use std::sync::atomic::AtomicI32;
+        watched(|| {
+            let w = Arc::new(AtomicU32::new(0));
+            let tid = Arc::new(AtomicI32::new(0));
+            let (w2, t2) = (Arc::clone(&w), Arc::clone(&tid));
+            let sleeper = std::thread::spawn(move || {
+                // SAFETY: gettid has no preconditions and cannot fail.
+                t2.store(unsafe { libc::gettid() }, Ordering::SeqCst);
+                while w2.load(Ordering::Acquire) == 0 {
+                    Shared::wait(&w2, 0, None);
+                }
+            });
+            let word = Arc::as_ptr(&w) as usize;
+            let asleep = || {
+                let tid = tid.load(Ordering::SeqCst);
+                tid != 0 && futex_wait_of(tid) == Some((word, 0))
+            };
+            while !asleep() {
+                std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+            }
+            w.store(1, Ordering::Release);
+            assert_eq!(
+                Shared::wake(&*w, 1),
+                1,
+                "the sleeper sleeps on the word: the shared wake must reach it and count it"
+            );
+            sleeper.join().unwrap();
+        });
+    }
+
+    /// A shared ready-wake (`Shared::wake_ready`, what a process-shared `Event`'s `set` calls)
+    /// reaches a thread seen asleep on the word in the shared mode, which nothing else wakes.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    #[test]
+    fn a_shared_ready_wake_reaches_a_sleeper_asleep_on_the_word() {
+        use std::sync::atomic::AtomicI32;
+        watched(|| {
+            let w = Arc::new(AtomicU32::new(0));
+            let tid = Arc::new(AtomicI32::new(0));
+            let (w2, t2) = (Arc::clone(&w), Arc::clone(&tid));
+            let sleeper = std::thread::spawn(move || {
+                // SAFETY: gettid has no preconditions and cannot fail.
+                t2.store(unsafe { libc::gettid() }, Ordering::SeqCst);
+                while w2.load(Ordering::Acquire) == 0 {
+                    Shared::wait(&w2, 0, None);
+                }
+            });
+            let word = Arc::as_ptr(&w) as usize;
+            let asleep = || {
+                let tid = tid.load(Ordering::SeqCst);
+                tid != 0 && futex_wait_of(tid) == Some((word, 0))
+            };
+            while !asleep() {
+                std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+            }
+            w.store(1, Ordering::Release);
+            Shared::wake_ready(&w);
+            sleeper.join().unwrap();
+        });
+    }
+
+    /// A signal that interrupts a futex wait (`EINTR`: a handler installed without
+    /// `SA_RESTART`) does not end it: `futex.rs` sleeps again against the same deadline, so the
+    /// sleeper is seen asleep on the word again after its handler ran, and returns only when
+    /// woken. (A return there would be a spurious one, which the contract allows, but
+    /// `futex.rs` promises the retry.)
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    #[test]
+    fn a_signal_that_interrupts_a_wait_does_not_end_it() {
+        use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize};
+        static HANDLED: AtomicUsize = AtomicUsize::new(0);
+        extern "C" fn on_signal(_: libc::c_int) {
+            HANDLED.fetch_add(1, Ordering::SeqCst);
+        }
+        watched(|| {
+            // SAFETY: a zeroed sigaction is a valid value (empty mask, no flags, so no
+            // SA_RESTART); the handler is an `extern "C" fn(c_int)` that only touches an atomic,
+            // which is async-signal-safe. No other test uses SIGUSR2; the old action is put back
+            // below.
+            let old = unsafe {
+                let mut old: libc::sigaction = std::mem::zeroed();
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+                assert_eq!(libc::sigaction(libc::SIGUSR2, &action, &mut old), 0);
+                old
+            };
+            let w = Arc::new(AtomicU32::new(0));
+            let tid = Arc::new(AtomicI32::new(0));
+            let returned = Arc::new(AtomicBool::new(false));
+            let (w2, t2, r2) = (Arc::clone(&w), Arc::clone(&tid), Arc::clone(&returned));
+            let sleeper = std::thread::spawn(move || {
+                // SAFETY: gettid has no preconditions and cannot fail.
+                t2.store(unsafe { libc::gettid() }, Ordering::SeqCst);
+                let woken = wait(&w2, 0, None);
+                r2.store(true, Ordering::SeqCst);
+                (woken, w2.load(Ordering::SeqCst))
+            });
+            let word = Arc::as_ptr(&w) as usize;
+            let asleep = || {
+                let tid = tid.load(Ordering::SeqCst);
+                tid != 0 && futex_wait_of(tid) == Some((word, 0))
+            };
+            while !asleep() {
+                std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+            }
+            let before = HANDLED.load(Ordering::SeqCst);
+            // SAFETY: tgkill with this process's id and a live thread of it, and a signal whose
+            // handler is installed above.
+            let sent = unsafe {
+                libc::syscall(
+                    libc::SYS_tgkill,
+                    libc::getpid(),
+                    tid.load(Ordering::SeqCst),
+                    libc::SIGUSR2,
+                )
+            };
+            assert_eq!(sent, 0, "tgkill failed");
+            while HANDLED.load(Ordering::SeqCst) == before {
+                std::thread::yield_now();
+            }
+            // The handler ran: the sleeper either returns from `wait` or sleeps on the word again.
+            while !returned.load(Ordering::SeqCst) && !asleep() {
+                std::thread::yield_now();
+            }
+            assert!(
+                !returned.load(Ordering::SeqCst),
+                "a signal ended the wait: an interrupted futex wait must sleep again"
+            );
+            w.store(1, Ordering::SeqCst);
+            wake_all(&w);
+            assert_eq!(
+                sleeper.join().unwrap(),
+                (true, 1),
+                "the wait ends with the wake, after the store"
+            );
+            // SAFETY: puts back the action saved above.
+            unsafe {
+                assert_eq!(
+                    libc::sigaction(libc::SIGUSR2, &old, std::ptr::null_mut()),
+                    0
+                )
+            };
+        });
+    }
+
+    /// The private mode (`Private`, which the generic primitives such as `RawEvent` and
+    /// `RawBarrier` sleep and wake through) keeps the contract: a past deadline is one try
+    /// (`false`), a differing value returns `true` at once, a wake with nobody asleep counts 0,
+    /// and a wake or a ready-wake reaches a sleeper seen asleep on the word (from /proc), which
+    /// nothing else would wake.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    #[test]
+    fn the_private_mode_keeps_the_contract() {
+        use std::sync::atomic::AtomicI32;
+        watched(|| {
+            let w = Arc::new(AtomicU32::new(0));
+            assert!(
+                !Private::wait(&w, 0, Some(Instant::now())),
+                "a past deadline is one try that reports the timeout"
+            );
+            assert!(
+                Private::wait(&w, 1, None),
+                "a differing value returns at once and is no timeout"
+            );
+            assert_eq!(Private::wake(&*w, 1), 0, "nobody sleeps on the word");
+            let wakes: [fn(&AtomicU32) -> Option<u32>; 2] = [
+                |w| Some(Private::wake(w, 1)),
+                |w| {
+                    Private::wake_ready(w);
+                    None
+                },
+            ];
+            for (round, wake_it) in wakes.into_iter().enumerate() {
+                let round = round as u32;
+                let tid = Arc::new(AtomicI32::new(0));
+                let (w2, t2) = (Arc::clone(&w), Arc::clone(&tid));
+                let sleeper = std::thread::spawn(move || {
+                    // SAFETY: gettid has no preconditions and cannot fail.
+                    t2.store(unsafe { libc::gettid() }, Ordering::SeqCst);
+                    while w2.load(Ordering::SeqCst) == round {
+                        Private::wait(&w2, round, None);
+                    }
+                });
+                let word = Arc::as_ptr(&w) as usize;
+                let asleep = || {
+                    let tid = tid.load(Ordering::SeqCst);
+                    tid != 0 && futex_wait_of(tid) == Some((word, round))
+                };
+                while !asleep() {
+                    std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+                }
+                w.store(round + 1, Ordering::SeqCst);
+                if let Some(woken) = wake_it(&w) {
+                    assert_eq!(woken, 1, "the wake reached the sleeper and counts it");
+                }
+                sleeper.join().unwrap();
             }
         });
-        w.store(1, Ordering::Release);
-        while !t.is_finished() {
-            Shared::wake(&*w, 1);
-            std::thread::yield_now();
-        }
-        t.join().unwrap();
-        assert_eq!(Shared::wake(&*w, 1), 0, "nobody is left to wake");
-        assert!(
-            !Shared::wait(&w, 1, Some(Instant::now())),
-            "a past deadline is one try in the shared mode too"
-        );
     }
 
     #[test]

@@ -636,6 +636,29 @@ fn map_submits_at_most_buffersize_ahead_and_nothing_before_next() {
     });
 }
 
+/// A chunk is one task of `chunksize` inputs, taken from the input together: with one task in
+/// flight (`buffersize(1)`), the first `next()` takes 4 inputs, the next three results come
+/// from that chunk without taking any, and the fifth `next()` takes the next 4.
+#[test]
+fn a_chunk_is_one_task_taking_chunksize_inputs_at_once() {
+    watched(|| {
+        let pool = ThreadPool::new(2);
+        let taken = AtomicUsize::new(0);
+        let inputs = (0..100).inspect(|_| {
+            taken.fetch_add(1, SeqCst);
+        });
+        let mut it = pool.map(|x: u32| x, inputs).buffersize(1).chunksize(4);
+        for want in 0..8 {
+            assert_eq!(it.next().unwrap().unwrap(), want);
+            assert_eq!(
+                taken.load(SeqCst),
+                4 * (want as usize / 4 + 1),
+                "after result {want}: the chunks of 4 taken so far"
+            );
+        }
+    });
+}
+
 #[test]
 fn map_chunks_report_each_items_panic_in_its_place() {
     watched(|| {
@@ -685,6 +708,54 @@ fn dropping_a_map_cancels_its_queued_tasks() {
             ran.load(SeqCst) <= 5,
             "at most the 5 submitted tasks may have run, got {}",
             ran.load(SeqCst)
+        );
+    });
+}
+
+/// Dropping a map cancels the tasks it submitted that have not started: one worker, held in
+/// item 1's task (or not yet in it) while the map drops, so items 2 to 4 are still queued then
+/// and never run, even though the pool runs every queued task it still has before it shuts down.
+#[test]
+fn dropping_a_map_never_runs_the_tasks_still_queued() {
+    watched(|| {
+        let pool = ThreadPool::new(1);
+        let gate = Arc::new(Event::new());
+        let ran = Arc::new(AtomicUsize::new(0)); // bit x: item x ran
+        {
+            let (g, r) = (Arc::clone(&gate), Arc::clone(&ran));
+            let mut it = pool
+                .map(
+                    move |x: u32| {
+                        if x == 1 {
+                            g.wait();
+                        }
+                        r.fetch_or(1 << x, SeqCst);
+                    },
+                    0..5,
+                )
+                .buffersize(5);
+            assert!(it.next().unwrap().is_ok(), "item 0 ran");
+        }
+        gate.set();
+        pool.shutdown(true, false);
+        let ran = ran.load(SeqCst);
+        assert_eq!(
+            ran & !0b11,
+            0,
+            "items queued when the map dropped ran anyway: {ran:#b}"
+        );
+    });
+}
+
+/// `Map`'s `Debug` shows its settings and how many tasks are in flight, no item.
+#[test]
+fn map_debug_shows_its_settings_and_tasks_in_flight() {
+    watched(|| {
+        let pool = ThreadPool::new(1);
+        let it = pool.map(|x: u32| x, 0..10).buffersize(2).chunksize(3);
+        assert_eq!(
+            format!("{it:?}"),
+            "Map { in_flight: 0, buffersize: 2, chunksize: 3, .. }"
         );
     });
 }

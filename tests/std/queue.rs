@@ -57,6 +57,11 @@ fn new_with_zero_capacity_panics() {
 fn try_new_with_zero_capacity_is_an_error() {
     assert_eq!(Queue::<u8>::try_new(0).unwrap_err(), ZeroCapacity);
     assert_eq!(Queue::<u8>::try_new(1).unwrap().capacity(), Some(1));
+    assert_eq!(
+        ZeroCapacity.to_string(),
+        "a queue's capacity must be at least 1",
+        "the error says what was wrong with the capacity"
+    );
 }
 
 #[test]
@@ -247,6 +252,10 @@ fn join_for_times_out_while_a_task_is_open() {
             "a got item is not done yet"
         );
         assert!(start.elapsed() >= Duration::from_millis(30));
+        assert!(
+            !q.join_until(Instant::now()),
+            "a got item is not done yet, whatever form the join takes"
+        );
         q.task_done().unwrap();
         assert!(q.join_for(Duration::ZERO));
         assert!(q.join_until(Instant::now()));
@@ -437,6 +446,24 @@ fn debug_never_blocks() {
         assert_eq!(
             format!("{q:?}"),
             "Queue { capacity: 2, len: 1, state: Open, .. }"
+        );
+    });
+}
+
+/// The iterators print their queue as the queue's own `Debug` does (so never blocking, and no
+/// item), under their own names.
+#[test]
+fn iterators_debug_as_their_queue_under_their_own_names() {
+    watched(|| {
+        let q = Queue::new(2);
+        q.put(1).unwrap();
+        assert_eq!(
+            format!("{:?}", q.iter()),
+            "Iter { queue: Queue { capacity: 2, len: 1, state: Open, .. } }"
+        );
+        assert_eq!(
+            format!("{:?}", q.try_iter()),
+            "TryIter { queue: Queue { capacity: 2, len: 1, state: Open, .. } }"
         );
     });
 }
@@ -906,6 +933,55 @@ fn errors_convert_and_answer_like_channel_errors() {
         let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(TrySendError::Full(1u8));
         assert_eq!(boxed.to_string(), TrySendError::Full(()).to_string());
     });
+}
+
+/// Each error's predicates answer for its own variant and no other: on every variant of every
+/// error type, exactly the predicate named after that variant is true.
+#[test]
+fn each_error_predicate_is_true_for_its_own_variant_only() {
+    let try_send = [TrySendError::Full(1), TrySendError::Disconnected(1)];
+    let got: Vec<_> = try_send
+        .iter()
+        .map(|e| (e.is_full(), e.is_disconnected()))
+        .collect();
+    assert_eq!(
+        got,
+        [(true, false), (false, true)],
+        "TrySendError: {try_send:?}"
+    );
+    let send_timeout = [
+        SendTimeoutError::Timeout(1),
+        SendTimeoutError::Disconnected(1),
+    ];
+    let got: Vec<_> = send_timeout
+        .iter()
+        .map(|e| (e.is_timeout(), e.is_disconnected()))
+        .collect();
+    assert_eq!(
+        got,
+        [(true, false), (false, true)],
+        "SendTimeoutError: {send_timeout:?}"
+    );
+    let try_recv = [TryRecvError::Empty, TryRecvError::Disconnected];
+    let got: Vec<_> = try_recv
+        .iter()
+        .map(|e| (e.is_empty(), e.is_disconnected()))
+        .collect();
+    assert_eq!(
+        got,
+        [(true, false), (false, true)],
+        "TryRecvError: {try_recv:?}"
+    );
+    let recv_timeout = [RecvTimeoutError::Timeout, RecvTimeoutError::Disconnected];
+    let got: Vec<_> = recv_timeout
+        .iter()
+        .map(|e| (e.is_timeout(), e.is_disconnected()))
+        .collect();
+    assert_eq!(
+        got,
+        [(true, false), (false, true)],
+        "RecvTimeoutError: {recv_timeout:?}"
+    );
 }
 
 #[path = "../support/isolated.rs"]
