@@ -1510,6 +1510,21 @@ mod tests {
         })
     }
 
+    /// A bounded FIFO of up to `MAX_SLOTS` items runs on these slots, a larger one on the locked
+    /// ring (`FifoCore::new`, as `src/queue.rs` and `src/pipe.rs` make them).
+    #[test]
+    fn fifo_cores_up_to_max_slots_run_on_the_slots_and_larger_ones_on_the_ring() {
+        assert!(matches!(FifoCore::<u8>::new(1, false), FifoCore::Slots(_)));
+        assert!(matches!(
+            FifoCore::<u8>::new(MAX_SLOTS, true),
+            FifoCore::Slots(_)
+        ));
+        assert!(matches!(
+            FifoCore::<u8>::new(MAX_SLOTS + 1, true),
+            FifoCore::Ring(_)
+        ));
+    }
+
     /// An offering put whose deadline passes takes its item back, and the offer is free again.
     #[test]
     fn an_offering_put_that_times_out_takes_its_item_back() {
