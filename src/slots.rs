@@ -1525,6 +1525,59 @@ mod tests {
         ));
     }
 
+    /// What a waiter may leave behind: every stamp (with its marks), the offer word and the wake
+    /// words' epochs.
+    fn trace(q: &Slots<u8>) -> (Vec<usize>, [u32; 5]) {
+        let stamps = q.slots().iter().map(|s| s.stamp.load(Acquire)).collect();
+        let words = [
+            &q.offer,
+            &q.not_empty,
+            &q.not_full,
+            &q.readable,
+            &q.all_done,
+        ];
+        (stamps, words.map(|w| w.load(Acquire)))
+    }
+
+    /// A put, get, poll or join whose deadline has passed (or is now) is one try: it marks no
+    /// stamp, offers nothing and bumps no epoch, so no later swap owes it a wake
+    /// (`src/ring.rs::zero_timeout_and_past_deadline_leave_no_trace` for the locked ring).
+    #[test]
+    fn zero_timeout_and_past_deadline_leave_no_trace() {
+        watched(|| {
+            let past = Instant::now().checked_sub(std::time::Duration::from_millis(1));
+            let now = shim::deadline_after(std::time::Duration::ZERO);
+            let empty = Slots::new(1);
+            empty.put_blocking(0).unwrap();
+            assert_eq!(empty.try_get(), Ok(0), "the slots are allocated, and empty");
+            let before = trace(&empty);
+            for deadline in [past, now] {
+                assert_eq!(empty.get_until(deadline), Err(RecvTimeoutError::Timeout));
+                assert!(!empty.poll(deadline), "nothing to poll");
+            }
+            assert_eq!(
+                trace(&empty),
+                before,
+                "a zero-timeout get or poll must not mark a stamp or bump an epoch"
+            );
+            let full = Slots::new(1);
+            full.put_blocking(0).unwrap();
+            let before = trace(&full);
+            for deadline in [past, now] {
+                assert_eq!(
+                    full.put_until(1, deadline),
+                    Err(SendTimeoutError::Timeout(1))
+                );
+                assert!(!full.join(deadline), "an item is inside");
+            }
+            assert_eq!(
+                trace(&full),
+                before,
+                "a zero-timeout put or join must not mark a stamp, offer or bump an epoch"
+            );
+        })
+    }
+
     /// An offering put whose deadline passes takes its item back, and the offer is free again.
     #[test]
     fn an_offering_put_that_times_out_takes_its_item_back() {
