@@ -1578,6 +1578,43 @@ mod tests {
         })
     }
 
+    /// The epochs of `not_empty`, `not_full`, `readable` and the offer word.
+    fn epochs(q: &Slots<u8>) -> [u32; 4] {
+        [&q.not_empty, &q.not_full, &q.readable, &q.offer].map(|w| w.load(Acquire))
+    }
+
+    /// A swap wakes only the kind of waiter whose mark it finds on the stamp: a getter's mark
+    /// bumps `not_empty` alone, a poller's `readable` alone, a putter's `not_full` alone (and
+    /// none of them the offer word), so no other sleeper returns for nothing.
+    #[test]
+    fn a_swap_wakes_only_the_kind_of_waiter_whose_mark_it_finds() {
+        watched(|| {
+            // On an empty ring, the put's swap finds a getter's or a poller's mark.
+            for (mark, word) in [(GETTER, 0), (POLLER, 2)] {
+                let q = Slots::new(1);
+                let busy = q.try_pop(q.slots()).err().expect("empty");
+                assert!(q.mark(&busy, mark));
+                let before = epochs(&q);
+                q.put_blocking(1).unwrap();
+                let mut want = before;
+                want[word] += 1;
+                assert_eq!(epochs(&q), want, "mark {mark}: only its word is bumped");
+            }
+            // On a full ring, the get's swap finds a putter's mark.
+            let q = Slots::new(1);
+            q.put_blocking(1).unwrap();
+            let Err((2, Ok(busy))) = q.try_push(q.slots(), 2) else {
+                panic!("full")
+            };
+            assert!(q.mark(&busy, PUTTER));
+            let before = epochs(&q);
+            assert_eq!(q.get_blocking(), Ok(1));
+            let mut want = before;
+            want[1] += 1;
+            assert_eq!(epochs(&q), want, "a putter's mark: only not_full is bumped");
+        })
+    }
+
     /// An offering put whose deadline passes takes its item back, and the offer is free again.
     #[test]
     fn an_offering_put_that_times_out_takes_its_item_back() {
