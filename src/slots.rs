@@ -1615,6 +1615,117 @@ mod tests {
         })
     }
 
+    /// Whether thread `tid` sleeps in a futex wait on `word` (from `/proc`), whatever the value.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn asleep_on(tid: i32, word: &AtomicU32) -> bool {
+        shim::tests::futex_wait_of(tid).map(|(addr, _)| addr)
+            == Some(word as *const AtomicU32 as usize)
+    }
+
+    /// Threads calling into `q`, each with its thread id for `/proc`.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    type Callers<R> = Vec<(
+        std::thread::JoinHandle<R>,
+        Arc<std::sync::atomic::AtomicI32>,
+    )>;
+
+    /// Starts `n` threads that each run `call(i)`.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn spawn_callers<R: Send + 'static>(
+        q: &Arc<Slots<u32>>,
+        n: u32,
+        call: fn(&Slots<u32>, u32) -> R,
+    ) -> Callers<R> {
+        use std::sync::atomic::{AtomicI32, Ordering::SeqCst};
+        (0..n)
+            .map(|i| {
+                let (q, tid) = (Arc::clone(q), Arc::new(AtomicI32::new(0)));
+                let t = Arc::clone(&tid);
+                let thread = std::thread::spawn(move || {
+                    // SAFETY: gettid has no preconditions and cannot fail.
+                    t.store(unsafe { libc::gettid() }, SeqCst);
+                    call(&q, i)
+                });
+                (thread, tid)
+            })
+            .collect()
+    }
+
+    /// Waits until `/proc` shows every caller asleep on one of `words` (bounded by the
+    /// watchdog): a call that spins on instead of sleeping never gets there, and one that
+    /// returns fails the test.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn until_asleep<R>(callers: &Callers<R>, words: &[&AtomicU32]) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let asleep = |tid: i32| tid != 0 && words.iter().any(|w| asleep_on(tid, w));
+        while !callers.iter().all(|(_, tid)| asleep(tid.load(SeqCst))) {
+            assert!(
+                callers.iter().all(|(t, _)| !t.is_finished()),
+                "a blocked call returned with nothing to return"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1)); // polling /proc, not ordering
+        }
+    }
+
+    /// Bumps and wakes `word` as a swap or a shutdown would (by `bump`), with nothing changed
+    /// for its sleepers: each must look again and go back to sleep.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn wake_for_nothing(word: &AtomicU32, bump: u32) {
+        word.fetch_add(bump, Release);
+        shim::wake_all(word);
+    }
+
+    /// Blocked calls sleep in the kernel once their spin is spent, a wake that brings nothing
+    /// sends them back to sleep (not into a spin, not out with an error), and the swap that
+    /// fills (frees) their slot ends them: two gets on an empty ring sleep on `not_empty`; two
+    /// puts on a full ring sleep, the first with its item on offer (on `offer`), the second on
+    /// `not_full`; each finishes with its own item. Linux futex backend only.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn blocked_gets_and_puts_sleep_until_a_swap_wakes_them() {
+        watched(|| {
+            let q = Arc::new(Slots::new(1));
+            q.put_blocking(0).unwrap();
+            assert_eq!(q.get_blocking(), Ok(0), "allocated, and empty");
+            let getters = spawn_callers(&q, 2, |q, _| q.get_blocking());
+            until_asleep(&getters, &[&q.not_empty]);
+            wake_for_nothing(&q.not_empty, 1);
+            until_asleep(&getters, &[&q.not_empty]);
+            q.put_blocking(1).unwrap();
+            q.put_blocking(2).unwrap();
+            let mut got: Vec<_> = getters
+                .into_iter()
+                .map(|(g, _)| g.join().unwrap().expect("an item"))
+                .collect();
+            got.sort_unstable();
+            assert_eq!(got, [1, 2], "each sleeping get got one item");
+
+            // Blocking puts, then puts with a deadline far out: a wake for nothing is no timeout.
+            let puts: [fn(&Slots<u32>, u32) -> bool; 2] = [
+                |q, i| q.put_blocking(10 + i).is_ok(),
+                |q, i| {
+                    let far = Instant::now() + std::time::Duration::from_secs(3600);
+                    q.put_until(10 + i, Some(far)).is_ok()
+                },
+            ];
+            for put in puts {
+                q.put_blocking(0).unwrap();
+                let putters = spawn_callers(&q, 2, put);
+                until_asleep(&putters, &[&q.offer, &q.not_full]);
+                wake_for_nothing(&q.not_full, 1);
+                wake_for_nothing(&q.offer, OFFER_BUMP);
+                until_asleep(&putters, &[&q.offer, &q.not_full]);
+                let mut got: Vec<_> = (0..3).map(|_| q.get_blocking().expect("an item")).collect();
+                for (p, _) in putters {
+                    assert!(p.join().unwrap(), "each sleeping put was made");
+                }
+                got[1..].sort_unstable();
+                assert_eq!(got, [0, 10, 11]);
+            }
+            assert_eq!(q.try_get(), Err(TryRecvError::Empty));
+        })
+    }
+
     /// An offering put whose deadline passes takes its item back, and the offer is free again.
     #[test]
     fn an_offering_put_that_times_out_takes_its_item_back() {
