@@ -1726,6 +1726,186 @@ mod tests {
         })
     }
 
+    /// A blocked poll sleeps on `readable`, goes back to sleep after a wake that brings no
+    /// item, and ends `true` when one comes, with or without a deadline. Linux futex backend
+    /// only.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn a_blocked_poll_sleeps_until_an_item_comes() {
+        watched(|| {
+            let polls: [fn(&Slots<u32>, u32) -> bool; 2] = [
+                |q, _| q.poll(None),
+                |q, _| q.poll(Some(Instant::now() + std::time::Duration::from_secs(3600))),
+            ];
+            for poll in polls {
+                let q = Arc::new(Slots::new(1));
+                let pollers = spawn_callers(&q, 1, poll);
+                until_asleep(&pollers, &[&q.readable]);
+                wake_for_nothing(&q.readable, 1);
+                until_asleep(&pollers, &[&q.readable]);
+                q.put_blocking(1).unwrap();
+                for (p, _) in pollers {
+                    assert!(p.join().unwrap(), "the poll ends when an item comes");
+                }
+                assert_eq!(q.try_get(), Ok(1), "and takes nothing");
+            }
+        })
+    }
+
+    /// Claims the next put's position as a put would and stops there, as a put preempted between
+    /// its claim and its publication; `publish` finishes it.
+    fn claim(q: &Slots<u32>) -> usize {
+        let t = q.tail.0.load(Acquire);
+        q.tail
+            .0
+            .compare_exchange(t, q.next(t), Relaxed, Relaxed)
+            .expect("no other put");
+        t
+    }
+
+    /// Publishes `item` at the position `claim` returned, as the claiming put does.
+    fn publish(q: &Slots<u32>, t: usize, item: u32) {
+        let slot = &q.slots()[t & (q.lap - 1)];
+        // SAFETY: `claim` reserved position `t`: this thread is the slot's only user.
+        slot.item.with_mut(|p| unsafe { (*p).write(item) });
+        let old = slot.stamp.swap(stamp_of(t + 1), AcqRel);
+        q.wake_marked(old, None);
+    }
+
+    /// A put offering its item for a slot that an earlier put has claimed and not yet
+    /// published is sent back by that put's publication (it bumps the offer and wakes the
+    /// sleeping put, as the get's swap could not: it frees nothing), offers again for the slot
+    /// now full, and the get that frees it puts the item.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn a_put_offering_for_a_claimed_slot_is_sent_back_by_its_publication() {
+        watched(|| {
+            let q = Arc::new(Slots::new(1));
+            q.put_blocking(0).unwrap();
+            assert_eq!(q.get_blocking(), Ok(0), "allocated, and empty");
+            let stalled = claim(&q);
+            let putters = spawn_callers(&q, 1, |q, _| q.put_blocking(10));
+            until_asleep(&putters, &[&q.offer]);
+            let bumps = q.offer.load(Acquire) / OFFER_BUMP;
+            publish(&q, stalled, 5);
+            assert_eq!(
+                q.offer.load(Acquire) / OFFER_BUMP,
+                bumps + 1,
+                "the offer is bumped"
+            );
+            // Back asleep with a new offer, for the slot that is full now.
+            let slots = q.slots();
+            while slots[0].stamp.load(Acquire) & OFFERER == 0 {
+                assert!(
+                    !putters[0].0.is_finished(),
+                    "the put waits for the full slot"
+                );
+                std::thread::yield_now();
+            }
+            until_asleep(&putters, &[&q.offer]);
+            assert_eq!(q.get_blocking(), Ok(5));
+            assert_eq!(q.try_get(), Ok(10), "the freeing get put the offered item");
+            for (p, _) in putters {
+                assert_eq!(p.join().unwrap(), Ok(()));
+            }
+        })
+    }
+
+    /// The get that frees the slot an offering put waits for, finding the ring closed (and the
+    /// offer not yet withdrawn), hands the item back (`RETURNED`): the put fails with its own
+    /// item, and the offer is free again.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn an_offered_item_that_cannot_be_put_goes_back_to_its_put() {
+        watched(|| {
+            let q = Arc::new(Slots::new(1));
+            q.put_blocking(0).unwrap();
+            let putters = spawn_callers(&q, 1, |q, _| q.put_blocking(10));
+            until_asleep(&putters, &[&q.offer]);
+            // Closed as a shutdown closes, before its bump reaches the offer.
+            q.tail.0.fetch_or(CLOSED, AcqRel);
+            assert_eq!(q.get_blocking(), Ok(0));
+            for (p, _) in putters {
+                assert_eq!(
+                    p.join().unwrap(),
+                    Err(SendError(10)),
+                    "the put fails with its own item"
+                );
+            }
+            assert_eq!(q.offer.load(Acquire) & (OFFER_STATE | SLEEPER), EMPTY);
+            assert_eq!(
+                q.try_get(),
+                Err(TryRecvError::Disconnected),
+                "nothing was put"
+            );
+        })
+    }
+
+    /// A get that finds the slot at `head` not yet published by a put that claimed it before the
+    /// close waits for it while the ring drains (the item will come), and fails at once after
+    /// an immediate shutdown.
+    #[test]
+    fn a_get_waits_for_a_put_claimed_before_a_plain_shutdown_but_not_an_immediate_one() {
+        watched(|| {
+            let q = Slots::new(2);
+            let stalled = claim(&q);
+            q.shutdown(false);
+            assert_eq!(
+                q.try_get(),
+                Err(TryRecvError::Empty),
+                "the claimed item will come"
+            );
+            publish(&q, stalled, 1);
+            assert_eq!(q.try_get(), Ok(1));
+            assert_eq!(q.try_get(), Err(TryRecvError::Disconnected));
+
+            let q = Slots::new(2);
+            let stalled = claim(&q);
+            // As `shutdown(true)` leaves it while its drain waits for the claimed put.
+            q.tail.0.fetch_or(CLOSED, AcqRel);
+            q.state.store(DROPPED, Release);
+            assert_eq!(
+                q.try_get(),
+                Err(TryRecvError::Disconnected),
+                "dropped: at once"
+            );
+            publish(&q, stalled, 1);
+        })
+    }
+
+    /// `task_done` (and an immediate shutdown's drop, which counts items done) wakes the joiners
+    /// only when some joiner is registered and nothing is left unfinished.
+    #[test]
+    fn only_the_last_task_done_wakes_registered_joiners() {
+        watched(|| {
+            let q = Slots::new(2);
+            q.put_blocking(1).unwrap();
+            q.put_blocking(2).unwrap();
+            assert_eq!(q.get_blocking(), Ok(1));
+            assert_eq!(q.get_blocking(), Ok(2));
+            q.joiners.store(1, Relaxed);
+            let epoch = q.all_done.load(Acquire);
+            assert!(q.task_done());
+            assert_eq!(q.all_done.load(Acquire), epoch, "one task left: no wake");
+            q.joiners.store(0, Relaxed);
+            assert!(q.task_done());
+            assert_eq!(q.all_done.load(Acquire), epoch, "no joiner: no wake");
+
+            q.put_blocking(3).unwrap();
+            q.put_blocking(4).unwrap();
+            q.joiners.store(1, Relaxed);
+            // Closed as a shutdown closes; its drain counts both items done.
+            q.tail.0.fetch_or(CLOSED, AcqRel);
+            q.drop_the_rest();
+            assert_eq!(q.unfinished(), 0);
+            assert_eq!(
+                q.all_done.load(Acquire),
+                epoch + 1,
+                "the drain left nothing unfinished: one wake"
+            );
+        })
+    }
+
     /// An offering put whose deadline passes takes its item back, and the offer is free again.
     #[test]
     fn an_offering_put_that_times_out_takes_its_item_back() {
