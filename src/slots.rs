@@ -1906,6 +1906,19 @@ mod tests {
         })
     }
 
+    /// A core's `Debug` prints the capacity and, for the slots, the length; never an item.
+    #[test]
+    fn debug_prints_the_core_its_capacity_and_length() {
+        let q = FifoCore::new(2, false);
+        q.put_blocking(7u8).unwrap();
+        assert_eq!(format!("{q:?}"), "Slots { capacity: 2, len: 1, .. }");
+        let large = FifoCore::<u8>::new(MAX_SLOTS + 1, false);
+        assert_eq!(
+            format!("{large:?}"),
+            format!("Ring {{ capacity: {}, .. }}", MAX_SLOTS + 1)
+        );
+    }
+
     /// An offering put whose deadline passes takes its item back, and the offer is free again.
     #[test]
     fn an_offering_put_that_times_out_takes_its_item_back() {
