@@ -1919,6 +1919,25 @@ mod tests {
         );
     }
 
+    /// Through `Core`, a selector's arm and disarm of a locked ring (a `LifoQueue`'s, or a FIFO
+    /// core above `MAX_SLOTS`) leave no poller registered: a later put bumps no `readable`.
+    #[test]
+    fn a_disarmed_ring_core_keeps_no_poller() {
+        let lifo: Ring<Vec<u8>> = Ring::new(1, false);
+        let large = FifoCore::<u8>::new(MAX_SLOTS + 1, false);
+        for core in [&lifo as &dyn Core<u8>, &large] {
+            assert!(!core.select_arm(true), "empty");
+            core.select_disarm();
+            let epoch = core.readable_word().load(Acquire);
+            core.put_blocking(1).unwrap();
+            assert_eq!(
+                core.readable_word().load(Acquire),
+                epoch,
+                "no poller left to wake"
+            );
+        }
+    }
+
     /// An offering put whose deadline passes takes its item back, and the offer is free again.
     #[test]
     fn an_offering_put_that_times_out_takes_its_item_back() {
