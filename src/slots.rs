@@ -1938,6 +1938,33 @@ mod tests {
         }
     }
 
+    /// A blocked join sleeps on `all_done`, goes back to sleep after a wake that finished
+    /// nothing, and returns `true` at the last `task_done`, with or without a deadline. Linux
+    /// futex backend only.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn a_blocked_join_sleeps_until_the_last_task_is_done() {
+        watched(|| {
+            let joins: [fn(&Slots<u32>, u32) -> bool; 2] = [
+                |q, _| q.join(None),
+                |q, _| q.join(Some(Instant::now() + std::time::Duration::from_secs(3600))),
+            ];
+            for join in joins {
+                let q = Arc::new(Slots::new(2));
+                q.put_blocking(1).unwrap();
+                assert_eq!(q.get_blocking(), Ok(1));
+                let joiners = spawn_callers(&q, 1, join);
+                until_asleep(&joiners, &[&q.all_done]);
+                wake_for_nothing(&q.all_done, 1);
+                until_asleep(&joiners, &[&q.all_done]);
+                assert!(q.task_done());
+                for (j, _) in joiners {
+                    assert!(j.join().unwrap(), "the join ends at the last task_done");
+                }
+            }
+        })
+    }
+
     /// An offering put whose deadline passes takes its item back, and the offer is free again.
     #[test]
     fn an_offering_put_that_times_out_takes_its_item_back() {
