@@ -1965,6 +1965,20 @@ mod tests {
         })
     }
 
+    /// Nothing is allocated before the first put (docs/queue.md, Q13): not by gets, polls or
+    /// timed puts that find nothing, nor by an immediate shutdown of a ring nothing was put into.
+    #[test]
+    fn a_ring_nothing_was_put_into_allocates_nothing_even_when_shut_down() {
+        let past = Some(Instant::now());
+        let q = Slots::<u8>::new(4);
+        assert_eq!(q.try_get(), Err(TryRecvError::Empty));
+        assert_eq!(q.get_until(past), Err(RecvTimeoutError::Timeout));
+        assert!(!q.is_readable());
+        q.shutdown(true);
+        assert_eq!(q.try_get(), Err(TryRecvError::Disconnected));
+        assert!(q.buf.load(Acquire).is_null(), "no slots allocated");
+    }
+
     /// An offering put whose deadline passes takes its item back, and the offer is free again.
     #[test]
     fn an_offering_put_that_times_out_takes_its_item_back() {
