@@ -2004,3 +2004,51 @@ mod tests {
         })
     }
 }
+
+#[cfg(all(test, weft_loom))]
+mod loom_tests {
+    //! A model of two puts offering in turn, which the integration models in `loom-tests/`
+    //! (one offering put each) do not reach.
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    /// Two puts blocked on a full ring of capacity 1, each with a deadline the model may end at
+    /// any moment, race the get that frees the slot: a put that withdraws its offer owns
+    /// `offered` (`FILLING`) until its item is out, so the other put cannot claim the offer and
+    /// write its own item over it (loom's cell tracking sees every access to `offered` ordered).
+    /// Each accepted item is got exactly once; each refused put gets its own item back.
+    #[test]
+    fn a_withdrawn_offer_is_not_claimed_before_its_item_is_out() {
+        loom::model(|| {
+            let q = Arc::new(Slots::new(1));
+            q.put_blocking(1).unwrap();
+            let putters: Vec<_> = [2u32, 3]
+                .into_iter()
+                .map(|v| {
+                    let q = Arc::clone(&q);
+                    thread::spawn(move || {
+                        q.put_until(v, shim::deadline_after(shim::Duration::from_secs(1)))
+                    })
+                })
+                .collect();
+            assert_eq!(q.get_blocking(), Ok(1));
+            let mut accepted = vec![];
+            for (v, putter) in [2u32, 3].into_iter().zip(putters) {
+                match putter.join().unwrap() {
+                    Ok(()) => accepted.push(v),
+                    Err(SendTimeoutError::Timeout(w)) => {
+                        assert_eq!(w, v, "a refused put gets its own item back")
+                    }
+                    Err(e) => panic!("open ring: {e:?}"),
+                }
+            }
+            let mut got = vec![];
+            while let Ok(v) = q.try_get() {
+                got.push(v);
+            }
+            got.sort_unstable();
+            assert_eq!(got, accepted, "each accepted item is got exactly once");
+        });
+    }
+}
