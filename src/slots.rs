@@ -1979,6 +1979,34 @@ mod tests {
         assert!(q.buf.load(Acquire).is_null(), "no slots allocated");
     }
 
+    /// An offer that cannot be waited on is withdrawn at once, the item back to its put, the
+    /// offer free again: when the mark finds the stamp changed since the put saw it (the slot may
+    /// be free now, and no swap will come for the mark), and when the ring was closed (and the
+    /// offer bumped) between the put's try and its offer. Neither may sleep.
+    #[test]
+    fn an_offer_made_too_late_is_withdrawn_at_once() {
+        watched(|| {
+            for close in [false, true] {
+                let q = Slots::new(1);
+                q.put_blocking(1).unwrap();
+                let Err((2, Ok(busy))) = q.try_push(q.slots(), 2) else {
+                    panic!("full")
+                };
+                if close {
+                    q.shutdown(false);
+                } else {
+                    assert_eq!(q.get_blocking(), Ok(1), "the stamp seen changes");
+                }
+                let mut spin = shim::Spin::new(shim::Site::Ring);
+                match q.offer_and_wait(2, &busy, &mut spin, None) {
+                    Err((2, Some(false))) => {}
+                    other => panic!("close {close}: withdrawn at once, not {other:?}"),
+                }
+                assert_eq!(q.offer.load(Acquire) & (OFFER_STATE | SLEEPER), EMPTY);
+            }
+        })
+    }
+
     /// An offering put whose deadline passes takes its item back, and the offer is free again.
     #[test]
     fn an_offering_put_that_times_out_takes_its_item_back() {
