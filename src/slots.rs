@@ -1592,7 +1592,7 @@ mod tests {
             // On an empty ring, the put's swap finds a getter's or a poller's mark.
             for (mark, word) in [(GETTER, 0), (POLLER, 2)] {
                 let q = Slots::new(1);
-                let busy = q.try_pop(q.slots()).err().expect("empty");
+                let busy = q.try_pop(q.slots()).expect_err("empty");
                 assert!(q.mark(&busy, mark));
                 let before = epochs(&q);
                 q.put_blocking(1).unwrap();
