@@ -1510,6 +1510,503 @@ mod tests {
         })
     }
 
+    /// A bounded FIFO of up to `MAX_SLOTS` items runs on these slots, a larger one on the locked
+    /// ring (`FifoCore::new`, as `src/queue.rs` and `src/pipe.rs` make them).
+    #[test]
+    fn fifo_cores_up_to_max_slots_run_on_the_slots_and_larger_ones_on_the_ring() {
+        assert!(matches!(FifoCore::<u8>::new(1, false), FifoCore::Slots(_)));
+        assert!(matches!(
+            FifoCore::<u8>::new(MAX_SLOTS, true),
+            FifoCore::Slots(_)
+        ));
+        assert!(matches!(
+            FifoCore::<u8>::new(MAX_SLOTS + 1, true),
+            FifoCore::Ring(_)
+        ));
+    }
+
+    /// What a waiter may leave behind: every stamp (with its marks), the offer word and the wake
+    /// words' epochs.
+    fn trace(q: &Slots<u8>) -> (Vec<usize>, [u32; 5]) {
+        let stamps = q.slots().iter().map(|s| s.stamp.load(Acquire)).collect();
+        let words = [
+            &q.offer,
+            &q.not_empty,
+            &q.not_full,
+            &q.readable,
+            &q.all_done,
+        ];
+        (stamps, words.map(|w| w.load(Acquire)))
+    }
+
+    /// A put, get, poll or join whose deadline has passed (or is now) is one try: it marks no
+    /// stamp, offers nothing and bumps no epoch, so no later swap owes it a wake
+    /// (`src/ring.rs::zero_timeout_and_past_deadline_leave_no_trace` for the locked ring).
+    #[test]
+    fn zero_timeout_and_past_deadline_leave_no_trace() {
+        watched(|| {
+            let past = Instant::now().checked_sub(std::time::Duration::from_millis(1));
+            let now = shim::deadline_after(std::time::Duration::ZERO);
+            let empty = Slots::new(1);
+            empty.put_blocking(0).unwrap();
+            assert_eq!(empty.try_get(), Ok(0), "the slots are allocated, and empty");
+            let before = trace(&empty);
+            for deadline in [past, now] {
+                assert_eq!(empty.get_until(deadline), Err(RecvTimeoutError::Timeout));
+                assert!(!empty.poll(deadline), "nothing to poll");
+            }
+            assert_eq!(
+                trace(&empty),
+                before,
+                "a zero-timeout get or poll must not mark a stamp or bump an epoch"
+            );
+            let full = Slots::new(1);
+            full.put_blocking(0).unwrap();
+            let before = trace(&full);
+            for deadline in [past, now] {
+                assert_eq!(
+                    full.put_until(1, deadline),
+                    Err(SendTimeoutError::Timeout(1))
+                );
+                assert!(!full.join(deadline), "an item is inside");
+            }
+            assert_eq!(
+                trace(&full),
+                before,
+                "a zero-timeout put or join must not mark a stamp, offer or bump an epoch"
+            );
+        })
+    }
+
+    /// The epochs of `not_empty`, `not_full`, `readable` and the offer word.
+    fn epochs(q: &Slots<u8>) -> [u32; 4] {
+        [&q.not_empty, &q.not_full, &q.readable, &q.offer].map(|w| w.load(Acquire))
+    }
+
+    /// A swap wakes only the kind of waiter whose mark it finds on the stamp: a getter's mark
+    /// bumps `not_empty` alone, a poller's `readable` alone, a putter's `not_full` alone (and
+    /// none of them the offer word), so no other sleeper returns for nothing.
+    #[test]
+    fn a_swap_wakes_only_the_kind_of_waiter_whose_mark_it_finds() {
+        watched(|| {
+            // On an empty ring, the put's swap finds a getter's or a poller's mark.
+            for (mark, word) in [(GETTER, 0), (POLLER, 2)] {
+                let q = Slots::new(1);
+                let busy = q.try_pop(q.slots()).expect_err("empty");
+                assert!(q.mark(&busy, mark));
+                let before = epochs(&q);
+                q.put_blocking(1).unwrap();
+                let mut want = before;
+                want[word] += 1;
+                assert_eq!(epochs(&q), want, "mark {mark}: only its word is bumped");
+            }
+            // On a full ring, the get's swap finds a putter's mark.
+            let q = Slots::new(1);
+            q.put_blocking(1).unwrap();
+            let Err((2, Ok(busy))) = q.try_push(q.slots(), 2) else {
+                panic!("full")
+            };
+            assert!(q.mark(&busy, PUTTER));
+            let before = epochs(&q);
+            assert_eq!(q.get_blocking(), Ok(1));
+            let mut want = before;
+            want[1] += 1;
+            assert_eq!(epochs(&q), want, "a putter's mark: only not_full is bumped");
+        })
+    }
+
+    /// Whether thread `tid` sleeps in a futex wait on `word` (from `/proc`), whatever the value.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn asleep_on(tid: i32, word: &AtomicU32) -> bool {
+        shim::tests::futex_wait_of(tid).map(|(addr, _)| addr)
+            == Some(word as *const AtomicU32 as usize)
+    }
+
+    /// Threads calling into `q`, each with its thread id for `/proc`.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    type Callers<R> = Vec<(
+        std::thread::JoinHandle<R>,
+        Arc<std::sync::atomic::AtomicI32>,
+    )>;
+
+    /// Starts `n` threads that each run `call(i)`.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn spawn_callers<R: Send + 'static>(
+        q: &Arc<Slots<u32>>,
+        n: u32,
+        call: fn(&Slots<u32>, u32) -> R,
+    ) -> Callers<R> {
+        use std::sync::atomic::{AtomicI32, Ordering::SeqCst};
+        (0..n)
+            .map(|i| {
+                let (q, tid) = (Arc::clone(q), Arc::new(AtomicI32::new(0)));
+                let t = Arc::clone(&tid);
+                let thread = std::thread::spawn(move || {
+                    // SAFETY: gettid has no preconditions and cannot fail.
+                    t.store(unsafe { libc::gettid() }, SeqCst);
+                    call(&q, i)
+                });
+                (thread, tid)
+            })
+            .collect()
+    }
+
+    /// Waits until `/proc` shows every caller asleep on one of `words` (bounded by the
+    /// watchdog): a call that spins on instead of sleeping never gets there, and one that
+    /// returns fails the test.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn until_asleep<R>(callers: &Callers<R>, words: &[&AtomicU32]) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let asleep = |tid: i32| tid != 0 && words.iter().any(|w| asleep_on(tid, w));
+        while !callers.iter().all(|(_, tid)| asleep(tid.load(SeqCst))) {
+            assert!(
+                callers.iter().all(|(t, _)| !t.is_finished()),
+                "a blocked call returned with nothing to return"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1)); // polling /proc, not ordering
+        }
+    }
+
+    /// Bumps and wakes `word` as a swap or a shutdown would (by `bump`), with nothing changed
+    /// for its sleepers: each must look again and go back to sleep.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn wake_for_nothing(word: &AtomicU32, bump: u32) {
+        word.fetch_add(bump, Release);
+        shim::wake_all(word);
+    }
+
+    /// Blocked calls sleep in the kernel once their spin is spent, a wake that brings nothing
+    /// sends them back to sleep (not into a spin, not out with an error), and the swap that
+    /// fills (frees) their slot ends them: two gets on an empty ring sleep on `not_empty`; two
+    /// puts on a full ring sleep, the first with its item on offer (on `offer`), the second on
+    /// `not_full`; each finishes with its own item. Linux futex backend only.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn blocked_gets_and_puts_sleep_until_a_swap_wakes_them() {
+        watched(|| {
+            let q = Arc::new(Slots::new(1));
+            q.put_blocking(0).unwrap();
+            assert_eq!(q.get_blocking(), Ok(0), "allocated, and empty");
+            let getters = spawn_callers(&q, 2, |q, _| q.get_blocking());
+            until_asleep(&getters, &[&q.not_empty]);
+            wake_for_nothing(&q.not_empty, 1);
+            until_asleep(&getters, &[&q.not_empty]);
+            q.put_blocking(1).unwrap();
+            q.put_blocking(2).unwrap();
+            let mut got: Vec<_> = getters
+                .into_iter()
+                .map(|(g, _)| g.join().unwrap().expect("an item"))
+                .collect();
+            got.sort_unstable();
+            assert_eq!(got, [1, 2], "each sleeping get got one item");
+
+            // Blocking puts, then puts with a deadline far out: a wake for nothing is no timeout.
+            let puts: [fn(&Slots<u32>, u32) -> bool; 2] = [
+                |q, i| q.put_blocking(10 + i).is_ok(),
+                |q, i| {
+                    let far = Instant::now() + std::time::Duration::from_secs(3600);
+                    q.put_until(10 + i, Some(far)).is_ok()
+                },
+            ];
+            for put in puts {
+                q.put_blocking(0).unwrap();
+                let putters = spawn_callers(&q, 2, put);
+                until_asleep(&putters, &[&q.offer, &q.not_full]);
+                wake_for_nothing(&q.not_full, 1);
+                wake_for_nothing(&q.offer, OFFER_BUMP);
+                until_asleep(&putters, &[&q.offer, &q.not_full]);
+                let mut got: Vec<_> = (0..3).map(|_| q.get_blocking().expect("an item")).collect();
+                for (p, _) in putters {
+                    assert!(p.join().unwrap(), "each sleeping put was made");
+                }
+                got[1..].sort_unstable();
+                assert_eq!(got, [0, 10, 11]);
+            }
+            assert_eq!(q.try_get(), Err(TryRecvError::Empty));
+        })
+    }
+
+    /// A blocked poll sleeps on `readable`, goes back to sleep after a wake that brings no
+    /// item, and ends `true` when one comes, with or without a deadline. Linux futex backend
+    /// only.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn a_blocked_poll_sleeps_until_an_item_comes() {
+        watched(|| {
+            let polls: [fn(&Slots<u32>, u32) -> bool; 2] = [
+                |q, _| q.poll(None),
+                |q, _| q.poll(Some(Instant::now() + std::time::Duration::from_secs(3600))),
+            ];
+            for poll in polls {
+                let q = Arc::new(Slots::new(1));
+                let pollers = spawn_callers(&q, 1, poll);
+                until_asleep(&pollers, &[&q.readable]);
+                wake_for_nothing(&q.readable, 1);
+                until_asleep(&pollers, &[&q.readable]);
+                q.put_blocking(1).unwrap();
+                for (p, _) in pollers {
+                    assert!(p.join().unwrap(), "the poll ends when an item comes");
+                }
+                assert_eq!(q.try_get(), Ok(1), "and takes nothing");
+            }
+        })
+    }
+
+    /// Claims the next put's position as a put would and stops there, as a put preempted between
+    /// its claim and its publication; `publish` finishes it.
+    fn claim(q: &Slots<u32>) -> usize {
+        let t = q.tail.0.load(Acquire);
+        q.tail
+            .0
+            .compare_exchange(t, q.next(t), Relaxed, Relaxed)
+            .expect("no other put");
+        t
+    }
+
+    /// Publishes `item` at the position `claim` returned, as the claiming put does.
+    fn publish(q: &Slots<u32>, t: usize, item: u32) {
+        let slot = &q.slots()[t & (q.lap - 1)];
+        // SAFETY: `claim` reserved position `t`: this thread is the slot's only user.
+        slot.item.with_mut(|p| unsafe { (*p).write(item) });
+        let old = slot.stamp.swap(stamp_of(t + 1), AcqRel);
+        q.wake_marked(old, None);
+    }
+
+    /// A put offering its item for a slot that an earlier put has claimed and not yet
+    /// published is sent back by that put's publication (it bumps the offer and wakes the
+    /// sleeping put, as the get's swap could not: it frees nothing), offers again for the slot
+    /// now full, and the get that frees it puts the item.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn a_put_offering_for_a_claimed_slot_is_sent_back_by_its_publication() {
+        watched(|| {
+            let q = Arc::new(Slots::new(1));
+            q.put_blocking(0).unwrap();
+            assert_eq!(q.get_blocking(), Ok(0), "allocated, and empty");
+            let stalled = claim(&q);
+            let putters = spawn_callers(&q, 1, |q, _| q.put_blocking(10));
+            until_asleep(&putters, &[&q.offer]);
+            let bumps = q.offer.load(Acquire) / OFFER_BUMP;
+            publish(&q, stalled, 5);
+            assert_eq!(
+                q.offer.load(Acquire) / OFFER_BUMP,
+                bumps + 1,
+                "the offer is bumped"
+            );
+            // Back asleep with a new offer, for the slot that is full now.
+            let slots = q.slots();
+            while slots[0].stamp.load(Acquire) & OFFERER == 0 {
+                assert!(
+                    !putters[0].0.is_finished(),
+                    "the put waits for the full slot"
+                );
+                std::thread::yield_now();
+            }
+            until_asleep(&putters, &[&q.offer]);
+            assert_eq!(q.get_blocking(), Ok(5));
+            assert_eq!(q.try_get(), Ok(10), "the freeing get put the offered item");
+            for (p, _) in putters {
+                assert_eq!(p.join().unwrap(), Ok(()));
+            }
+        })
+    }
+
+    /// The get that frees the slot an offering put waits for, finding the ring closed (and the
+    /// offer not yet withdrawn), hands the item back (`RETURNED`): the put fails with its own
+    /// item, and the offer is free again.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn an_offered_item_that_cannot_be_put_goes_back_to_its_put() {
+        watched(|| {
+            let q = Arc::new(Slots::new(1));
+            q.put_blocking(0).unwrap();
+            let putters = spawn_callers(&q, 1, |q, _| q.put_blocking(10));
+            until_asleep(&putters, &[&q.offer]);
+            // Closed as a shutdown closes, before its bump reaches the offer.
+            q.tail.0.fetch_or(CLOSED, AcqRel);
+            assert_eq!(q.get_blocking(), Ok(0));
+            for (p, _) in putters {
+                assert_eq!(
+                    p.join().unwrap(),
+                    Err(SendError(10)),
+                    "the put fails with its own item"
+                );
+            }
+            assert_eq!(q.offer.load(Acquire) & (OFFER_STATE | SLEEPER), EMPTY);
+            assert_eq!(
+                q.try_get(),
+                Err(TryRecvError::Disconnected),
+                "nothing was put"
+            );
+        })
+    }
+
+    /// A get that finds the slot at `head` not yet published by a put that claimed it before the
+    /// close waits for it while the ring drains (the item will come), and fails at once after
+    /// an immediate shutdown.
+    #[test]
+    fn a_get_waits_for_a_put_claimed_before_a_plain_shutdown_but_not_an_immediate_one() {
+        watched(|| {
+            let q = Slots::new(2);
+            let stalled = claim(&q);
+            q.shutdown(false);
+            assert_eq!(
+                q.try_get(),
+                Err(TryRecvError::Empty),
+                "the claimed item will come"
+            );
+            publish(&q, stalled, 1);
+            assert_eq!(q.try_get(), Ok(1));
+            assert_eq!(q.try_get(), Err(TryRecvError::Disconnected));
+
+            let q = Slots::new(2);
+            let stalled = claim(&q);
+            // As `shutdown(true)` leaves it while its drain waits for the claimed put.
+            q.tail.0.fetch_or(CLOSED, AcqRel);
+            q.state.store(DROPPED, Release);
+            assert_eq!(
+                q.try_get(),
+                Err(TryRecvError::Disconnected),
+                "dropped: at once"
+            );
+            publish(&q, stalled, 1);
+        })
+    }
+
+    /// `task_done` (and an immediate shutdown's drop, which counts items done) wakes the joiners
+    /// only when some joiner is registered and nothing is left unfinished.
+    #[test]
+    fn only_the_last_task_done_wakes_registered_joiners() {
+        watched(|| {
+            let q = Slots::new(2);
+            q.put_blocking(1).unwrap();
+            q.put_blocking(2).unwrap();
+            assert_eq!(q.get_blocking(), Ok(1));
+            assert_eq!(q.get_blocking(), Ok(2));
+            q.joiners.store(1, Relaxed);
+            let epoch = q.all_done.load(Acquire);
+            assert!(q.task_done());
+            assert_eq!(q.all_done.load(Acquire), epoch, "one task left: no wake");
+            q.joiners.store(0, Relaxed);
+            assert!(q.task_done());
+            assert_eq!(q.all_done.load(Acquire), epoch, "no joiner: no wake");
+
+            q.put_blocking(3).unwrap();
+            q.put_blocking(4).unwrap();
+            q.joiners.store(1, Relaxed);
+            // Closed as a shutdown closes; its drain counts both items done.
+            q.tail.0.fetch_or(CLOSED, AcqRel);
+            q.drop_the_rest();
+            assert_eq!(q.unfinished(), 0);
+            assert_eq!(
+                q.all_done.load(Acquire),
+                epoch + 1,
+                "the drain left nothing unfinished: one wake"
+            );
+        })
+    }
+
+    /// A core's `Debug` prints the capacity and, for the slots, the length; never an item.
+    #[test]
+    fn debug_prints_the_core_its_capacity_and_length() {
+        let q = FifoCore::new(2, false);
+        q.put_blocking(7u8).unwrap();
+        assert_eq!(format!("{q:?}"), "Slots { capacity: 2, len: 1, .. }");
+        let large = FifoCore::<u8>::new(MAX_SLOTS + 1, false);
+        assert_eq!(
+            format!("{large:?}"),
+            format!("Ring {{ capacity: {}, .. }}", MAX_SLOTS + 1)
+        );
+    }
+
+    /// Through `Core`, a selector's arm and disarm of a locked ring (a `LifoQueue`'s, or a FIFO
+    /// core above `MAX_SLOTS`) leave no poller registered: a later put bumps no `readable`.
+    #[test]
+    fn a_disarmed_ring_core_keeps_no_poller() {
+        let lifo: Ring<Vec<u8>> = Ring::new(1, false);
+        let large = FifoCore::<u8>::new(MAX_SLOTS + 1, false);
+        for core in [&lifo as &dyn Core<u8>, &large] {
+            assert!(!core.select_arm(true), "empty");
+            core.select_disarm();
+            let epoch = core.readable_word().load(Acquire);
+            core.put_blocking(1).unwrap();
+            assert_eq!(
+                core.readable_word().load(Acquire),
+                epoch,
+                "no poller left to wake"
+            );
+        }
+    }
+
+    /// A blocked join sleeps on `all_done`, goes back to sleep after a wake that finished
+    /// nothing, and returns `true` at the last `task_done`, with or without a deadline. Linux
+    /// futex backend only.
+    #[test]
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn a_blocked_join_sleeps_until_the_last_task_is_done() {
+        watched(|| {
+            let joins: [fn(&Slots<u32>, u32) -> bool; 2] = [
+                |q, _| q.join(None),
+                |q, _| q.join(Some(Instant::now() + std::time::Duration::from_secs(3600))),
+            ];
+            for join in joins {
+                let q = Arc::new(Slots::new(2));
+                q.put_blocking(1).unwrap();
+                assert_eq!(q.get_blocking(), Ok(1));
+                let joiners = spawn_callers(&q, 1, join);
+                until_asleep(&joiners, &[&q.all_done]);
+                wake_for_nothing(&q.all_done, 1);
+                until_asleep(&joiners, &[&q.all_done]);
+                assert!(q.task_done());
+                for (j, _) in joiners {
+                    assert!(j.join().unwrap(), "the join ends at the last task_done");
+                }
+            }
+        })
+    }
+
+    /// Nothing is allocated before the first put (docs/queue.md, Q13): not by gets, polls or
+    /// timed puts that find nothing, nor by an immediate shutdown of a ring nothing was put into.
+    #[test]
+    fn a_ring_nothing_was_put_into_allocates_nothing_even_when_shut_down() {
+        let past = Some(Instant::now());
+        let q = Slots::<u8>::new(4);
+        assert_eq!(q.try_get(), Err(TryRecvError::Empty));
+        assert_eq!(q.get_until(past), Err(RecvTimeoutError::Timeout));
+        assert!(!q.is_readable());
+        q.shutdown(true);
+        assert_eq!(q.try_get(), Err(TryRecvError::Disconnected));
+        assert!(q.buf.load(Acquire).is_null(), "no slots allocated");
+    }
+
+    /// An offer that cannot be waited on is withdrawn at once, the item back to its put, the
+    /// offer free again: when the mark finds the stamp changed since the put saw it (the slot may
+    /// be free now, and no swap will come for the mark), and when the ring was closed (and the
+    /// offer bumped) between the put's try and its offer. Neither may sleep.
+    #[test]
+    fn an_offer_made_too_late_is_withdrawn_at_once() {
+        watched(|| {
+            for close in [false, true] {
+                let q = Slots::new(1);
+                q.put_blocking(1).unwrap();
+                let Err((2, Ok(busy))) = q.try_push(q.slots(), 2) else {
+                    panic!("full")
+                };
+                if close {
+                    q.shutdown(false);
+                } else {
+                    assert_eq!(q.get_blocking(), Ok(1), "the stamp seen changes");
+                }
+                let mut spin = shim::Spin::new(shim::Site::Ring);
+                match q.offer_and_wait(2, &busy, &mut spin, None) {
+                    Err((2, Some(false))) => {}
+                    other => panic!("close {close}: withdrawn at once, not {other:?}"),
+                }
+                assert_eq!(q.offer.load(Acquire) & (OFFER_STATE | SLEEPER), EMPTY);
+            }
+        })
+    }
+
     /// An offering put whose deadline passes takes its item back, and the offer is free again.
     #[test]
     fn an_offering_put_that_times_out_takes_its_item_back() {
@@ -1533,5 +2030,53 @@ mod tests {
                 "nothing else was put"
             );
         })
+    }
+}
+
+#[cfg(all(test, weft_loom))]
+mod loom_tests {
+    //! A model of two puts offering in turn, which the integration models in `loom-tests/`
+    //! (one offering put each) do not reach.
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    /// Two puts blocked on a full ring of capacity 1, each with a deadline the model may end at
+    /// any moment, race the get that frees the slot: a put that withdraws its offer owns
+    /// `offered` (`FILLING`) until its item is out, so the other put cannot claim the offer and
+    /// write its own item over it (loom's cell tracking sees every access to `offered` ordered).
+    /// Each accepted item is got exactly once; each refused put gets its own item back.
+    #[test]
+    fn a_withdrawn_offer_is_not_claimed_before_its_item_is_out() {
+        loom::model(|| {
+            let q = Arc::new(Slots::new(1));
+            q.put_blocking(1).unwrap();
+            let putters: Vec<_> = [2u32, 3]
+                .into_iter()
+                .map(|v| {
+                    let q = Arc::clone(&q);
+                    thread::spawn(move || {
+                        q.put_until(v, shim::deadline_after(shim::Duration::from_secs(3600)))
+                    })
+                })
+                .collect();
+            assert_eq!(q.get_blocking(), Ok(1));
+            let mut accepted = vec![];
+            for (v, putter) in [2u32, 3].into_iter().zip(putters) {
+                match putter.join().unwrap() {
+                    Ok(()) => accepted.push(v),
+                    Err(SendTimeoutError::Timeout(w)) => {
+                        assert_eq!(w, v, "a refused put gets its own item back")
+                    }
+                    Err(e) => panic!("open ring: {e:?}"),
+                }
+            }
+            let mut got = vec![];
+            while let Ok(v) = q.try_get() {
+                got.push(v);
+            }
+            got.sort_unstable();
+            assert_eq!(got, accepted, "each accepted item is got exactly once");
+        });
     }
 }

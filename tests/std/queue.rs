@@ -469,6 +469,26 @@ fn iterators_debug_as_their_queue_under_their_own_names() {
 }
 
 #[test]
+fn debug_names_the_shutdown_a_queue_is_in() {
+    watched(|| {
+        let q = Queue::new(2);
+        q.put(1).unwrap();
+        q.shutdown(false);
+        assert_eq!(
+            format!("{q:?}"),
+            "Queue { capacity: 2, len: 1, state: Draining, .. }",
+            "a plain shutdown drains"
+        );
+        q.shutdown(true);
+        assert_eq!(
+            format!("{q:?}"),
+            "Queue { capacity: 2, len: 0, state: Dropped, .. }",
+            "an immediate one drops"
+        );
+    });
+}
+
+#[test]
 fn errors_display_and_debug_without_the_item() {
     assert_eq!(
         format!("{:?}", TrySendError::Full(std::rc::Rc::new(1))),

@@ -136,6 +136,34 @@ fn shared_semantics<O: Order<u32>>(q: OrderedQueue<u32, O>, cap: Option<usize>) 
     assert!(q.try_join());
 }
 
+/// `unfinished_tasks` counts the items inside plus those got and not yet marked done.
+fn unfinished_counts<O: Order<u32>>(q: OrderedQueue<u32, O>) {
+    assert_eq!(q.unfinished_tasks(), 0);
+    for i in 0..3 {
+        q.put(i).unwrap();
+    }
+    assert_eq!(q.unfinished_tasks(), 3, "three inside");
+    q.get().unwrap();
+    assert_eq!(q.unfinished_tasks(), 3, "one got, not done, and two inside");
+    q.task_done().unwrap();
+    q.get().unwrap();
+    assert_eq!(q.unfinished_tasks(), 2, "one got and one inside");
+    q.task_done().unwrap();
+    assert_eq!(q.unfinished_tasks(), 1);
+}
+
+#[test]
+fn every_kind_counts_its_unfinished_tasks() {
+    watched(|| {
+        unfinished_counts(Queue::new(3));
+        unfinished_counts(Queue::unbounded());
+        unfinished_counts(LifoQueue::new(3));
+        unfinished_counts(LifoQueue::unbounded());
+        unfinished_counts(PriorityQueue::new(3));
+        unfinished_counts(PriorityQueue::unbounded());
+    });
+}
+
 #[test]
 fn every_kind_bounded_or_not_shares_puts_gets_tasks_and_shutdown() {
     watched(|| {
