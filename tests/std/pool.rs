@@ -1311,10 +1311,13 @@ fn new_with_zero_workers_panics_at_the_callers_line() {
 #[test]
 #[cfg_attr(miri, ignore = "runs the panic in a child process")]
 fn zero_buffersize_panics_at_the_callers_line() {
-    let pool = ThreadPool::new(1);
-    let line = line!() + 1;
-    let Some(at) = crate::queue::panic_location(|| drop(pool.map(|x: u8| x, 0..1).buffersize(0)))
-    else {
+    // The pool lives in the child only: a pool whose drop hangs fails the child by its time
+    // limit, instead of hanging the parent outside any watchdog.
+    let line = line!() + 3;
+    let Some(at) = crate::queue::panic_location(|| {
+        let pool = ThreadPool::new(1);
+        drop(pool.map(|x: u8| x, 0..1).buffersize(0));
+    }) else {
         return; // the child: the parent checks
     };
     assert_eq!(
@@ -1327,10 +1330,13 @@ fn zero_buffersize_panics_at_the_callers_line() {
 #[test]
 #[cfg_attr(miri, ignore = "runs the panic in a child process")]
 fn zero_chunksize_panics_at_the_callers_line() {
-    let pool = ThreadPool::new(1);
-    let line = line!() + 1;
-    let Some(at) = crate::queue::panic_location(|| drop(pool.map(|x: u8| x, 0..1).chunksize(0)))
-    else {
+    // The pool lives in the child only: a pool whose drop hangs fails the child by its time
+    // limit, instead of hanging the parent outside any watchdog.
+    let line = line!() + 3;
+    let Some(at) = crate::queue::panic_location(|| {
+        let pool = ThreadPool::new(1);
+        drop(pool.map(|x: u8| x, 0..1).chunksize(0));
+    }) else {
         return; // the child: the parent checks
     };
     assert_eq!(
