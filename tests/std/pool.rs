@@ -546,14 +546,30 @@ fn builder_names_threads_and_runs_the_initializer_once_per_worker() {
     });
 }
 
+/// Counts a thread's end: set in a worker's thread-local, it is dropped as the thread exits,
+/// before a join of that thread returns.
+struct CountsExit(Arc<AtomicUsize>);
+
+impl Drop for CountsExit {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+thread_local! {
+    static EXIT: std::cell::RefCell<Option<CountsExit>> = const { std::cell::RefCell::new(None) };
+}
+
 #[test]
 fn a_panicking_initializer_fails_build_and_joins_every_worker() {
     watched(|| {
         let started = Arc::new(AtomicUsize::new(0));
-        let s = Arc::clone(&started);
+        let exited = Arc::new(AtomicUsize::new(0));
+        let (s, e) = (Arc::clone(&started), Arc::clone(&exited));
         let r = Builder::new()
             .workers(3)
             .initializer(move || {
+                EXIT.with(|x| *x.borrow_mut() = Some(CountsExit(Arc::clone(&e))));
                 if s.fetch_add(1, SeqCst) == 1 {
                     panic!("second worker's initializer");
                 }
@@ -573,11 +589,35 @@ fn a_panicking_initializer_fails_build_and_joins_every_worker() {
             3,
             "every worker ran its initializer first"
         );
+        assert_eq!(
+            exited.load(SeqCst),
+            3,
+            "build returned the error only after joining every worker"
+        );
         assert!(matches!(
             Builder::new().workers(0).build(),
             Err(BuildError::ZeroWorkers)
         ));
     });
+}
+
+/// No address space holds a stack of half of `usize::MAX` bytes, so the first worker's spawn
+/// fails: `build` hands the OS error back (and neither panics nor ignores the stack size).
+#[test]
+fn a_worker_that_cannot_start_fails_build_with_spawn() {
+    watched(
+        || match Builder::new().workers(2).stack_size(usize::MAX / 2).build() {
+            Err(e @ BuildError::Spawn(_)) => {
+                let (debug, shown) = (format!("{e:?}"), e.to_string());
+                assert!(debug.starts_with("Spawn("), "{debug}");
+                assert!(
+                    shown.starts_with("could not start a worker thread: "),
+                    "{shown}"
+                );
+            }
+            other => panic!("an unstartable worker must fail build, got {other:?}"),
+        },
+    );
 }
 
 #[test]
@@ -756,6 +796,26 @@ fn map_debug_shows_its_settings_and_tasks_in_flight() {
         assert_eq!(
             format!("{it:?}"),
             "Map { in_flight: 0, buffersize: 2, chunksize: 3, .. }"
+        );
+    });
+}
+
+/// Without `buffersize`, a map runs twice the workers ahead: the pool's count for
+/// `ThreadPool::map`, the workers still serving for `Scope::map`.
+#[test]
+fn map_runs_twice_the_workers_ahead_by_default() {
+    watched(|| {
+        let pool = ThreadPool::new(3);
+        let it = pool.map(|x: u32| x, 0..10);
+        assert_eq!(
+            format!("{it:?}"),
+            "Map { in_flight: 0, buffersize: 6, chunksize: 1, .. }"
+        );
+        let items = [1u32, 2];
+        let scoped = pool.scope(|s| format!("{:?}", s.map(|x: &u32| *x, &items)));
+        assert_eq!(
+            scoped,
+            "Map { in_flight: 0, buffersize: 6, chunksize: 1, .. }"
         );
     });
 }
@@ -989,6 +1049,54 @@ fn a_dropped_as_completed_unregisters_from_its_futures() {
     });
 }
 
+/// `workers`, `queued` and `is_shutdown` report the pool as it is: the worker count it was
+/// built with, the tasks no worker has taken yet, and whether `shutdown` was called.
+#[test]
+fn workers_queued_and_is_shutdown_report_the_pools_state() {
+    watched(|| {
+        assert_eq!(ThreadPool::new(3).workers(), 3);
+        let pool = ThreadPool::new(1);
+        assert_eq!(pool.workers(), 1);
+        assert!(!pool.is_shutdown(), "a new pool is not shut down");
+        let (gate, busy) = block_worker(&pool);
+        assert_eq!(pool.queued(), 0, "the running task is not queued");
+        let later: Vec<_> = (0..2).map(|_| pool.submit(|| ()).unwrap()).collect();
+        assert_eq!(pool.queued(), 2, "both tasks wait behind the busy worker");
+        gate.set();
+        busy.result().unwrap();
+        for f in later {
+            f.result().unwrap();
+        }
+        assert_eq!(pool.queued(), 0);
+        pool.shutdown(true, false);
+        assert!(pool.is_shutdown());
+    });
+}
+
+/// The error types, the builder and a scope print what they hold without the closures.
+#[test]
+fn debug_and_display_of_errors_builder_and_scope() {
+    watched(|| {
+        let e = pool::SubmitError(|| 1);
+        assert_eq!(format!("{e:?}"), "SubmitError(..)");
+        assert_eq!(
+            e.to_string(),
+            "cannot submit to a thread pool that is shut down"
+        );
+        let b = Builder::new()
+            .workers(2)
+            .thread_name_prefix("io")
+            .initializer(|| ());
+        assert_eq!(
+            format!("{b:?}"),
+            "Builder { workers: Some(2), thread_name_prefix: \"io\", stack_size: None, initializer: true }"
+        );
+        let pool = ThreadPool::new(1);
+        let shown = pool.scope(|s| format!("{s:?}"));
+        assert_eq!(shown, "Scope { pending: 1, .. }", "the scope's own closure");
+    });
+}
+
 #[test]
 fn debug_never_blocks() {
     watched(|| {
@@ -1203,10 +1311,13 @@ fn new_with_zero_workers_panics_at_the_callers_line() {
 #[test]
 #[cfg_attr(miri, ignore = "runs the panic in a child process")]
 fn zero_buffersize_panics_at_the_callers_line() {
-    let pool = ThreadPool::new(1);
-    let line = line!() + 1;
-    let Some(at) = crate::queue::panic_location(|| drop(pool.map(|x: u8| x, 0..1).buffersize(0)))
-    else {
+    // The pool lives in the child only: a pool whose drop hangs fails the child by its time
+    // limit, instead of hanging the parent outside any watchdog.
+    let line = line!() + 3;
+    let Some(at) = crate::queue::panic_location(|| {
+        let pool = ThreadPool::new(1);
+        drop(pool.map(|x: u8| x, 0..1).buffersize(0));
+    }) else {
         return; // the child: the parent checks
     };
     assert_eq!(
@@ -1219,10 +1330,13 @@ fn zero_buffersize_panics_at_the_callers_line() {
 #[test]
 #[cfg_attr(miri, ignore = "runs the panic in a child process")]
 fn zero_chunksize_panics_at_the_callers_line() {
-    let pool = ThreadPool::new(1);
-    let line = line!() + 1;
-    let Some(at) = crate::queue::panic_location(|| drop(pool.map(|x: u8| x, 0..1).chunksize(0)))
-    else {
+    // The pool lives in the child only: a pool whose drop hangs fails the child by its time
+    // limit, instead of hanging the parent outside any watchdog.
+    let line = line!() + 3;
+    let Some(at) = crate::queue::panic_location(|| {
+        let pool = ThreadPool::new(1);
+        drop(pool.map(|x: u8| x, 0..1).chunksize(0));
+    }) else {
         return; // the child: the parent checks
     };
     assert_eq!(
