@@ -335,6 +335,30 @@ pub(crate) mod tests {
         });
     }
 
+    /// A thread that sleeps on `w` in the shared mode while it reads 0, returned once `/proc`
+    /// shows it asleep in the kernel on that word, so that only a wake can end its sleep.
+    #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
+    fn shared_sleeper_seen_asleep(w: &Arc<AtomicU32>) -> std::thread::JoinHandle<()> {
+        use std::sync::atomic::AtomicI32;
+        let tid = Arc::new(AtomicI32::new(0));
+        let (w2, t2) = (Arc::clone(w), Arc::clone(&tid));
+        let sleeper = std::thread::spawn(move || {
+            // SAFETY: gettid has no preconditions and cannot fail.
+            t2.store(unsafe { libc::gettid() }, Ordering::SeqCst);
+            while w2.load(Ordering::Acquire) == 0 {
+                Shared::wait(&w2, 0, None);
+            }
+        });
+        let word = Arc::as_ptr(w) as usize;
+        loop {
+            let tid = tid.load(Ordering::SeqCst);
+            if tid != 0 && futex_wait_of(tid) == Some((word, 0)) {
+                return sleeper;
+            }
+            std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
+        }
+    }
+
     /// A shared wake reaches a thread asleep in the kernel on the word in the shared mode, and
     /// counts it. The sleeper is seen asleep on the word (from /proc) before the store and the
     /// wake, so only the wake can end its sleep: the test above may pass with no wake at all
@@ -342,26 +366,9 @@ pub(crate) mod tests {
     #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
     #[test]
     fn a_shared_wake_reaches_a_sleeper_asleep_on_the_word_and_counts_it() {
-        use std::sync::atomic::AtomicI32;
         watched(|| {
             let w = Arc::new(AtomicU32::new(0));
-            let tid = Arc::new(AtomicI32::new(0));
-            let (w2, t2) = (Arc::clone(&w), Arc::clone(&tid));
-            let sleeper = std::thread::spawn(move || {
-                // SAFETY: gettid has no preconditions and cannot fail.
-                t2.store(unsafe { libc::gettid() }, Ordering::SeqCst);
-                while w2.load(Ordering::Acquire) == 0 {
-                    Shared::wait(&w2, 0, None);
-                }
-            });
-            let word = Arc::as_ptr(&w) as usize;
-            let asleep = || {
-                let tid = tid.load(Ordering::SeqCst);
-                tid != 0 && futex_wait_of(tid) == Some((word, 0))
-            };
-            while !asleep() {
-                std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
-            }
+            let sleeper = shared_sleeper_seen_asleep(&w);
             w.store(1, Ordering::Release);
             assert_eq!(
                 Shared::wake(&*w, 1),
@@ -377,26 +384,9 @@ pub(crate) mod tests {
     #[cfg(all(target_os = "linux", not(miri), not(weft_force_table)))]
     #[test]
     fn a_shared_ready_wake_reaches_a_sleeper_asleep_on_the_word() {
-        use std::sync::atomic::AtomicI32;
         watched(|| {
             let w = Arc::new(AtomicU32::new(0));
-            let tid = Arc::new(AtomicI32::new(0));
-            let (w2, t2) = (Arc::clone(&w), Arc::clone(&tid));
-            let sleeper = std::thread::spawn(move || {
-                // SAFETY: gettid has no preconditions and cannot fail.
-                t2.store(unsafe { libc::gettid() }, Ordering::SeqCst);
-                while w2.load(Ordering::Acquire) == 0 {
-                    Shared::wait(&w2, 0, None);
-                }
-            });
-            let word = Arc::as_ptr(&w) as usize;
-            let asleep = || {
-                let tid = tid.load(Ordering::SeqCst);
-                tid != 0 && futex_wait_of(tid) == Some((word, 0))
-            };
-            while !asleep() {
-                std::thread::sleep(Duration::from_millis(1)); // polling /proc, not ordering
-            }
+            let sleeper = shared_sleeper_seen_asleep(&w);
             w.store(1, Ordering::Release);
             Shared::wake_ready(&w);
             sleeper.join().unwrap();

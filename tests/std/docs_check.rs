@@ -480,6 +480,18 @@ fn impl_type(t: &str) -> Option<String> {
     path.rsplit("::").next().map(str::to_string)
 }
 
+/// A block being scanned line by line: the brace depth its first line began at, and whether its
+/// `{` has been seen yet (an `impl` with a `where` clause opens lines later). Ends it (`None`)
+/// once the depth after a line is back at its start.
+fn end_block(block: &mut Option<(i64, bool)>, depth: i64) {
+    if let Some((start, entered)) = block {
+        *entered |= depth > *start;
+        if *entered && depth <= *start {
+            *block = None;
+        }
+    }
+}
+
 /// Every call of one of `calls` in `src/`, outside the wait layer itself (`src/shim/`) and the
 /// test modules: the file and the function it is in, as `Type::function` (or the bare name of a
 /// free function). Brace counting, so good for rustfmt'ed code, which this is.
@@ -541,14 +553,8 @@ fn call_sites(calls: &[&str]) -> std::collections::BTreeSet<(String, String)> {
                 sites.insert((file.clone(), name));
             }
             depth += code.matches('{').count() as i64 - code.matches('}').count() as i64;
-            for block in [&mut in_impl, &mut in_tests] {
-                if let Some((d, entered)) = block {
-                    *entered |= depth > *d;
-                    if *entered && depth <= *d {
-                        *block = None;
-                    }
-                }
-            }
+            end_block(&mut in_impl, depth);
+            end_block(&mut in_tests, depth);
             if in_impl.is_none() {
                 ty = None;
             }
@@ -656,12 +662,7 @@ fn loom_models_take_their_timeouts_from_long() {
                 found.push(format!("{file}:{}: {}", i + 1, line.trim()));
             }
             depth += code.matches('{').count() as i64 - code.matches('}').count() as i64;
-            if let Some((d, entered)) = &mut models {
-                *entered |= depth > *d;
-                if *entered && depth <= *d {
-                    models = None;
-                }
-            }
+            end_block(&mut models, depth);
         }
     }
     assert!(
