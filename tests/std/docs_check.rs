@@ -452,6 +452,19 @@ fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
     out.sort();
 }
 
+/// Every Rust file under `src/`, sorted: its path from the crate root (with `/`), and its path.
+fn src_files() -> Vec<(String, PathBuf)> {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    files
+        .into_iter()
+        .map(|path| {
+            let file = path.strip_prefix(root()).unwrap().to_string_lossy();
+            (file.replace('\\', "/"), path)
+        })
+        .collect()
+}
+
 /// The type an `impl` line is for (`impl<T> Trait for Type<T>` gives `Type`), if `t` is one.
 fn impl_type(t: &str) -> Option<String> {
     let mut rest = t.strip_prefix("impl")?;
@@ -496,15 +509,8 @@ fn end_block(block: &mut Option<(i64, bool)>, depth: i64) {
 /// test modules: the file and the function it is in, as `Type::function` (or the bare name of a
 /// free function). Brace counting, so good for rustfmt'ed code, which this is.
 fn call_sites(calls: &[&str]) -> std::collections::BTreeSet<(String, String)> {
-    let mut files = Vec::new();
-    rust_files(&root().join("src"), &mut files);
     let mut sites = std::collections::BTreeSet::new();
-    for path in files {
-        let file = path
-            .strip_prefix(root())
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (file, path) in src_files() {
         if file.starts_with("src/shim/") {
             continue;
         }
@@ -639,14 +645,7 @@ fn loom_models_take_their_timeouts_from_long() {
     }
     // The library's own models (`mod loom_tests` in `src/`) cannot name `LONG`: they write its
     // hour out.
-    let mut files = Vec::new();
-    rust_files(&root().join("src"), &mut files);
-    for path in files {
-        let file = path
-            .strip_prefix(root())
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+    for (file, path) in src_files() {
         let src = std::fs::read_to_string(&path).unwrap();
         let mut depth = 0i64;
         let mut models: Option<(i64, bool)> = None;
